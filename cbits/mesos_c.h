@@ -1,0 +1,233 @@
+/*
+ * mesos-rs shim: a C ABI over the libmesos scheduler and executor drivers.
+ *
+ * Messages cross this boundary as serialized protobuf bytes. Outgoing messages are parsed
+ * into libmesos' own message classes and checked (parse errors and missing required fields
+ * are reported to the caller, never passed into libmesos). Incoming messages handed to
+ * callbacks are serialized by libmesos' classes; the bytes are valid only for the duration
+ * of the callback. No C++ exception leaves any function declared here.
+ *
+ * Return values: a positive value is a mesos::Status (DRIVER_NOT_STARTED = 1,
+ * DRIVER_RUNNING = 2, DRIVER_ABORTED = 3, DRIVER_STOPPED = 4); a negative value is one of
+ * the MESOS_SHIM_ERR_* codes, with details in the mesos_shim_error passed in (if any).
+ */
+#ifndef MESOS_RS_SHIM_H
+#define MESOS_RS_SHIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Error codes (negative) returned by the shim. */
+#define MESOS_SHIM_ERR_NULL_ARGUMENT (-1)  /* a required pointer was NULL */
+#define MESOS_SHIM_ERR_PARSE (-2)          /* bytes are not a valid serialized message */
+#define MESOS_SHIM_ERR_MISSING_FIELDS (-3) /* message lacks required fields; see detail */
+#define MESOS_SHIM_ERR_EXCEPTION (-4)      /* a C++ exception was caught; see detail */
+#define MESOS_SHIM_ERR_UNSUPPORTED (-5)    /* this libmesos lacks the feature; see detail */
+#define MESOS_SHIM_ERR_UNKNOWN_TYPE (-6)   /* no message type of that name in libmesos */
+#define MESOS_SHIM_ERR_INVALID_ARGUMENT (-7) /* e.g. a string that must not be empty */
+
+/* Details of a failed call. Zero-initialize before use; release with mesos_shim_error_clear. */
+typedef struct mesos_shim_error {
+  int32_t code;     /* one of MESOS_SHIM_ERR_*, 0 when no error was recorded */
+  int32_t argument; /* 0-based index of the offending argument of the call, -1 if none */
+  int32_t element;  /* 0-based index inside a list argument, -1 if none */
+  char* type_name;  /* full protobuf name of the message type, e.g. "mesos.TaskInfo", or NULL */
+  char* detail;     /* for MISSING_FIELDS: the comma-separated missing field paths */
+} mesos_shim_error;
+
+/* Frees the strings of an error and resets it to "no error". Accepts NULL. */
+void mesos_shim_error_clear(mesos_shim_error* err);
+
+/* A borrowed byte buffer: a serialized message or a UTF-8 string. */
+typedef struct mesos_bytes {
+  const uint8_t* data;
+  size_t len;
+} mesos_bytes;
+
+/* The Mesos version the shim was compiled against (MESOS_VERSION of its headers). */
+const char* mesos_shim_mesos_version(void);
+
+/* Non-zero when the linked libmesos contains MesosExecutorDriver. */
+int32_t mesos_shim_has_executor_driver(void);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Scheduler driver                                                                          */
+
+typedef struct mesos_scheduler_driver mesos_scheduler_driver;
+
+/* Called on a libmesos thread, one at a time, in libmesos' order. Any entry may be NULL. */
+typedef struct mesos_scheduler_callbacks {
+  void (*registered)(void* ctx, mesos_bytes framework_id, mesos_bytes master_info);
+  void (*reregistered)(void* ctx, mesos_bytes master_info);
+  void (*disconnected)(void* ctx);
+  void (*resource_offers)(void* ctx, const mesos_bytes* offers, size_t count);
+  void (*offer_rescinded)(void* ctx, mesos_bytes offer_id);
+  void (*status_update)(void* ctx, mesos_bytes task_status);
+  void (*framework_message)(void* ctx, mesos_bytes executor_id, mesos_bytes slave_id,
+                            mesos_bytes data);
+  void (*slave_lost)(void* ctx, mesos_bytes slave_id);
+  void (*executor_lost)(void* ctx, mesos_bytes executor_id, mesos_bytes slave_id,
+                        int32_t status);
+  void (*error)(void* ctx, mesos_bytes message);
+} mesos_scheduler_callbacks;
+
+/* How to construct the driver; each field maps onto one of MesosSchedulerDriver's constructors. */
+typedef struct mesos_scheduler_options {
+  mesos_bytes framework_info;          /* mesos.FrameworkInfo, required */
+  mesos_bytes master;                  /* "host:port", "zk://...", "file://...", "local" */
+  const mesos_bytes* credential;       /* mesos.Credential, or NULL for none */
+  int32_t implicit_acknowledgements;   /* non-zero: libmesos acknowledges status updates */
+  int32_t has_suppressed_roles;        /* non-zero: use the suppressed-roles constructor */
+  const mesos_bytes* suppressed_roles; /* role names (UTF-8) */
+  size_t suppressed_roles_count;
+} mesos_scheduler_options;
+
+/* Creates a driver (not started). `callbacks` is copied; `ctx` is passed back to every callback
+ * and must stay valid until mesos_scheduler_driver_free returns. NULL on error. */
+mesos_scheduler_driver* mesos_scheduler_driver_new(const mesos_scheduler_callbacks* callbacks,
+                                                   void* ctx,
+                                                   const mesos_scheduler_options* options,
+                                                   mesos_shim_error* err);
+
+/* Stops (if running), waits for libmesos to let go of the callbacks, and frees the driver.
+ * After it returns no callback runs. Must not be called from inside a callback. */
+void mesos_scheduler_driver_free(mesos_scheduler_driver* driver);
+
+int32_t mesos_scheduler_driver_start(mesos_scheduler_driver* d, mesos_shim_error* err);
+int32_t mesos_scheduler_driver_stop(mesos_scheduler_driver* d, int32_t failover,
+                                    mesos_shim_error* err);
+int32_t mesos_scheduler_driver_abort(mesos_scheduler_driver* d, mesos_shim_error* err);
+int32_t mesos_scheduler_driver_join(mesos_scheduler_driver* d, mesos_shim_error* err);
+int32_t mesos_scheduler_driver_run(mesos_scheduler_driver* d, mesos_shim_error* err);
+/* requests: mesos.Request */
+int32_t mesos_scheduler_driver_request_resources(mesos_scheduler_driver* d,
+                                                 const mesos_bytes* requests, size_t count,
+                                                 mesos_shim_error* err);
+/* offer_ids: mesos.OfferID; tasks: mesos.TaskInfo; filters: mesos.Filters or NULL */
+int32_t mesos_scheduler_driver_launch_tasks(mesos_scheduler_driver* d,
+                                            const mesos_bytes* offer_ids, size_t offer_count,
+                                            const mesos_bytes* tasks, size_t task_count,
+                                            const mesos_bytes* filters, mesos_shim_error* err);
+/* The deprecated single-offer overload. */
+int32_t mesos_scheduler_driver_launch_tasks_on_offer(mesos_scheduler_driver* d,
+                                                     mesos_bytes offer_id,
+                                                     const mesos_bytes* tasks, size_t task_count,
+                                                     const mesos_bytes* filters,
+                                                     mesos_shim_error* err);
+int32_t mesos_scheduler_driver_kill_task(mesos_scheduler_driver* d, mesos_bytes task_id,
+                                         mesos_shim_error* err);
+/* operations: mesos.Offer.Operation */
+int32_t mesos_scheduler_driver_accept_offers(mesos_scheduler_driver* d,
+                                             const mesos_bytes* offer_ids, size_t offer_count,
+                                             const mesos_bytes* operations, size_t op_count,
+                                             const mesos_bytes* filters, mesos_shim_error* err);
+int32_t mesos_scheduler_driver_decline_offer(mesos_scheduler_driver* d, mesos_bytes offer_id,
+                                             const mesos_bytes* filters, mesos_shim_error* err);
+int32_t mesos_scheduler_driver_revive_offers(mesos_scheduler_driver* d, mesos_shim_error* err);
+int32_t mesos_scheduler_driver_revive_offers_for_roles(mesos_scheduler_driver* d,
+                                                       const mesos_bytes* roles, size_t count,
+                                                       mesos_shim_error* err);
+int32_t mesos_scheduler_driver_suppress_offers(mesos_scheduler_driver* d,
+                                               mesos_shim_error* err);
+int32_t mesos_scheduler_driver_suppress_offers_for_roles(mesos_scheduler_driver* d,
+                                                         const mesos_bytes* roles, size_t count,
+                                                         mesos_shim_error* err);
+int32_t mesos_scheduler_driver_acknowledge_status_update(mesos_scheduler_driver* d,
+                                                         mesos_bytes task_status,
+                                                         mesos_shim_error* err);
+int32_t mesos_scheduler_driver_send_framework_message(mesos_scheduler_driver* d,
+                                                      mesos_bytes executor_id,
+                                                      mesos_bytes slave_id, mesos_bytes data,
+                                                      mesos_shim_error* err);
+/* statuses: mesos.TaskStatus; none means implicit reconciliation */
+int32_t mesos_scheduler_driver_reconcile_tasks(mesos_scheduler_driver* d,
+                                               const mesos_bytes* statuses, size_t count,
+                                               mesos_shim_error* err);
+/* offer_constraints: mesos.scheduler.OfferConstraints or NULL for none */
+int32_t mesos_scheduler_driver_update_framework(mesos_scheduler_driver* d,
+                                                mesos_bytes framework_info,
+                                                const mesos_bytes* suppressed_roles,
+                                                size_t suppressed_roles_count,
+                                                const mesos_bytes* offer_constraints,
+                                                mesos_shim_error* err);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Executor driver                                                                           */
+
+typedef struct mesos_executor_driver mesos_executor_driver;
+
+/* Called on a libmesos thread, one at a time, in libmesos' order. Any entry may be NULL. */
+typedef struct mesos_executor_callbacks {
+  void (*registered)(void* ctx, mesos_bytes executor_info, mesos_bytes framework_info,
+                     mesos_bytes slave_info);
+  void (*reregistered)(void* ctx, mesos_bytes slave_info);
+  void (*disconnected)(void* ctx);
+  void (*launch_task)(void* ctx, mesos_bytes task_info);
+  void (*kill_task)(void* ctx, mesos_bytes task_id);
+  void (*framework_message)(void* ctx, mesos_bytes data);
+  void (*shutdown)(void* ctx);
+  void (*error)(void* ctx, mesos_bytes message);
+} mesos_executor_callbacks;
+
+/* Creates an executor driver. With has_environment == 0 it reads the agent-provided process
+ * environment; otherwise it uses the `count` key/value pairs given. Fails with
+ * MESOS_SHIM_ERR_UNSUPPORTED when this libmesos has no MesosExecutorDriver. */
+mesos_executor_driver* mesos_executor_driver_new(const mesos_executor_callbacks* callbacks,
+                                                 void* ctx, int32_t has_environment,
+                                                 const mesos_bytes* keys,
+                                                 const mesos_bytes* values, size_t count,
+                                                 mesos_shim_error* err);
+void mesos_executor_driver_free(mesos_executor_driver* driver);
+int32_t mesos_executor_driver_start(mesos_executor_driver* d, mesos_shim_error* err);
+int32_t mesos_executor_driver_stop(mesos_executor_driver* d, mesos_shim_error* err);
+int32_t mesos_executor_driver_abort(mesos_executor_driver* d, mesos_shim_error* err);
+int32_t mesos_executor_driver_join(mesos_executor_driver* d, mesos_shim_error* err);
+int32_t mesos_executor_driver_run(mesos_executor_driver* d, mesos_shim_error* err);
+int32_t mesos_executor_driver_send_status_update(mesos_executor_driver* d,
+                                                 mesos_bytes task_status,
+                                                 mesos_shim_error* err);
+int32_t mesos_executor_driver_send_framework_message(mesos_executor_driver* d,
+                                                     mesos_bytes data, mesos_shim_error* err);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Test support: reach libmesos' own classes without a running driver                        */
+
+/* Parses `in` as the message type `type_name` (e.g. "mesos.Offer") with libmesos' generated
+ * class and serializes it again into a buffer the caller frees with mesos_shim_bytes_free.
+ * Fails with MISSING_FIELDS if `check_required` and required fields are absent. */
+int32_t mesos_shim_reserialize(const char* type_name, mesos_bytes in, int32_t check_required,
+                               uint8_t** out, size_t* out_len, mesos_shim_error* err);
+void mesos_shim_bytes_free(uint8_t* bytes);
+
+/* The shim's C++ executor adapter (the mesos::Executor that forwards to the callbacks) on
+ * its own, so that it can be driven without a MesosExecutorDriver. Each call parses its
+ * arguments into libmesos' message classes and invokes the adapter's virtual method. */
+typedef struct mesos_executor_adapter mesos_executor_adapter;
+mesos_executor_adapter* mesos_executor_adapter_new(const mesos_executor_callbacks* callbacks,
+                                                   void* ctx);
+void mesos_executor_adapter_free(mesos_executor_adapter* adapter);
+int32_t mesos_executor_adapter_registered(mesos_executor_adapter* a, mesos_bytes executor_info,
+                                          mesos_bytes framework_info, mesos_bytes slave_info,
+                                          mesos_shim_error* err);
+int32_t mesos_executor_adapter_reregistered(mesos_executor_adapter* a, mesos_bytes slave_info,
+                                            mesos_shim_error* err);
+int32_t mesos_executor_adapter_disconnected(mesos_executor_adapter* a, mesos_shim_error* err);
+int32_t mesos_executor_adapter_launch_task(mesos_executor_adapter* a, mesos_bytes task_info,
+                                           mesos_shim_error* err);
+int32_t mesos_executor_adapter_kill_task(mesos_executor_adapter* a, mesos_bytes task_id,
+                                         mesos_shim_error* err);
+int32_t mesos_executor_adapter_framework_message(mesos_executor_adapter* a, mesos_bytes data,
+                                                 mesos_shim_error* err);
+int32_t mesos_executor_adapter_shutdown(mesos_executor_adapter* a, mesos_shim_error* err);
+int32_t mesos_executor_adapter_error(mesos_executor_adapter* a, mesos_bytes message,
+                                     mesos_shim_error* err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MESOS_RS_SHIM_H */

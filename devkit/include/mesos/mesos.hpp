@@ -1,0 +1,12 @@
+// mesos-rs dev kit: the message classes of libmesos 1.11.0.
+//
+// A real Mesos installation's mesos.hpp pulls in more (type utilities, stout); the driver API
+// needs only the generated message classes, whose header the dev kit generates with protoc 3.5.0
+// from the descriptors compiled into libmesos itself.
+#ifndef MESOS_RS_DEVKIT_MESOS_HPP
+#define MESOS_RS_DEVKIT_MESOS_HPP
+
+#include <mesos/mesos.pb.h>
+#include <mesos/version.hpp>
+
+#endif

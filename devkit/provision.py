@@ -1,0 +1,509 @@
+#!/usr/bin/env python3
+"""Provision the mesos-rs dev kit: a real libmesos 1.11.0 laid out like a Mesos install.
+
+Usage: python3 devkit/provision.py [--prefix DIR] [--print-prefix]
+
+The kit is built from two pinned artifacts of the Python package index (fetched through
+the index pip is configured with) and from the project's own sources in this folder.
+Every step is cached by the hash of its inputs, so a second run downloads and builds
+nothing. See docs/devkit.md for what the kit holds and why.
+"""
+
+import argparse
+import concurrent.futures
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import urllib.parse
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# The two artifacts the kit is made of. Nothing is used before its sha256 is checked.
+MESOS_SCHEDULER = {
+    "project": "mesos.scheduler",
+    "file": "mesos.scheduler-1.11.0.linux-x86_64.tar.gz",
+    "sha256": "1d376f20bca6d05ee8b90c1c123a452b28753497ccc2f1c80ea3ac94c12e8f6e",
+    "member": "./usr/local/lib/python2.7/dist-packages/mesos/scheduler/_scheduler.so",
+}
+GRPCIO_TOOLS = {
+    "project": "grpcio-tools",
+    "file": "grpcio-tools-1.8.6.tar.gz",
+    "sha256": "8479bf332ce140898ea8a78c3f2acacc05467e20ad42272702239583a9a1cc13",
+}
+
+MESOS_VERSION = "1.11.0"
+LIBMESOS = "libmesos-%s.so" % MESOS_VERSION
+
+# Debian packages: what the kit needs to be built, and what libmesos needs at run time.
+APT_PACKAGES = [
+    "g++", "patchelf", "binutils", "pkg-config",
+    "libsvn1", "libapr1", "libsasl2-2", "libsasl2-modules", "libcurl4", "zlib1g",
+]
+
+# Proto files read out of libmesos' descriptor pool; the ones marked optional may be absent.
+PROTO_FILES = [
+    ("mesos/mesos.proto", True),
+    ("mesos/scheduler/scheduler.proto", True),
+    ("mesos/executor/executor.proto", False),
+]
+
+
+def log(msg):
+    print("[devkit] " + msg, flush=True)
+
+
+def die(msg):
+    print("[devkit] error: " + msg, file=sys.stderr, flush=True)
+    sys.exit(1)
+
+
+def run(cmd, **kw):
+    kw.setdefault("check", True)
+    return subprocess.run(cmd, **kw)
+
+
+def sha256_file(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def hash_inputs(*parts):
+    """A short key for a cache entry, from strings and file contents."""
+    h = hashlib.sha256()
+    for p in parts:
+        if os.path.isfile(p):
+            with open(p, "rb") as f:
+                h.update(f.read())
+        else:
+            h.update(p.encode())
+        h.update(b"\0")
+    return h.hexdigest()[:16]
+
+
+def default_cache():
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "mesos-rs")
+
+
+def default_prefix():
+    return os.environ.get("MESOS_DEVKIT_DIR") or os.path.join(default_cache(), "devkit")
+
+
+# ---------------------------------------------------------------------------------------------
+# System packages
+
+
+def missing_apt_packages():
+    missing = []
+    for pkg in APT_PACKAGES:
+        r = subprocess.run(["dpkg-query", "-W", "-f=${Status}", pkg],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        if "install ok installed" not in r.stdout:
+            missing.append(pkg)
+    return missing
+
+
+def ensure_apt_packages():
+    if shutil.which("dpkg-query") is None:
+        log("not a Debian-like system: make sure these are installed: " + " ".join(APT_PACKAGES))
+        return
+    missing = missing_apt_packages()
+    if not missing:
+        log("system packages: all present")
+        return
+    if os.geteuid() != 0:
+        die("these Debian packages are needed and missing; install them and run again:\n"
+            "    sudo apt-get install -y " + " ".join(missing))
+    log("installing system packages: " + " ".join(missing))
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    r = subprocess.run(["apt-get", "install", "-y", "-q"] + missing, env=env)
+    if r.returncode != 0:
+        run(["apt-get", "update", "-q"], env=env)
+        run(["apt-get", "install", "-y", "-q"] + missing, env=env)
+
+
+# ---------------------------------------------------------------------------------------------
+# Downloads through the package index pip is configured with
+
+
+def pip_index_url():
+    """The index pip would use: its environment, its config files, else its built-in default."""
+    url = os.environ.get("PIP_INDEX_URL")
+    if url:
+        return url
+    for key in ("global.index-url", "install.index-url", "download.index-url"):
+        r = subprocess.run([sys.executable, "-m", "pip", "config", "get", key],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        if r.returncode == 0 and r.stdout.strip():
+            return r.stdout.strip()
+    try:
+        from pip._internal.models.index import PyPI  # pip's own default index
+        return PyPI.simple_url
+    except ImportError:
+        die("cannot tell which package index pip uses; set PIP_INDEX_URL")
+
+
+def normalize(project):
+    return re.sub(r"[-_.]+", "-", project).lower()
+
+
+def fetch(artifact, downloads):
+    """Download one pinned artifact into `downloads` (once) and return its path."""
+    os.makedirs(downloads, exist_ok=True)
+    dest = os.path.join(downloads, artifact["file"])
+    if os.path.exists(dest) and sha256_file(dest) == artifact["sha256"]:
+        log("cached: %s (sha256 ok)" % artifact["file"])
+        return dest
+    index = pip_index_url().rstrip("/")
+    page_url = "%s/%s/" % (index, normalize(artifact["project"]))
+    req = urllib.request.Request(page_url, headers={"Accept": "text/html"})
+    with urllib.request.urlopen(req, timeout=120) as resp:
+        page = resp.read().decode("utf-8", "replace")
+    link = None
+    for href in re.findall(r'href="([^"]+)"', page):
+        href = href.replace("&amp;", "&")
+        name = urllib.parse.unquote(urllib.parse.urlparse(href).path.rsplit("/", 1)[-1])
+        if name == artifact["file"]:
+            link = urllib.parse.urljoin(page_url, href)
+            break
+    if link is None:
+        die("%s not listed on the index page of %s" % (artifact["file"], artifact["project"]))
+    log("downloading %s" % artifact["file"])
+    tmp = dest + ".part"
+    with urllib.request.urlopen(link, timeout=600) as resp, open(tmp, "wb") as out:
+        shutil.copyfileobj(resp, out, 1 << 20)
+    got = sha256_file(tmp)
+    if got != artifact["sha256"]:
+        os.unlink(tmp)
+        die("sha256 mismatch for %s: expected %s, got %s" % (artifact["file"], artifact["sha256"], got))
+    os.replace(tmp, dest)
+    log("verified %s sha256 %s" % (artifact["file"], got))
+    return dest
+
+
+# ---------------------------------------------------------------------------------------------
+# Stand-in libraries for the dependencies of libmesos that Debian 12 cannot satisfy
+
+
+def undefined_symbols(lib):
+    """Undefined dynamic symbols of `lib` as (name, needed-file or None, version or None)."""
+    out = run(["readelf", "-V", "-W", lib], stdout=subprocess.PIPE, text=True).stdout
+    index_to_file = {}
+    current = None
+    in_needs = False
+    for line in out.splitlines():
+        if "Version needs section" in line:
+            in_needs = True
+            continue
+        if not in_needs:
+            continue
+        m = re.search(r"File: (\S+)", line)
+        if m:
+            current = m.group(1)
+            continue
+        m = re.search(r"Name: (\S+)\s+Flags: \S+\s+Version: (\d+)", line)
+        if m and current:
+            index_to_file[int(m.group(2))] = (current, m.group(1))
+    syms = []
+    out = run(["readelf", "--dyn-syms", "-W", lib], stdout=subprocess.PIPE, text=True).stdout
+    for line in out.splitlines():
+        cols = line.split()
+        if len(cols) < 8 or cols[6] != "UND" or cols[4] == "LOCAL":
+            continue
+        name = cols[7]
+        if "@" in name:
+            base = name.split("@", 1)[0]
+            m = re.search(r"\((\d+)\)", line)
+            needed = index_to_file.get(int(m.group(1))) if m else None
+            syms.append((base, needed[0] if needed else None, needed[1] if needed else None))
+        else:
+            syms.append((name, None, None))
+    return syms
+
+
+def data_symbols(lib):
+    """Names that `lib` only reads as data (GLOB_DAT relocations and no PLT slot)."""
+    out = run(["readelf", "-r", "-W", lib], stdout=subprocess.PIPE, text=True).stdout
+    glob_dat, plt = set(), set()
+    for line in out.splitlines():
+        cols = line.split()
+        if len(cols) >= 5 and cols[2] in ("R_X86_64_GLOB_DAT", "R_X86_64_JUMP_SLOT"):
+            name = cols[4].split("@", 1)[0]
+            (glob_dat if cols[2] == "R_X86_64_GLOB_DAT" else plt).add(name)
+    return glob_dat - plt
+
+
+STANDIN_PREAMBLE = r"""/* Generated by mesos-rs devkit/provision.py: stand-in for %(soname)s.
+ * libmesos names these symbols but the dev kit never uses them. Calling one is a bug
+ * (or an unsupported feature, such as LIBPROCESS_SSL_ENABLED): it stops the process
+ * with a message naming the stand-in and the symbol. */
+#include <stdio.h>
+#include <stdlib.h>
+static void mesos_rs_standin_called(const char* symbol) {
+  fprintf(stderr, "mesos-rs dev kit: %%s from the stand-in %(soname)s was called; "
+          "this dev kit does not provide it (see docs/devkit.md)\n", symbol);
+  abort();
+}
+"""
+
+
+def build_standin(workdir, soname, functions, data, versions):
+    """Compile one stand-in shared library. `versions` maps version name -> symbol names."""
+    src = os.path.join(workdir, soname + ".c")
+    with open(src, "w") as f:
+        f.write(STANDIN_PREAMBLE % {"soname": soname})
+        for name in sorted(functions):
+            f.write('void %s(void) { mesos_rs_standin_called("%s"); }\n' % (name, name))
+        for name in sorted(data):
+            # Read only by address; large enough for any object the Python API exposes.
+            f.write("__attribute__((aligned(16))) char %s[256];\n" % name)
+    cmd = ["cc", "-shared", "-fPIC", "-O1", "-o", os.path.join(workdir, soname),
+           "-Wl,-soname," + soname, src]
+    if versions:
+        script = os.path.join(workdir, soname + ".map")
+        order = sorted(versions)
+        with open(script, "w") as f:
+            prev = None
+            for v in order:
+                names = "".join("    %s;\n" % n for n in sorted(versions[v]))
+                f.write("%s {\n  global:\n%s%s}%s;\n" % (
+                    v, names, "  local: *;\n" if prev is None else "", " " + prev if prev else ""))
+                prev = v
+        cmd.append("-Wl,--version-script=" + script)
+    run(cmd)
+    return os.path.join(workdir, soname)
+
+
+def make_standins(libmesos_src, libdir, workdir):
+    """Stand-ins for every versioned dependency Debian lacks, plus the Python 2.7 C API."""
+    syms = undefined_symbols(libmesos_src)
+    data = data_symbols(libmesos_src)
+    by_file = {}
+    for name, needed, version in syms:
+        if needed in ("libssl.so.1.0.0", "libcrypto.so.1.0.0", "libcurl.so.4"):
+            by_file.setdefault(needed, {}).setdefault(version, set()).add(name)
+    made = []
+    for soname, versions in sorted(by_file.items()):
+        funcs = set().union(*versions.values())
+        path = build_standin(workdir, soname, funcs - data, funcs & data, versions)
+        shutil.copy2(path, os.path.join(libdir, soname))
+        log("stand-in %s: %d symbols, versions %s" % (soname, len(funcs), ", ".join(sorted(versions))))
+        made.append(soname)
+    python = {n for n, needed, _ in syms if needed is None and re.match(r"_?Py", n)}
+    soname = "libmesos-python2.7-standin.so"
+    path = build_standin(workdir, soname, python - data, python & data, None)
+    shutil.copy2(path, os.path.join(libdir, soname))
+    log("stand-in %s: %d Python C-API symbols (%d data)" % (soname, len(python), len(python & data)))
+    made.append(soname)
+    return soname
+
+
+# ---------------------------------------------------------------------------------------------
+# protoc 3.5.0 from the grpcio-tools sources
+
+
+def protobuf_sources(srcroot):
+    sys.path.insert(0, srcroot)
+    try:
+        import protoc_lib_deps
+    finally:
+        sys.path.pop(0)
+    skip = ("/ruby/", "/python/", "/php/", "/objectivec/", "/js/", "/javanano/", "/java/",
+            "/csharp/", "/util/")
+    return [f for f in protoc_lib_deps.CC_FILES if not any(s in f for s in skip)]
+
+
+def build_protoc(cache, grpc_tarball):
+    key = hash_inputs(GRPCIO_TOOLS["sha256"], os.path.join(HERE, "protoc_main.cc"), "protoc-v1")
+    out = os.path.join(cache, "protoc-3.5.0-" + key)
+    protoc = os.path.join(out, "bin", "protoc")
+    if os.path.exists(os.path.join(out, "done")):
+        log("cached: protoc 3.5.0 (%s)" % key)
+        return out
+    log("building protoc 3.5.0 from %s (a few minutes)" % GRPCIO_TOOLS["file"])
+    work = tempfile.mkdtemp(prefix="protoc-", dir=cache)
+    with tarfile.open(grpc_tarball) as t:
+        t.extractall(work)
+    srcroot = os.path.join(work, "grpcio-tools-1.8.6")
+    src = os.path.join(srcroot, "third_party", "protobuf", "src")
+    files = protobuf_sources(srcroot)
+    objdir = os.path.join(work, "obj")
+    os.makedirs(objdir)
+    flags = ["-std=c++11", "-O1", "-w", "-DHAVE_PTHREAD", "-I", src]
+
+    def compile_one(rel):
+        obj = os.path.join(objdir, rel.replace("/", "_") + ".o")
+        run(["c++"] + flags + ["-c", os.path.join(src, rel), "-o", obj])
+        return obj
+
+    jobs = max(1, os.cpu_count() or 1)
+    with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
+        objs = list(pool.map(compile_one, files + [os.path.join(HERE, "protoc_main.cc")]))
+    tmp_out = out + ".tmp"
+    shutil.rmtree(tmp_out, ignore_errors=True)
+    os.makedirs(os.path.join(tmp_out, "bin"))
+    run(["c++", "-o", os.path.join(tmp_out, "bin", "protoc")] + objs + ["-lpthread"])
+    # The protobuf 3.5.0 headers, which the generated message headers include.
+    inc = os.path.join(tmp_out, "include")
+    for root, _, names in os.walk(os.path.join(src, "google")):
+        for n in names:
+            if n.endswith(".h") or n.endswith(".inc") or n.endswith(".proto"):
+                rel = os.path.relpath(os.path.join(root, n), src)
+                if "/testdata/" in rel or "unittest" in n or "test_util" in n:
+                    continue
+                os.makedirs(os.path.join(inc, os.path.dirname(rel)), exist_ok=True)
+                shutil.copy2(os.path.join(root, n), os.path.join(inc, rel))
+    open(os.path.join(tmp_out, "done"), "w").write(key + "\n")
+    shutil.rmtree(out, ignore_errors=True)
+    os.replace(tmp_out, out)
+    shutil.rmtree(work, ignore_errors=True)
+    ver = run([protoc, "--version"], stdout=subprocess.PIPE, text=True).stdout.strip()
+    log("built %s" % ver)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# The kit
+
+
+def kit_key(protoc_dir):
+    parts = [MESOS_SCHEDULER["sha256"], os.path.basename(protoc_dir)]
+    parts.append(os.path.join(HERE, "provision.py"))
+    parts.append(os.path.join(HERE, "dump_descriptors.cc"))
+    for root, _, names in sorted(os.walk(os.path.join(HERE, "include"))):
+        for n in sorted(names):
+            parts.append(os.path.join(root, n))
+    return hash_inputs(*parts)
+
+
+def assemble(prefix, cache, downloads):
+    mesos_tarball = fetch(MESOS_SCHEDULER, downloads)
+    grpc_tarball = fetch(GRPCIO_TOOLS, downloads)
+    protoc_dir = build_protoc(cache, grpc_tarball)
+    key = kit_key(protoc_dir)
+    stamp = os.path.join(prefix, "devkit.json")
+    if os.path.exists(stamp):
+        try:
+            if json.load(open(stamp)).get("key") == key:
+                log("dev kit up to date at %s (key %s); nothing to do" % (prefix, key))
+                return prefix
+        except ValueError:
+            pass
+    log("assembling the dev kit at %s (key %s)" % (prefix, key))
+    parent = os.path.dirname(os.path.abspath(prefix))
+    os.makedirs(parent, exist_ok=True)
+    staging = tempfile.mkdtemp(prefix=".devkit-", dir=parent)
+    os.chmod(staging, 0o755)
+    try:
+        return build_kit(prefix, staging, key, protoc_dir, mesos_tarball)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def build_kit(prefix, staging, key, protoc_dir, mesos_tarball):
+    work = tempfile.mkdtemp(prefix="work-", dir=staging)
+    libdir = os.path.join(staging, "lib")
+    incdir = os.path.join(staging, "include")
+    os.makedirs(libdir)
+
+    # libmesos itself: the whole of Mesos 1.11.0 inside the Python extension module.
+    with tarfile.open(mesos_tarball) as t:
+        member = t.getmember(MESOS_SCHEDULER["member"])
+        with t.extractfile(member) as src, open(os.path.join(work, "_scheduler.so"), "wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+    raw = os.path.join(work, "_scheduler.so")
+    python_standin = make_standins(raw, libdir, work)
+    lib = os.path.join(libdir, LIBMESOS)
+    shutil.copy2(raw, lib)
+    # One change per patchelf call: combining them garbles the dynamic section (patchelf 0.14).
+    run(["patchelf", "--set-soname", LIBMESOS, lib])
+    run(["patchelf", "--set-rpath", "$ORIGIN", lib])
+    run(["patchelf", "--add-needed", python_standin, lib])
+    os.symlink(LIBMESOS, os.path.join(libdir, "libmesos.so"))
+    log("libmesos: %s (SONAME %s, RPATH $ORIGIN)" % (lib, LIBMESOS))
+
+    # Headers: protobuf 3.5.0, the project's driver declarations, then generated messages.
+    shutil.copytree(os.path.join(protoc_dir, "include"), incdir)
+    shutil.copytree(os.path.join(HERE, "include", "mesos"), os.path.join(incdir, "mesos"))
+    dumper = os.path.join(work, "dump_descriptors")
+    run(["c++", "-std=c++11", "-O1", "-I", incdir, os.path.join(HERE, "dump_descriptors.cc"),
+         "-o", dumper, "-L", libdir, "-lmesos", "-Wl,-rpath," + libdir, "-Wl,-rpath-link," + libdir])
+    required = [p for p, req in PROTO_FILES if req]
+    optional = [p for p, req in PROTO_FILES if not req]
+    fds = run([dumper] + required + ["--optional"] + optional, stdout=subprocess.PIPE).stdout
+    sharedir = os.path.join(staging, "share", "mesos-rs")
+    os.makedirs(sharedir)
+    fds_path = os.path.join(sharedir, "mesos-1.11.0.fds")
+    with open(fds_path, "wb") as f:
+        f.write(fds)
+    names = [p for p, _ in PROTO_FILES]
+    present = [n for n in names if ("name: \"%s\"" % n) in describe_set(protoc_dir, fds_path)]
+    run([os.path.join(protoc_dir, "bin", "protoc"), "--descriptor_set_in=" + fds_path,
+         "--cpp_out=" + work] + present)
+    for n in present:
+        header = n[:-len(".proto")] + ".pb.h"
+        os.makedirs(os.path.join(incdir, os.path.dirname(header)), exist_ok=True)
+        shutil.copy2(os.path.join(work, header), os.path.join(incdir, header))
+    log("message headers from libmesos' own descriptors: %s" % ", ".join(
+        n[:-len(".proto")] + ".pb.h" for n in present))
+
+    os.makedirs(os.path.join(libdir, "pkgconfig"))
+    with open(os.path.join(libdir, "pkgconfig", "mesos.pc"), "w") as f:
+        f.write("prefix=%s\nlibdir=${prefix}/lib\nincludedir=${prefix}/include\n\n"
+                "Name: mesos\nDescription: libmesos %s (mesos-rs dev kit)\nVersion: %s\n"
+                "Libs: -L${libdir} -lmesos\nCflags: -I${includedir}\n"
+                % (os.path.abspath(prefix), MESOS_VERSION, MESOS_VERSION))
+    shutil.copytree(os.path.join(protoc_dir, "bin"), os.path.join(staging, "bin"))
+    shutil.rmtree(work)
+    with open(os.path.join(staging, "devkit.json"), "w") as f:
+        json.dump({"key": key, "mesos_version": MESOS_VERSION, "protobuf_version": "3.5.0",
+                   "mesos_sha256": MESOS_SCHEDULER["sha256"],
+                   "grpcio_tools_sha256": GRPCIO_TOOLS["sha256"],
+                   "has_executor_driver": False}, f, indent=2)
+    old = prefix + ".old"
+    shutil.rmtree(old, ignore_errors=True)
+    if os.path.exists(prefix):
+        os.replace(prefix, old)
+    os.replace(staging, prefix)
+    shutil.rmtree(old, ignore_errors=True)
+    log("dev kit ready at %s" % prefix)
+    return prefix
+
+
+def describe_set(protoc_dir, fds_path):
+    """Text listing of the file names in a FileDescriptorSet (via protoc --decode)."""
+    r = run([os.path.join(protoc_dir, "bin", "protoc"), "--decode=google.protobuf.FileDescriptorSet",
+             "-I", os.path.join(protoc_dir, "include"), "google/protobuf/descriptor.proto"],
+            stdin=open(fds_path, "rb"), stdout=subprocess.PIPE, text=True)
+    return "\n".join(l for l in r.stdout.splitlines() if l.startswith("  name: "))
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Provision the mesos-rs dev kit (libmesos 1.11.0).")
+    ap.add_argument("--prefix", default=default_prefix(),
+                    help="where to put the kit (default: $MESOS_DEVKIT_DIR or ~/.cache/mesos-rs/devkit)")
+    ap.add_argument("--cache", default=default_cache(), help="download and build cache")
+    ap.add_argument("--print-prefix", action="store_true", help="print the default prefix and exit")
+    ap.add_argument("--skip-apt", action="store_true", help="do not check Debian packages")
+    args = ap.parse_args()
+    if args.print_prefix:
+        print(args.prefix)
+        return
+    if not args.skip_apt:
+        ensure_apt_packages()
+    os.makedirs(args.cache, exist_ok=True)
+    assemble(args.prefix, args.cache, os.path.join(args.cache, "downloads"))
+
+
+if __name__ == "__main__":
+    main()

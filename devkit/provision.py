@@ -47,6 +47,10 @@ APT_PACKAGES = [
     "libsvn1", "libapr1", "libsasl2-2", "libsasl2-modules", "libcurl4", "zlib1g",
 ]
 
+# Extra Debian packages for developing mesos-rs itself (its test suite), installed with --dev:
+# libclang for the bindings check, valgrind for the leak check.
+DEV_APT_PACKAGES = ["libclang-dev", "valgrind"]
+
 # Proto files read out of libmesos' descriptor pool; the ones marked optional may be absent.
 PROTO_FILES = [
     ("mesos/mesos.proto", True),
@@ -103,9 +107,9 @@ def default_prefix():
 # System packages
 
 
-def missing_apt_packages():
+def missing_apt_packages(packages):
     missing = []
-    for pkg in APT_PACKAGES:
+    for pkg in packages:
         r = subprocess.run(["dpkg-query", "-W", "-f=${Status}", pkg],
                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         if "install ok installed" not in r.stdout:
@@ -113,11 +117,11 @@ def missing_apt_packages():
     return missing
 
 
-def ensure_apt_packages():
+def ensure_apt_packages(packages):
     if shutil.which("dpkg-query") is None:
-        log("not a Debian-like system: make sure these are installed: " + " ".join(APT_PACKAGES))
+        log("not a Debian-like system: make sure these are installed: " + " ".join(packages))
         return
-    missing = missing_apt_packages()
+    missing = missing_apt_packages(packages)
     if not missing:
         log("system packages: all present")
         return
@@ -495,12 +499,14 @@ def main():
     ap.add_argument("--cache", default=default_cache(), help="download and build cache")
     ap.add_argument("--print-prefix", action="store_true", help="print the default prefix and exit")
     ap.add_argument("--skip-apt", action="store_true", help="do not check Debian packages")
+    ap.add_argument("--dev", action="store_true",
+                    help="also install what the mesos-rs test suite needs (libclang, valgrind)")
     args = ap.parse_args()
     if args.print_prefix:
         print(args.prefix)
         return
     if not args.skip_apt:
-        ensure_apt_packages()
+        ensure_apt_packages(APT_PACKAGES + (DEV_APT_PACKAGES if args.dev else []))
     os.makedirs(args.cache, exist_ok=True)
     assemble(args.prefix, args.cache, os.path.join(args.cache, "downloads"))
 

@@ -1,0 +1,377 @@
+// The scheduler side of the shim: a mesos::Scheduler that forwards every callback to a C
+// function table as serialized bytes, and C entry points for every SchedulerDriver method.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <mesos/scheduler.hpp>
+
+#include "shim.hpp"
+
+using mesos_rs::deliver;
+using mesos_rs::guarded;
+using mesos_rs::parse;
+using mesos_rs::parse_list;
+using mesos_rs::view;
+
+namespace {
+
+class ForwardingScheduler : public mesos::Scheduler {
+ public:
+  ForwardingScheduler(const mesos_scheduler_callbacks& callbacks, void* ctx)
+      : cb_(callbacks), ctx_(ctx) {}
+
+  void registered(mesos::SchedulerDriver*, const mesos::FrameworkID& frameworkId,
+                  const mesos::MasterInfo& masterInfo) override {
+    if (cb_.registered == nullptr) return;
+    deliver("registered", [&] {
+      std::string id = frameworkId.SerializePartialAsString();
+      std::string master = masterInfo.SerializePartialAsString();
+      cb_.registered(ctx_, view(id), view(master));
+    });
+  }
+
+  void reregistered(mesos::SchedulerDriver*, const mesos::MasterInfo& masterInfo) override {
+    if (cb_.reregistered == nullptr) return;
+    deliver("reregistered", [&] {
+      std::string master = masterInfo.SerializePartialAsString();
+      cb_.reregistered(ctx_, view(master));
+    });
+  }
+
+  void disconnected(mesos::SchedulerDriver*) override {
+    if (cb_.disconnected == nullptr) return;
+    deliver("disconnected", [&] { cb_.disconnected(ctx_); });
+  }
+
+  void resourceOffers(mesos::SchedulerDriver*, const std::vector<mesos::Offer>& offers) override {
+    if (cb_.resource_offers == nullptr) return;
+    deliver("resourceOffers", [&] {
+      std::vector<std::string> bytes(offers.size());
+      std::vector<mesos_bytes> views(offers.size());
+      for (size_t i = 0; i < offers.size(); ++i) {
+        offers[i].SerializePartialToString(&bytes[i]);
+        views[i] = view(bytes[i]);
+      }
+      cb_.resource_offers(ctx_, views.data(), views.size());
+    });
+  }
+
+  void offerRescinded(mesos::SchedulerDriver*, const mesos::OfferID& offerId) override {
+    if (cb_.offer_rescinded == nullptr) return;
+    deliver("offerRescinded", [&] {
+      std::string id = offerId.SerializePartialAsString();
+      cb_.offer_rescinded(ctx_, view(id));
+    });
+  }
+
+  void statusUpdate(mesos::SchedulerDriver*, const mesos::TaskStatus& status) override {
+    if (cb_.status_update == nullptr) return;
+    deliver("statusUpdate", [&] {
+      std::string bytes = status.SerializePartialAsString();
+      cb_.status_update(ctx_, view(bytes));
+    });
+  }
+
+  void frameworkMessage(mesos::SchedulerDriver*, const mesos::ExecutorID& executorId,
+                        const mesos::SlaveID& slaveId, const std::string& data) override {
+    if (cb_.framework_message == nullptr) return;
+    deliver("frameworkMessage", [&] {
+      std::string executor = executorId.SerializePartialAsString();
+      std::string slave = slaveId.SerializePartialAsString();
+      cb_.framework_message(ctx_, view(executor), view(slave), view(data));
+    });
+  }
+
+  void slaveLost(mesos::SchedulerDriver*, const mesos::SlaveID& slaveId) override {
+    if (cb_.slave_lost == nullptr) return;
+    deliver("slaveLost", [&] {
+      std::string slave = slaveId.SerializePartialAsString();
+      cb_.slave_lost(ctx_, view(slave));
+    });
+  }
+
+  void executorLost(mesos::SchedulerDriver*, const mesos::ExecutorID& executorId,
+                    const mesos::SlaveID& slaveId, int status) override {
+    if (cb_.executor_lost == nullptr) return;
+    deliver("executorLost", [&] {
+      std::string executor = executorId.SerializePartialAsString();
+      std::string slave = slaveId.SerializePartialAsString();
+      cb_.executor_lost(ctx_, view(executor), view(slave), status);
+    });
+  }
+
+  void error(mesos::SchedulerDriver*, const std::string& message) override {
+    if (cb_.error == nullptr) return;
+    deliver("error", [&] { cb_.error(ctx_, view(message)); });
+  }
+
+ private:
+  mesos_scheduler_callbacks cb_;
+  void* ctx_;
+};
+
+int32_t null_driver(mesos_shim_error* err) {
+  return mesos_rs::fail(err, MESOS_SHIM_ERR_NULL_ARGUMENT, 0, -1, "", "driver is NULL");
+}
+
+// Parses an optional Filters argument (NULL means libmesos' default filters).
+int32_t optional_filters(const mesos_bytes* filters, mesos::Filters* out, mesos_shim_error* err,
+                         int32_t argument) {
+  return filters == nullptr ? 0 : parse(*filters, out, err, argument);
+}
+
+}  // namespace
+
+struct mesos_scheduler_driver {
+  std::unique_ptr<ForwardingScheduler> scheduler;
+  std::unique_ptr<mesos::MesosSchedulerDriver> driver;
+};
+
+extern "C" {
+
+mesos_scheduler_driver* mesos_scheduler_driver_new(const mesos_scheduler_callbacks* callbacks,
+                                                   void* ctx,
+                                                   const mesos_scheduler_options* options,
+                                                   mesos_shim_error* err) {
+  mesos_scheduler_driver* result = nullptr;
+  guarded(err, [&]() -> int32_t {
+    if (callbacks == nullptr || options == nullptr) {
+      return mesos_rs::fail(err, MESOS_SHIM_ERR_NULL_ARGUMENT, callbacks == nullptr ? 0 : 2,
+                            -1, "", "callbacks and options must not be NULL");
+    }
+    mesos::FrameworkInfo framework;
+    MESOS_RS_TRY(parse(options->framework_info, &framework, err, 0));
+    if (options->master.len == 0 || options->master.data == nullptr) {
+      return mesos_rs::fail(err, MESOS_SHIM_ERR_INVALID_ARGUMENT, 1, -1, "",
+                            "master must not be empty");
+    }
+    std::string master = mesos_rs::to_string(options->master);
+    mesos::Credential credential;
+    bool has_credential = options->credential != nullptr;
+    if (has_credential) MESOS_RS_TRY(parse(*options->credential, &credential, err, 2));
+    std::vector<std::string> roles;
+    MESOS_RS_TRY(mesos_rs::strings(options->suppressed_roles, options->suppressed_roles_count,
+                                   &roles, err, 4));
+    bool implicit = options->implicit_acknowledgements != 0;
+
+    std::unique_ptr<mesos_scheduler_driver> d(new mesos_scheduler_driver);
+    d->scheduler.reset(new ForwardingScheduler(*callbacks, ctx));
+    mesos::Scheduler* s = d->scheduler.get();
+    if (options->has_suppressed_roles) {
+      d->driver.reset(has_credential
+                          ? new mesos::MesosSchedulerDriver(s, framework, roles, master, implicit,
+                                                            credential)
+                          : new mesos::MesosSchedulerDriver(s, framework, roles, master,
+                                                            implicit));
+    } else {
+      d->driver.reset(has_credential
+                          ? new mesos::MesosSchedulerDriver(s, framework, master, implicit,
+                                                            credential)
+                          : new mesos::MesosSchedulerDriver(s, framework, master, implicit));
+    }
+    result = d.release();
+    return 0;
+  });
+  return result;
+}
+
+void mesos_scheduler_driver_free(mesos_scheduler_driver* d) {
+  if (d == nullptr) return;
+  try {
+    // Destroying libmesos' driver stops it and waits for its process to finish, so no
+    // callback can reach the forwarding scheduler once this returns.
+    d->driver.reset();
+    d->scheduler.reset();
+    delete d;
+  } catch (...) {
+    std::fprintf(stderr, "mesos-rs shim: exception while freeing a scheduler driver\n");
+  }
+}
+
+#define MESOS_RS_DRIVER_CALL(d, err, body)             \
+  guarded(err, [&]() -> int32_t {                      \
+    if ((d) == nullptr || !(d)->driver) return null_driver(err); \
+    body                                               \
+  })
+
+int32_t mesos_scheduler_driver_start(mesos_scheduler_driver* d, mesos_shim_error* err) {
+  return MESOS_RS_DRIVER_CALL(d, err, { return d->driver->start(); });
+}
+
+int32_t mesos_scheduler_driver_stop(mesos_scheduler_driver* d, int32_t failover,
+                                    mesos_shim_error* err) {
+  return MESOS_RS_DRIVER_CALL(d, err, { return d->driver->stop(failover != 0); });
+}
+
+int32_t mesos_scheduler_driver_abort(mesos_scheduler_driver* d, mesos_shim_error* err) {
+  return MESOS_RS_DRIVER_CALL(d, err, { return d->driver->abort(); });
+}
+
+int32_t mesos_scheduler_driver_join(mesos_scheduler_driver* d, mesos_shim_error* err) {
+  return MESOS_RS_DRIVER_CALL(d, err, { return d->driver->join(); });
+}
+
+int32_t mesos_scheduler_driver_run(mesos_scheduler_driver* d, mesos_shim_error* err) {
+  return MESOS_RS_DRIVER_CALL(d, err, { return d->driver->run(); });
+}
+
+int32_t mesos_scheduler_driver_request_resources(mesos_scheduler_driver* d,
+                                                 const mesos_bytes* requests, size_t count,
+                                                 mesos_shim_error* err) {
+  return MESOS_RS_DRIVER_CALL(d, err, {
+    std::vector<mesos::Request> list;
+    MESOS_RS_TRY(parse_list(requests, count, &list, err, 1));
+    return d->driver->requestResources(list);
+  });
+}
+
+int32_t mesos_scheduler_driver_launch_tasks(mesos_scheduler_driver* d,
+                                            const mesos_bytes* offer_ids, size_t offer_count,
+                                            const mesos_bytes* tasks, size_t task_count,
+                                            const mesos_bytes* filters, mesos_shim_error* err) {
+  return MESOS_RS_DRIVER_CALL(d, err, {
+    std::vector<mesos::OfferID> offers;
+    std::vector<mesos::TaskInfo> infos;
+    mesos::Filters f;
+    MESOS_RS_TRY(parse_list(offer_ids, offer_count, &offers, err, 1));
+    MESOS_RS_TRY(parse_list(tasks, task_count, &infos, err, 2));
+    MESOS_RS_TRY(optional_filters(filters, &f, err, 3));
+    return d->driver->launchTasks(offers, infos, f);
+  });
+}
+
+int32_t mesos_scheduler_driver_launch_tasks_on_offer(mesos_scheduler_driver* d,
+                                                     mesos_bytes offer_id,
+                                                     const mesos_bytes* tasks, size_t task_count,
+                                                     const mesos_bytes* filters,
+                                                     mesos_shim_error* err) {
+  return MESOS_RS_DRIVER_CALL(d, err, {
+    mesos::OfferID offer;
+    std::vector<mesos::TaskInfo> infos;
+    mesos::Filters f;
+    MESOS_RS_TRY(parse(offer_id, &offer, err, 1));
+    MESOS_RS_TRY(parse_list(tasks, task_count, &infos, err, 2));
+    MESOS_RS_TRY(optional_filters(filters, &f, err, 3));
+    return d->driver->launchTasks(offer, infos, f);
+  });
+}
+
+int32_t mesos_scheduler_driver_kill_task(mesos_scheduler_driver* d, mesos_bytes task_id,
+                                         mesos_shim_error* err) {
+  return MESOS_RS_DRIVER_CALL(d, err, {
+    mesos::TaskID id;
+    MESOS_RS_TRY(parse(task_id, &id, err, 1));
+    return d->driver->killTask(id);
+  });
+}
+
+int32_t mesos_scheduler_driver_accept_offers(mesos_scheduler_driver* d,
+                                             const mesos_bytes* offer_ids, size_t offer_count,
+                                             const mesos_bytes* operations, size_t op_count,
+                                             const mesos_bytes* filters, mesos_shim_error* err) {
+  return MESOS_RS_DRIVER_CALL(d, err, {
+    std::vector<mesos::OfferID> offers;
+    std::vector<mesos::Offer::Operation> ops;
+    mesos::Filters f;
+    MESOS_RS_TRY(parse_list(offer_ids, offer_count, &offers, err, 1));
+    MESOS_RS_TRY(parse_list(operations, op_count, &ops, err, 2));
+    MESOS_RS_TRY(optional_filters(filters, &f, err, 3));
+    return d->driver->acceptOffers(offers, ops, f);
+  });
+}
+
+int32_t mesos_scheduler_driver_decline_offer(mesos_scheduler_driver* d, mesos_bytes offer_id,
+                                             const mesos_bytes* filters, mesos_shim_error* err) {
+  return MESOS_RS_DRIVER_CALL(d, err, {
+    mesos::OfferID offer;
+    mesos::Filters f;
+    MESOS_RS_TRY(parse(offer_id, &offer, err, 1));
+    MESOS_RS_TRY(optional_filters(filters, &f, err, 2));
+    return d->driver->declineOffer(offer, f);
+  });
+}
+
+int32_t mesos_scheduler_driver_revive_offers(mesos_scheduler_driver* d, mesos_shim_error* err) {
+  return MESOS_RS_DRIVER_CALL(d, err, { return d->driver->reviveOffers(); });
+}
+
+int32_t mesos_scheduler_driver_revive_offers_for_roles(mesos_scheduler_driver* d,
+                                                       const mesos_bytes* roles, size_t count,
+                                                       mesos_shim_error* err) {
+  return MESOS_RS_DRIVER_CALL(d, err, {
+    std::vector<std::string> names;
+    MESOS_RS_TRY(mesos_rs::strings(roles, count, &names, err, 1));
+    return d->driver->reviveOffers(names);
+  });
+}
+
+int32_t mesos_scheduler_driver_suppress_offers(mesos_scheduler_driver* d,
+                                               mesos_shim_error* err) {
+  return MESOS_RS_DRIVER_CALL(d, err, { return d->driver->suppressOffers(); });
+}
+
+int32_t mesos_scheduler_driver_suppress_offers_for_roles(mesos_scheduler_driver* d,
+                                                         const mesos_bytes* roles, size_t count,
+                                                         mesos_shim_error* err) {
+  return MESOS_RS_DRIVER_CALL(d, err, {
+    std::vector<std::string> names;
+    MESOS_RS_TRY(mesos_rs::strings(roles, count, &names, err, 1));
+    return d->driver->suppressOffers(names);
+  });
+}
+
+int32_t mesos_scheduler_driver_acknowledge_status_update(mesos_scheduler_driver* d,
+                                                         mesos_bytes task_status,
+                                                         mesos_shim_error* err) {
+  return MESOS_RS_DRIVER_CALL(d, err, {
+    mesos::TaskStatus status;
+    MESOS_RS_TRY(parse(task_status, &status, err, 1));
+    return d->driver->acknowledgeStatusUpdate(status);
+  });
+}
+
+int32_t mesos_scheduler_driver_send_framework_message(mesos_scheduler_driver* d,
+                                                      mesos_bytes executor_id,
+                                                      mesos_bytes slave_id, mesos_bytes data,
+                                                      mesos_shim_error* err) {
+  return MESOS_RS_DRIVER_CALL(d, err, {
+    mesos::ExecutorID executor;
+    mesos::SlaveID slave;
+    MESOS_RS_TRY(parse(executor_id, &executor, err, 1));
+    MESOS_RS_TRY(parse(slave_id, &slave, err, 2));
+    if (data.data == nullptr && data.len != 0) {
+      return mesos_rs::fail(err, MESOS_SHIM_ERR_NULL_ARGUMENT, 3, -1, "", "data is NULL");
+    }
+    return d->driver->sendFrameworkMessage(executor, slave, mesos_rs::to_string(data));
+  });
+}
+
+int32_t mesos_scheduler_driver_reconcile_tasks(mesos_scheduler_driver* d,
+                                               const mesos_bytes* statuses, size_t count,
+                                               mesos_shim_error* err) {
+  return MESOS_RS_DRIVER_CALL(d, err, {
+    std::vector<mesos::TaskStatus> list;
+    MESOS_RS_TRY(parse_list(statuses, count, &list, err, 1));
+    return d->driver->reconcileTasks(list);
+  });
+}
+
+int32_t mesos_scheduler_driver_update_framework(mesos_scheduler_driver* d,
+                                                mesos_bytes framework_info,
+                                                const mesos_bytes* suppressed_roles,
+                                                size_t suppressed_roles_count,
+                                                const mesos_bytes* offer_constraints,
+                                                mesos_shim_error* err) {
+  return MESOS_RS_DRIVER_CALL(d, err, {
+    mesos::FrameworkInfo framework;
+    std::vector<std::string> roles;
+    mesos::scheduler::OfferConstraints constraints;
+    MESOS_RS_TRY(parse(framework_info, &framework, err, 1));
+    MESOS_RS_TRY(mesos_rs::strings(suppressed_roles, suppressed_roles_count, &roles, err, 2));
+    if (offer_constraints != nullptr) MESOS_RS_TRY(parse(*offer_constraints, &constraints, err, 3));
+    return d->driver->updateFramework(framework, roles, std::move(constraints));
+  });
+}
+
+}  // extern "C"

@@ -1,0 +1,70 @@
+//! Raw FFI bindings to libmesos through the mesos-rs C shim.
+//!
+//! This crate compiles the shim in `cbits/` (a C ABI over the C++ `MesosSchedulerDriver` and
+//! `MesosExecutorDriver`) and links libmesos. Messages cross the boundary as serialized
+//! protobuf bytes; see `cbits/mesos_c.h` for the contract. Almost everyone wants the safe
+//! crate (`mesos`) instead.
+//!
+//! Finding libmesos: `MESOS_HOME` (or `MESOS_INCLUDE_DIR` + `MESOS_LIB_DIR`), then
+//! `pkg-config mesos`, then the dev kit provisioned by `devkit/provision.py`. The chosen
+//! library directory is exported to dependent build scripts as `DEP_MESOS_LIB_DIR` (and the
+//! headers as `DEP_MESOS_INCLUDE`), so they can add it to their binaries' run path.
+//!
+//! ```no_run
+//! // The version of the Mesos headers the shim was compiled against.
+//! let v = unsafe { std::ffi::CStr::from_ptr(mesos_sys::mesos_shim_mesos_version()) };
+//! assert!(v.to_str().unwrap().starts_with("1."));
+//! ```
+#![allow(non_camel_case_types)]
+#![allow(clippy::missing_safety_doc)]
+
+mod bindings;
+pub use bindings::*;
+
+/// Status values returned by driver calls (the `mesos::Status` enum of `mesos.proto`).
+pub mod status {
+    /// The driver was created but not started.
+    pub const DRIVER_NOT_STARTED: i32 = 1;
+    /// The driver is running.
+    pub const DRIVER_RUNNING: i32 = 2;
+    /// The driver was aborted.
+    pub const DRIVER_ABORTED: i32 = 3;
+    /// The driver was stopped.
+    pub const DRIVER_STOPPED: i32 = 4;
+}
+
+impl mesos_bytes {
+    /// A borrowed view of `bytes`, valid as long as `bytes` is.
+    pub fn from_slice(bytes: &[u8]) -> Self {
+        mesos_bytes {
+            data: bytes.as_ptr(),
+            len: bytes.len(),
+        }
+    }
+
+    /// The bytes this view points at.
+    ///
+    /// # Safety
+    /// `data` must point to `len` readable bytes that outlive the returned slice (true for
+    /// every buffer the shim passes to a callback, for the duration of the callback).
+    pub unsafe fn as_slice<'a>(&self) -> &'a [u8] {
+        if self.len == 0 || self.data.is_null() {
+            &[]
+        } else {
+            // SAFETY: the caller guarantees `data` points to `len` live bytes.
+            unsafe { std::slice::from_raw_parts(self.data, self.len) }
+        }
+    }
+}
+
+impl Default for mesos_shim_error {
+    fn default() -> Self {
+        mesos_shim_error {
+            code: 0,
+            argument: -1,
+            element: -1,
+            type_name: std::ptr::null_mut(),
+            detail: std::ptr::null_mut(),
+        }
+    }
+}

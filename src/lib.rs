@@ -1,1 +1,72 @@
-//! Safe bindings to libmesos (work in progress).
+//! Safe Rust bindings to Apache Mesos' own C++ library, libmesos.
+//!
+//! Write Mesos frameworks and executors in Rust on top of the official
+//! `MesosSchedulerDriver` and `MesosExecutorDriver`, linked against the libmesos installed on
+//! your cluster (or the dev kit this project provisions for development).
+//!
+//! * [`types`]: every message and enum of Mesos 1.11 `mesos.proto` (plus `OfferConstraints`
+//!   and the rest of `scheduler.proto`), generated with the `protobuf` crate. Unknown fields
+//!   are preserved, so a message received from libmesos and sent back loses nothing.
+//! * [`SchedulerDriver`] and the [`Scheduler`] trait; [`ExecutorDriver`] and the
+//!   [`Executor`] trait. Callbacks run one at a time, in libmesos' order, on a thread owned by
+//!   the driver; driver handles are cheap to clone and usable from any thread.
+//! * Helpers in the spirit of hs-mesos: [`resources`] (resource constructors and the
+//!   [`Resources`] collection), [`task_status`] (task-state predicates), [`ids`].
+//!
+//! ```no_run
+//! use mesos::{Scheduler, SchedulerDriver, types::{FrameworkInfo, Offer}};
+//!
+//! struct Hello;
+//! impl Scheduler for Hello {
+//!     fn resource_offers(&mut self, driver: &SchedulerDriver, offers: &[Offer]) {
+//!         for offer in offers {
+//!             driver.decline_offer(&offer.id, None).ok();
+//!         }
+//!     }
+//! }
+//!
+//! let mut info = FrameworkInfo::new();
+//! info.set_user(String::new()); // empty: libmesos fills in the current user
+//! info.set_name("hello".into());
+//! let driver = SchedulerDriver::builder(info, "127.0.0.1:5050").build(Hello)?;
+//! let status = driver.run()?;
+//! println!("driver ended: {status:?}");
+//! # Ok::<(), mesos::Error>(())
+//! ```
+#![warn(missing_docs)]
+
+mod dispatch;
+mod error;
+pub mod executor;
+mod ffi;
+pub mod ids;
+pub mod resources;
+pub mod scheduler;
+pub mod task_status;
+pub mod types;
+
+pub use error::{Error, Result};
+// pub use executor::{Executor, ExecutorDriver};
+// pub use resources::Resources;
+pub use scheduler::{Scheduler, SchedulerDriver, SchedulerDriverBuilder};
+pub use types::Status;
+
+/// The Mesos version of the headers the shim was compiled against (e.g. `"1.11.0"`).
+///
+/// ```no_run
+/// assert!(mesos::mesos_version().starts_with("1."));
+/// ```
+pub fn mesos_version() -> &'static str {
+    ffi::mesos_version()
+}
+
+/// Whether the linked libmesos contains `MesosExecutorDriver` (the dev kit's does not).
+///
+/// ```no_run
+/// if !mesos::has_executor_driver() {
+///     eprintln!("this libmesos is scheduler-only");
+/// }
+/// ```
+pub fn has_executor_driver() -> bool {
+    ffi::has_executor_driver()
+}

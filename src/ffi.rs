@@ -1,0 +1,180 @@
+//! The one place where the safe crate talks to the shim's C ABI: encoding arguments,
+//! decoding callback bytes, and turning shim results into `Result`.
+
+use std::ffi::{c_char, CStr};
+
+use mesos_sys as sys;
+use protobuf::{CodedOutputStream, Message};
+
+use crate::error::{Error, Result};
+use crate::types::Status;
+
+/// Serializes a message without checking required fields: the shim checks them with
+/// libmesos' own classes and names the missing ones.
+pub(crate) fn encode<M: Message>(msg: &M) -> Vec<u8> {
+    let size = msg.compute_size() as usize;
+    let mut out = Vec::with_capacity(size);
+    {
+        let mut os = CodedOutputStream::vec(&mut out);
+        // Writing into a Vec cannot fail for lack of space; only a message whose size changed
+        // between compute_size and the write could, which shared borrows rule out.
+        msg.write_to_with_cached_sizes(&mut os)
+            .and_then(|()| os.flush())
+            .expect("serializing into a Vec");
+    }
+    out
+}
+
+/// Decodes bytes handed over by libmesos (lenient about required fields, so nothing that
+/// libmesos sent is ever dropped for a missing field).
+pub(crate) fn decode<M: Message>(bytes: &[u8]) -> Result<M> {
+    let mut msg = M::new();
+    msg.merge_from_bytes(bytes).map_err(|e| Error::Malformed {
+        type_name: format!("mesos.{}", M::NAME),
+        detail: e.to_string(),
+    })?;
+    Ok(msg)
+}
+
+/// Encoded messages (or strings) kept alive together with the views passed to the shim.
+pub(crate) struct Buffers {
+    owned: Vec<Vec<u8>>,
+    views: Vec<sys::mesos_bytes>,
+}
+
+impl Buffers {
+    pub(crate) fn messages<'a, M: Message + 'a>(items: impl IntoIterator<Item = &'a M>) -> Self {
+        Self::from_owned(items.into_iter().map(encode).collect())
+    }
+
+    pub(crate) fn strings<S: AsRef<str>>(items: &[S]) -> Self {
+        Self::from_owned(items.iter().map(|s| s.as_ref().as_bytes().to_vec()).collect())
+    }
+
+    fn from_owned(owned: Vec<Vec<u8>>) -> Self {
+        let views = owned.iter().map(|b| sys::mesos_bytes::from_slice(b)).collect();
+        Buffers { owned, views }
+    }
+
+    pub(crate) fn ptr(&self) -> *const sys::mesos_bytes {
+        if self.views.is_empty() {
+            std::ptr::null()
+        } else {
+            self.views.as_ptr()
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.owned.len()
+    }
+}
+
+/// A shim error slot that frees its strings when dropped.
+pub(crate) struct ErrorSlot(pub(crate) sys::mesos_shim_error);
+
+impl ErrorSlot {
+    pub(crate) fn new() -> Self {
+        ErrorSlot(sys::mesos_shim_error::default())
+    }
+
+    pub(crate) fn as_mut_ptr(&mut self) -> *mut sys::mesos_shim_error {
+        &mut self.0
+    }
+
+    /// The typed error for a negative shim result.
+    pub(crate) fn to_error(&self, code: i32) -> Error {
+        let e = &self.0;
+        let type_name = cstr(e.type_name);
+        let detail = cstr(e.detail);
+        let argument = u32::try_from(e.argument).ok();
+        let element = usize::try_from(e.element).ok();
+        match code {
+            sys::MESOS_SHIM_ERR_MISSING_FIELDS => Error::MissingFields {
+                type_name,
+                argument,
+                element,
+                fields: detail.split(", ").map(str::to_owned).collect(),
+            },
+            sys::MESOS_SHIM_ERR_PARSE => Error::Malformed { type_name, detail },
+            sys::MESOS_SHIM_ERR_NULL_ARGUMENT | sys::MESOS_SHIM_ERR_INVALID_ARGUMENT => {
+                Error::InvalidArgument(detail)
+            }
+            sys::MESOS_SHIM_ERR_EXCEPTION => Error::Cpp(detail),
+            sys::MESOS_SHIM_ERR_UNSUPPORTED => Error::Unsupported(detail),
+            sys::MESOS_SHIM_ERR_UNKNOWN_TYPE => Error::InvalidArgument(detail),
+            other => Error::Unexpected(other),
+        }
+    }
+}
+
+impl Drop for ErrorSlot {
+    fn drop(&mut self) {
+        // SAFETY: the slot was zero-initialised and only ever filled by the shim, whose strings
+        // are released exactly once here.
+        unsafe { sys::mesos_shim_error_clear(&mut self.0) }
+    }
+}
+
+fn cstr(p: *const c_char) -> String {
+    if p.is_null() {
+        String::new()
+    } else {
+        // SAFETY: the shim stores NUL-terminated strings it allocated (or NULL).
+        unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
+    }
+}
+
+/// Runs one shim call and converts its result into the driver's status.
+pub(crate) fn status_call(f: impl FnOnce(*mut sys::mesos_shim_error) -> i32) -> Result<Status> {
+    let mut slot = ErrorSlot::new();
+    let code = f(slot.as_mut_ptr());
+    to_status(code).ok_or_else(|| slot.to_error(code))
+}
+
+/// Like [`status_call`], for calls that only act while the driver runs.
+pub(crate) fn action_call(f: impl FnOnce(*mut sys::mesos_shim_error) -> i32) -> Result<()> {
+    match status_call(f)? {
+        Status::DRIVER_RUNNING => Ok(()),
+        other => Err(Error::NotRunning(other)),
+    }
+}
+
+pub(crate) fn to_status(code: i32) -> Option<Status> {
+    match code {
+        1 => Some(Status::DRIVER_NOT_STARTED),
+        2 => Some(Status::DRIVER_RUNNING),
+        3 => Some(Status::DRIVER_ABORTED),
+        4 => Some(Status::DRIVER_STOPPED),
+        _ => None,
+    }
+}
+
+pub(crate) fn mesos_version() -> &'static str {
+    // SAFETY: the shim returns a pointer to a static NUL-terminated string.
+    unsafe { CStr::from_ptr(sys::mesos_shim_mesos_version()) }
+        .to_str()
+        .unwrap_or("unknown")
+}
+
+pub(crate) fn has_executor_driver() -> bool {
+    // SAFETY: a pure query of the shim with no arguments.
+    unsafe { sys::mesos_shim_has_executor_driver() != 0 }
+}
+
+/// Copies a buffer the shim lends to a callback.
+///
+/// # Safety
+/// `b` must be a buffer passed to the currently running callback.
+pub(crate) unsafe fn owned(b: sys::mesos_bytes) -> Vec<u8> {
+    // SAFETY: guaranteed by the caller.
+    unsafe { b.as_slice() }.to_vec()
+}
+
+/// A pointer that may cross threads: the shim's drivers are thread-safe objects.
+#[derive(Clone, Copy)]
+pub(crate) struct SendPtr<T>(pub(crate) *mut T);
+// SAFETY: libmesos' drivers may be called from any thread (their methods lock internally),
+// and the shim adds no thread-affine state.
+unsafe impl<T> Send for SendPtr<T> {}
+// SAFETY: as above.
+unsafe impl<T> Sync for SendPtr<T> {}

@@ -1,0 +1,36 @@
+//! The Mesos 1.11 message types (`package mesos`), generated from the project's schema in
+//! `proto/` with the `protobuf` crate, plus the messages of `mesos.scheduler`
+//! ([`scheduler`], which holds [`OfferConstraints`]).
+//!
+//! Every type implements [`protobuf::Message`]: build with `new()` and the `set_*`/`mut_*`
+//! accessors or struct fields, serialize with `write_to_bytes()`, parse with
+//! `parse_from_bytes()`. Unknown fields are kept in `special_fields`.
+//!
+//! ```
+//! use mesos::types::{TaskID, TaskState};
+//! let mut id = TaskID::new();
+//! id.set_value("task-1".into());
+//! assert_eq!(id.value(), "task-1");
+//! assert_eq!(TaskState::TASK_RUNNING as i32, 1);
+//! ```
+#![allow(missing_docs)]
+#![allow(clippy::all)]
+
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/protos/mod.rs"));
+}
+
+pub use generated::mesos::*;
+
+/// Messages of `mesos/scheduler/scheduler.proto` (package `mesos.scheduler`).
+pub mod scheduler {
+    pub use super::generated::scheduler::*;
+}
+
+pub use generated::scheduler::{AttributeConstraint, OfferConstraints};
+
+/// The raw generated modules, named like the proto files.
+pub mod proto_files {
+    pub use super::generated::mesos;
+    pub use super::generated::scheduler;
+}

@@ -1,0 +1,244 @@
+//! Shared test support: a local cluster per test process, a probe scheduler that turns
+//! callbacks into events, and small HTTP reads of the local master's endpoints.
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
+
+use mesos::scheduler::SchedulerEvent;
+use mesos::types::*;
+use mesos::{Scheduler, SchedulerDriver};
+
+/// A fresh local cluster configuration for this test process. Keep the returned dir alive.
+pub fn local_cluster(resources: &str, extra: &[(&str, &str)]) -> tempfile::TempDir {
+    let work = tempfile::tempdir().unwrap();
+    // Environment set before libmesos starts (each test is its own process under nextest).
+    std::env::set_var("LIBPROCESS_IP", "127.0.0.1");
+    std::env::set_var("MESOS_WORK_DIR", work.path());
+    std::env::set_var("MESOS_LAUNCHER", "posix");
+    std::env::set_var("MESOS_RESOURCES", resources);
+    std::env::set_var("MESOS_LOGGING_LEVEL", "ERROR");
+    std::env::set_var("GLOG_minloglevel", "2");
+    std::env::set_var("MESOS_QUIET", "true");
+    for (k, v) in extra {
+        std::env::set_var(k, v);
+    }
+    work
+}
+
+/// A minimal FrameworkInfo (the user is filled in by libmesos).
+pub fn framework(name: &str) -> FrameworkInfo {
+    let mut f = FrameworkInfo::new();
+    f.set_user(String::new());
+    f.set_name(name.into());
+    f
+}
+
+/// Forwards every callback as a [`SchedulerEvent`].
+pub struct Probe(pub Sender<SchedulerEvent>);
+
+impl Scheduler for Probe {
+    fn registered(&mut self, _: &SchedulerDriver, framework_id: &FrameworkID, master_info: &MasterInfo) {
+        let _ = self.0.send(SchedulerEvent::Registered {
+            framework_id: framework_id.clone(),
+            master_info: master_info.clone(),
+        });
+    }
+    fn reregistered(&mut self, _: &SchedulerDriver, master_info: &MasterInfo) {
+        let _ = self.0.send(SchedulerEvent::Reregistered { master_info: master_info.clone() });
+    }
+    fn disconnected(&mut self, _: &SchedulerDriver) {
+        let _ = self.0.send(SchedulerEvent::Disconnected);
+    }
+    fn resource_offers(&mut self, _: &SchedulerDriver, offers: &[Offer]) {
+        let _ = self.0.send(SchedulerEvent::ResourceOffers { offers: offers.to_vec() });
+    }
+    fn offer_rescinded(&mut self, _: &SchedulerDriver, offer_id: &OfferID) {
+        let _ = self.0.send(SchedulerEvent::OfferRescinded { offer_id: offer_id.clone() });
+    }
+    fn status_update(&mut self, _: &SchedulerDriver, status: &TaskStatus) {
+        let _ = self.0.send(SchedulerEvent::StatusUpdate { status: status.clone() });
+    }
+    fn framework_message(&mut self, _: &SchedulerDriver, e: &ExecutorID, s: &SlaveID, data: &[u8]) {
+        let _ = self.0.send(SchedulerEvent::FrameworkMessage {
+            executor_id: e.clone(),
+            slave_id: s.clone(),
+            data: data.to_vec(),
+        });
+    }
+    fn slave_lost(&mut self, _: &SchedulerDriver, slave_id: &SlaveID) {
+        let _ = self.0.send(SchedulerEvent::SlaveLost { slave_id: slave_id.clone() });
+    }
+    fn executor_lost(&mut self, _: &SchedulerDriver, e: &ExecutorID, s: &SlaveID, status: i32) {
+        let _ = self.0.send(SchedulerEvent::ExecutorLost {
+            executor_id: e.clone(),
+            slave_id: s.clone(),
+            status,
+        });
+    }
+    fn error(&mut self, _: &SchedulerDriver, message: &str) {
+        let _ = self.0.send(SchedulerEvent::Error { message: message.into() });
+    }
+}
+
+/// The receiving side of a [`Probe`], with timestamps.
+pub struct Events {
+    rx: Receiver<SchedulerEvent>,
+    pub log: Vec<(Instant, SchedulerEvent)>,
+}
+
+pub fn probe() -> (Probe, Events) {
+    let (tx, rx) = channel();
+    (Probe(tx), Events { rx, log: Vec::new() })
+}
+
+impl Events {
+    /// Waits for the next event (after those already taken) that `pred` accepts.
+    pub fn wait_for<T>(
+        &mut self,
+        timeout: Duration,
+        what: &str,
+        mut pred: impl FnMut(&SchedulerEvent) -> Option<T>,
+    ) -> T {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.rx.recv_timeout(left) {
+                Ok(e) => {
+                    let r = pred(&e);
+                    self.log.push((Instant::now(), e));
+                    if let Some(t) = r {
+                        return t;
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    panic!("timed out after {timeout:?} waiting for {what}; seen: {:#?}", self.kinds())
+                }
+                Err(RecvTimeoutError::Disconnected) => panic!("driver gone while waiting for {what}"),
+            }
+        }
+    }
+
+    /// Collects events for `d`, returning those `pred` accepts.
+    pub fn during<T>(&mut self, d: Duration, mut pred: impl FnMut(&SchedulerEvent) -> Option<T>) -> Vec<T> {
+        let deadline = Instant::now() + d;
+        let mut out = Vec::new();
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match self.rx.recv_timeout(left) {
+                Ok(e) => {
+                    if let Some(t) = pred(&e) {
+                        out.push(t);
+                    }
+                    self.log.push((Instant::now(), e));
+                }
+                Err(_) => break,
+            }
+        }
+        out
+    }
+
+    fn kinds(&self) -> Vec<String> {
+        self.log.iter().map(|(_, e)| format!("{e:?}").chars().take(160).collect()).collect()
+    }
+}
+
+pub fn registered(events: &mut Events) -> (FrameworkID, MasterInfo) {
+    events.wait_for(Duration::from_secs(30), "registered", |e| match e {
+        SchedulerEvent::Registered { framework_id, master_info } => {
+            Some((framework_id.clone(), master_info.clone()))
+        }
+        _ => None,
+    })
+}
+
+pub fn next_offers(events: &mut Events) -> Vec<Offer> {
+    events.wait_for(Duration::from_secs(30), "offers", |e| match e {
+        SchedulerEvent::ResourceOffers { offers } if !offers.is_empty() => Some(offers.clone()),
+        _ => None,
+    })
+}
+
+pub fn next_update(events: &mut Events, what: &str, mut pred: impl FnMut(&TaskStatus) -> bool) -> TaskStatus {
+    events.wait_for(Duration::from_secs(60), what, |e| match e {
+        SchedulerEvent::StatusUpdate { status } if pred(status) => Some(status.clone()),
+        _ => None,
+    })
+}
+
+/// `host:port` of a master.
+pub fn master_address(m: &MasterInfo) -> String {
+    if m.address.is_some() && m.address.has_ip() {
+        format!("{}:{}", m.address.ip(), m.address.port())
+    } else {
+        format!("{}:{}", std::net::Ipv4Addr::from(u32::from_be(m.ip())), m.port())
+    }
+}
+
+/// GET an endpoint of the master (e.g. `/metrics/snapshot`, `/master/state`) and return the body.
+pub fn http_get(master: &str, path: &str) -> String {
+    let mut s = TcpStream::connect(master).expect("connect to master");
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(s, "GET {path} HTTP/1.0\r\nHost: {master}\r\nAccept: application/json\r\n\r\n").unwrap();
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).unwrap();
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    match text.split_once("\r\n\r\n") {
+        Some((_, body)) => body.to_owned(),
+        None => text,
+    }
+}
+
+/// A numeric value of `/metrics/snapshot`.
+pub fn metric(master: &str, name: &str) -> f64 {
+    let body = http_get(master, "/metrics/snapshot");
+    let key = format!("\"{name}\":");
+    let start = body.find(&key).unwrap_or_else(|| panic!("metric {name} not in {body}")) + key.len();
+    let rest = &body[start..];
+    let end = rest.find([',', '}']).unwrap();
+    rest[..end].trim().parse().unwrap()
+}
+
+pub fn scalar(offer: &Offer, name: &str) -> f64 {
+    offer
+        .resources
+        .iter()
+        .filter(|r| r.name() == name)
+        .map(|r| r.scalar.value())
+        .sum()
+}
+
+pub fn task(name: &str, offer: &Offer, cpus: f64, command: &str) -> TaskInfo {
+    let mut t = TaskInfo::new();
+    t.set_name(name.into());
+    t.task_id.mut_or_insert_default().set_value(name.into());
+    t.slave_id = offer.slave_id.clone();
+    let mut r = Resource::new();
+    r.set_name("cpus".into());
+    r.set_type(value::Type::SCALAR);
+    r.scalar.mut_or_insert_default().set_value(cpus);
+    t.resources.push(r);
+    t.command.mut_or_insert_default().set_value(command.into());
+    t
+}
+
+pub fn is_terminal(s: &TaskStatus) -> bool {
+    use TaskState::*;
+    matches!(
+        s.state(),
+        TASK_FINISHED | TASK_FAILED | TASK_KILLED | TASK_LOST | TASK_ERROR | TASK_DROPPED | TASK_GONE | TASK_GONE_BY_OPERATOR
+    )
+}
+
+pub fn tid(v: &str) -> TaskID {
+    let mut id = TaskID::new();
+    id.set_value(v.into());
+    id
+}
+
+pub fn oid(v: &str) -> OfferID {
+    let mut id = OfferID::new();
+    id.set_value(v.into());
+    id
+}

@@ -73,7 +73,7 @@ fn kill_task_yields_a_terminal_update_for_that_task() {
     let update = next_update(&mut events, "terminal update of the killed task", |s| {
         s.task_id.value() == "doomed" && is_terminal(s)
     });
-    eprintln!("killed task ended {:?} ({:?}): {}", update.state(), update.reason(), update.message());
+    assert_eq!(update.state(), TaskState::TASK_KILLED, "{}", update.message());
     // Killing a task the master has never heard of is answered too.
     driver.kill_task(&tid("never-launched")).unwrap();
     let unknown = next_update(&mut events, "update for an unknown task", |s| s.task_id.value() == "never-launched");

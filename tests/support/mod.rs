@@ -242,3 +242,23 @@ pub fn oid(v: &str) -> OfferID {
     id.set_value(v.into());
     id
 }
+
+pub fn filters(refuse_seconds: f64) -> Filters {
+    let mut f = Filters::new();
+    f.set_refuse_seconds(refuse_seconds);
+    f
+}
+
+/// Declines every offer in `offers` with `refuse_seconds`.
+pub fn decline_all(driver: &SchedulerDriver, offers: &[Offer], refuse_seconds: f64) {
+    for o in offers {
+        driver.decline_offer(&o.id, Some(&filters(refuse_seconds))).unwrap();
+    }
+}
+
+pub fn offers_event(e: &SchedulerEvent) -> Option<Vec<Offer>> {
+    match e {
+        SchedulerEvent::ResourceOffers { offers } if !offers.is_empty() => Some(offers.clone()),
+        _ => None,
+    }
+}

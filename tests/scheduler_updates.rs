@@ -1,0 +1,156 @@
+//! Status updates: acknowledgements (implicit and explicit) and reconciliation.
+
+mod support;
+
+use std::sync::mpsc::{channel, Sender};
+use std::time::{Duration, Instant};
+
+use mesos::scheduler::SchedulerEvent;
+use mesos::types::*;
+use mesos::{Error, Scheduler, SchedulerDriver};
+use support::*;
+
+#[test]
+fn explicit_reconciliation_answers_for_the_named_task() {
+    let _work = local_cluster("cpus:1;mem:128", &[]);
+    let (probe, mut events) = probe();
+    let driver = SchedulerDriver::new(probe, framework("reconcile explicit"), "local").unwrap();
+    driver.start().unwrap();
+    let offer = next_offers(&mut events).remove(0);
+    let mut ghost = TaskStatus::new();
+    ghost.task_id = Some(tid("ghost")).into();
+    ghost.set_state(TaskState::TASK_RUNNING);
+    ghost.slave_id = offer.slave_id.clone();
+    driver.reconcile_tasks(&[ghost]).unwrap();
+    let update = next_update(&mut events, "reconciliation of ghost", |s| s.task_id.value() == "ghost");
+    assert_eq!(update.reason(), task_status::Reason::REASON_RECONCILIATION);
+    assert_eq!(update.source(), task_status::Source::SOURCE_MASTER);
+    driver.stop(false).unwrap();
+}
+
+#[test]
+fn implicit_reconciliation_reports_unacknowledged_tasks_and_acks_clear_them() {
+    let _work = local_cluster("cpus:1;mem:128", &[]);
+    let (probe, mut events) = probe();
+    let driver = SchedulerDriver::builder(framework("reconcile implicit"), "local")
+        .implicit_acknowledgements(false)
+        .build(probe)
+        .unwrap();
+    driver.start().unwrap();
+    let offer = next_offers(&mut events).remove(0);
+    driver
+        .launch_tasks(&[offer.id.clone().unwrap()], &[task("kept", &offer, 1.0, "true")], None)
+        .unwrap();
+    let terminal = next_update(&mut events, "terminal update of kept", |s| s.task_id.value() == "kept" && is_terminal(s));
+    assert!(terminal.has_uuid());
+
+    // Not acknowledged: the master still tracks the task and implicit reconciliation reports it.
+    driver.reconcile_tasks(&[]).unwrap();
+    let reconciled = next_update(&mut events, "implicit reconciliation of kept", |s| {
+        s.task_id.value() == "kept" && s.reason() == task_status::Reason::REASON_RECONCILIATION
+    });
+    assert_eq!(reconciled.state(), terminal.state());
+    assert!(!reconciled.has_uuid(), "master-generated updates carry no uuid");
+    // Acknowledging an update without uuid is a no-op, not an error.
+    driver.acknowledge_status_update(&reconciled).unwrap();
+
+    // Acknowledged: the master forgets the terminal task.
+    driver.acknowledge_status_update(&terminal).unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    driver.reconcile_tasks(&[]).unwrap();
+    let after = events.during(Duration::from_secs(2), |e| match e {
+        SchedulerEvent::StatusUpdate { status } if status.task_id.value() == "kept" => Some(status.clone()),
+        _ => None,
+    });
+    assert!(after.is_empty(), "acknowledged task still reconciled: {after:?}");
+    driver.stop(false).unwrap();
+}
+
+#[test]
+fn explicit_acknowledgements_unacknowledged_updates_are_resent() {
+    let _work = local_cluster("cpus:1;mem:128", &[]);
+    let (probe, mut events) = probe();
+    let driver = SchedulerDriver::builder(framework("explicit acks"), "local")
+        .implicit_acknowledgements(false)
+        .build(probe)
+        .unwrap();
+    driver.start().unwrap();
+    let offer = next_offers(&mut events).remove(0);
+    driver
+        .launch_tasks(&[offer.id.clone().unwrap()], &[task("unacked", &offer, 1.0, "true")], None)
+        .unwrap();
+    let first = next_update(&mut events, "first update of unacked", |s| s.task_id.value() == "unacked" && s.has_uuid());
+    // The agent retries an unacknowledged update (its first retry comes after about 10s).
+    let again = next_update(&mut events, "the same update re-sent", |s| s.uuid() == first.uuid());
+    assert_eq!(again.state(), first.state());
+    driver.acknowledge_status_update(&again).unwrap();
+    driver.stop(false).unwrap();
+}
+
+/// Sleeps in `status_update`, reporting when it returns.
+struct SlowAck {
+    returned: Sender<Instant>,
+    offers: Sender<Offer>,
+}
+
+impl Scheduler for SlowAck {
+    fn resource_offers(&mut self, _: &SchedulerDriver, offers: &[Offer]) {
+        for o in offers {
+            let _ = self.offers.send(o.clone());
+        }
+    }
+    fn status_update(&mut self, _: &SchedulerDriver, status: &TaskStatus) {
+        if status.has_uuid() {
+            std::thread::sleep(Duration::from_millis(1500));
+            let _ = self.returned.send(Instant::now());
+        }
+    }
+}
+
+#[test]
+fn implicit_acknowledgement_is_sent_only_after_status_update_returns() {
+    let _work = local_cluster("cpus:1;mem:128", &[]);
+    let (returned_tx, returned) = channel();
+    let (offers_tx, offers) = channel();
+    let driver = SchedulerDriver::new(
+        SlowAck { returned: returned_tx, offers: offers_tx },
+        framework("implicit acks"),
+        "local",
+    )
+    .unwrap();
+    driver.start().unwrap();
+    let offer = offers.recv_timeout(Duration::from_secs(30)).unwrap();
+    assert!(matches!(driver.acknowledge_status_update(&TaskStatus::new()), Err(Error::ImplicitAcknowledgements)));
+    driver
+        .launch_tasks(&[offer.id.clone().unwrap()], &[task("acked", &offer, 1.0, "true")], None)
+        .unwrap();
+    // While the first update's callback sleeps, the master has seen no acknowledgement.
+    let master = master_of(&driver, &offer);
+    let mut samples = Vec::new(); // (when the answer had arrived, acknowledgements counted)
+    let returned_at = loop {
+        let acks = metric(&master, "master/messages_status_update_acknowledgement");
+        samples.push((Instant::now(), acks));
+        if let Ok(t) = returned.try_recv() {
+            break t;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let inside: Vec<f64> = samples.iter().filter(|(t, _)| *t < returned_at).map(|(_, a)| *a).collect();
+    assert!(inside.len() > 3, "polled while the callback ran: {samples:?}");
+    assert!(inside.iter().all(|&a| a == 0.0), "acknowledged before status_update returned: {inside:?}");
+    // Afterwards the acknowledgement arrives.
+    let deadline = returned_at + Duration::from_secs(10);
+    while metric(&master, "master/messages_status_update_acknowledgement") < 1.0 {
+        assert!(Instant::now() < deadline, "no acknowledgement after status_update returned");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    driver.stop(false).unwrap();
+}
+
+/// The local master's address: the agent's hostname is this machine and the master listens on
+/// the libprocess port (the agent's `url` in offers names the agent, whose port is the same
+/// process's).
+fn master_of(_driver: &SchedulerDriver, offer: &Offer) -> String {
+    let url = &offer.url;
+    format!("{}:{}", url.address.ip(), url.address.port())
+}

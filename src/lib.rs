@@ -40,13 +40,14 @@ mod error;
 pub mod executor;
 mod ffi;
 pub mod ids;
+pub mod local;
 pub mod resources;
 pub mod scheduler;
 pub mod task_status;
 pub mod types;
 
 pub use error::{Error, Result};
-// pub use executor::{Executor, ExecutorDriver};
+pub use executor::{Executor, ExecutorDriver};
 // pub use resources::Resources;
 pub use scheduler::{Scheduler, SchedulerDriver, SchedulerDriverBuilder};
 pub use types::Status;

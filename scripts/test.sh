@@ -20,3 +20,12 @@ cargo clippy --workspace --all-targets -- -D warnings
 
 echo "== tests"
 cargo nextest run --workspace --no-fail-fast
+
+echo "== examples on the local cluster"
+cargo run --quiet --example test_framework -- --tasks 5
+cargo run --quiet --example no_executor_framework -- 'echo hello from mesos-rs'
+if cargo run --quiet --example test_executor; then
+  echo "test_executor ran without an agent?" >&2; exit 1
+else
+  echo "test_executor exited with $? (expected 3 where libmesos lacks the executor driver)"
+fi

@@ -6,7 +6,10 @@ fn main() {
     protobuf_codegen::Codegen::new()
         .pure()
         .includes(["proto"])
-        .inputs(["proto/mesos/mesos.proto", "proto/mesos/scheduler/scheduler.proto"])
+        .inputs([
+            "proto/mesos/mesos.proto",
+            "proto/mesos/scheduler/scheduler.proto",
+        ])
         .cargo_out_dir("protos")
         .run_from_script();
 

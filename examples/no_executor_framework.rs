@@ -32,7 +32,12 @@ impl Scheduler for Commands {
             let mut tasks = Vec::new();
             while !self.pending.is_empty() && left.contains(&need) {
                 let (id, cmd) = self.pending.remove(0);
-                let mut t = mesos::ids::task_info(format!("command {id}"), mesos::ids::task_id(&id), offer.slave_id.clone().unwrap(), need.clone().into());
+                let mut t = mesos::ids::task_info(
+                    format!("command {id}"),
+                    mesos::ids::task_id(&id),
+                    offer.slave_id.clone().unwrap(),
+                    need.clone().into(),
+                );
                 t.command = Some(mesos::ids::command_info(&cmd)).into();
                 left -= need.clone();
                 tasks.push(t);
@@ -72,8 +77,17 @@ fn main() -> ExitCode {
         eprintln!("usage: no_executor_framework [--master MASTER] COMMAND...");
         return ExitCode::from(2);
     }
-    let _cluster = (master == "local").then(|| LocalCluster::new().resources("cpus:2;mem:512").apply().expect("work dir"));
-    let pending: Vec<(String, String)> = commands.iter().enumerate().map(|(i, c)| (i.to_string(), c.clone())).collect();
+    let _cluster = (master == "local").then(|| {
+        LocalCluster::new()
+            .resources("cpus:2;mem:512")
+            .apply()
+            .expect("work dir")
+    });
+    let pending: Vec<(String, String)> = commands
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (i.to_string(), c.clone()))
+        .collect();
     let ended = Arc::new(Mutex::new(BTreeMap::new()));
     let scheduler = Commands {
         total: pending.len(),
@@ -104,7 +118,11 @@ fn main() -> ExitCode {
     match result {
         Ok(_) if ended.len() == commands.len() => ExitCode::SUCCESS,
         other => {
-            eprintln!("only {} of {} commands accounted for ({other:?})", ended.len(), commands.len());
+            eprintln!(
+                "only {} of {} commands accounted for ({other:?})",
+                ended.len(),
+                commands.len()
+            );
             ExitCode::FAILURE
         }
     }

@@ -32,13 +32,27 @@ fn update(driver: &ExecutorDriver, id: &TaskID, state: TaskState, message: &str)
 impl Executor for TestExecutor {
     fn launch_task(&mut self, driver: &ExecutorDriver, task: &TaskInfo) {
         let id = task.task_id.clone().unwrap();
-        let script = if task.has_data() { String::from_utf8_lossy(task.data()).into_owned() } else { "sleep 1".into() };
+        let script = if task.has_data() {
+            String::from_utf8_lossy(task.data()).into_owned()
+        } else {
+            "sleep 1".into()
+        };
         let child = match Command::new("sh").arg("-c").arg(&script).spawn() {
             Ok(c) => c,
-            Err(e) => return update(driver, &id, TaskState::TASK_FAILED, &format!("cannot start: {e}")),
+            Err(e) => {
+                return update(
+                    driver,
+                    &id,
+                    TaskState::TASK_FAILED,
+                    &format!("cannot start: {e}"),
+                )
+            }
         };
         update(driver, &id, TaskState::TASK_RUNNING, "");
-        self.running.lock().unwrap().insert(id.value().to_owned(), child);
+        self.running
+            .lock()
+            .unwrap()
+            .insert(id.value().to_owned(), child);
         // Wait on a thread of its own, so that kill_task and shutdown are delivered meanwhile.
         let running = self.running.clone();
         let driver = driver.clone();
@@ -55,8 +69,17 @@ impl Executor for TestExecutor {
                 }
             };
             if let Some(status) = done {
-                let state = if status.success() { TaskState::TASK_FINISHED } else { TaskState::TASK_FAILED };
-                return update(&driver, &id, state, &format!("command exited with {status}"));
+                let state = if status.success() {
+                    TaskState::TASK_FINISHED
+                } else {
+                    TaskState::TASK_FAILED
+                };
+                return update(
+                    &driver,
+                    &id,
+                    state,
+                    &format!("command exited with {status}"),
+                );
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
         });
@@ -67,7 +90,12 @@ impl Executor for TestExecutor {
             let _ = child.kill();
             let _ = child.wait();
         }
-        update(driver, task_id, TaskState::TASK_KILLED, "killed by the framework");
+        update(
+            driver,
+            task_id,
+            TaskState::TASK_KILLED,
+            "killed by the framework",
+        );
     }
 
     fn framework_message(&mut self, driver: &ExecutorDriver, data: &[u8]) {

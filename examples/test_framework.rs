@@ -28,7 +28,12 @@ struct Options {
 }
 
 fn parse_args() -> Result<Options, String> {
-    let mut o = Options { master: "local".into(), tasks: 5, executor: None, timeout: Duration::from_secs(300) };
+    let mut o = Options {
+        master: "local".into(),
+        tasks: 5,
+        executor: None,
+        timeout: Duration::from_secs(300),
+    };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut value = || args.next().ok_or(format!("{a} needs a value"));
@@ -36,7 +41,13 @@ fn parse_args() -> Result<Options, String> {
             "--master" => o.master = value()?,
             "--tasks" => o.tasks = value()?.parse().map_err(|e| format!("--tasks: {e}"))?,
             "--executor" => o.executor = Some(value()?),
-            "--timeout-secs" => o.timeout = Duration::from_secs(value()?.parse().map_err(|e| format!("--timeout-secs: {e}"))?),
+            "--timeout-secs" => {
+                o.timeout = Duration::from_secs(
+                    value()?
+                        .parse()
+                        .map_err(|e| format!("--timeout-secs: {e}"))?,
+                )
+            }
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other}")),
         }
@@ -56,7 +67,12 @@ const MEM_PER_TASK: f64 = 32.0;
 
 impl Scheduler for TestScheduler {
     fn registered(&mut self, _: &SchedulerDriver, id: &FrameworkID, master: &MasterInfo) {
-        println!("registered as {} with master {}:{}", id.value(), master.hostname(), master.port());
+        println!(
+            "registered as {} with master {}:{}",
+            id.value(),
+            master.hostname(),
+            master.port()
+        );
     }
 
     fn resource_offers(&mut self, driver: &SchedulerDriver, offers: &[Offer]) {
@@ -66,7 +82,12 @@ impl Scheduler for TestScheduler {
             let need: mesos::Resources = vec![cpus(CPUS_PER_TASK), mem(MEM_PER_TASK)].into();
             while self.launched < self.total && available.contains(&need) {
                 let id = self.launched.to_string();
-                let mut task = mesos::ids::task_info(format!("task {id}"), mesos::ids::task_id(&id), offer.slave_id.clone().unwrap(), need.clone().into());
+                let mut task = mesos::ids::task_info(
+                    format!("task {id}"),
+                    mesos::ids::task_id(&id),
+                    offer.slave_id.clone().unwrap(),
+                    need.clone().into(),
+                );
                 match &self.executor {
                     Some(e) => {
                         task.executor = Some(e.clone()).into();
@@ -91,9 +112,19 @@ impl Scheduler for TestScheduler {
 
     fn status_update(&mut self, driver: &SchedulerDriver, status: &TaskStatus) {
         let id = status.task_id.value().to_owned();
-        println!("task {id} is in state {:?}{}", status.state(), if status.has_message() { format!(": {}", status.message()) } else { String::new() });
+        println!(
+            "task {id} is in state {:?}{}",
+            status.state(),
+            if status.has_message() {
+                format!(": {}", status.message())
+            } else {
+                String::new()
+            }
+        );
         if status.state() == TaskState::TASK_RUNNING && status.executor_id.is_some() {
-            driver.send_framework_message(&status.executor_id, &status.slave_id, b"ping").ok();
+            driver
+                .send_framework_message(&status.executor_id, &status.slave_id, b"ping")
+                .ok();
         }
         if is_terminal(status.state()) {
             let mut finished = self.finished.lock().unwrap();
@@ -105,7 +136,11 @@ impl Scheduler for TestScheduler {
     }
 
     fn framework_message(&mut self, _: &SchedulerDriver, e: &ExecutorID, _: &SlaveID, data: &[u8]) {
-        println!("message from executor {}: {}", e.value(), String::from_utf8_lossy(data));
+        println!(
+            "message from executor {}: {}",
+            e.value(),
+            String::from_utf8_lossy(data)
+        );
     }
 
     fn error(&mut self, _: &SchedulerDriver, message: &str) {
@@ -122,7 +157,12 @@ fn main() -> ExitCode {
         }
     };
     let _cluster = if opts.master == "local" {
-        Some(LocalCluster::new().resources("cpus:4;mem:1024;disk:1024").apply().expect("local cluster work dir"))
+        Some(
+            LocalCluster::new()
+                .resources("cpus:4;mem:1024;disk:1024")
+                .apply()
+                .expect("local cluster work dir"),
+        )
     } else {
         None
     };
@@ -137,7 +177,12 @@ fn main() -> ExitCode {
     info.set_user(String::new());
     info.set_name("Test Framework (Rust)".into());
     let finished = Arc::new(Mutex::new(BTreeMap::new()));
-    let scheduler = TestScheduler { total: opts.tasks, launched: 0, executor, finished: finished.clone() };
+    let scheduler = TestScheduler {
+        total: opts.tasks,
+        launched: 0,
+        executor,
+        finished: finished.clone(),
+    };
     let driver = match SchedulerDriver::new(scheduler, info, opts.master.clone()) {
         Ok(d) => d,
         Err(e) => {
@@ -159,7 +204,12 @@ fn main() -> ExitCode {
     for state in finished.values() {
         *by_state.entry(format!("{state:?}")).or_default() += 1;
     }
-    println!("summary: {} of {} tasks accounted for in {:.1}s", finished.len(), opts.tasks, started.elapsed().as_secs_f64());
+    println!(
+        "summary: {} of {} tasks accounted for in {:.1}s",
+        finished.len(),
+        opts.tasks,
+        started.elapsed().as_secs_f64()
+    );
     for (state, n) in &by_state {
         println!("  {state}: {n}");
     }

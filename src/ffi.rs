@@ -48,11 +48,19 @@ impl Buffers {
     }
 
     pub(crate) fn strings<S: AsRef<str>>(items: &[S]) -> Self {
-        Self::from_owned(items.iter().map(|s| s.as_ref().as_bytes().to_vec()).collect())
+        Self::from_owned(
+            items
+                .iter()
+                .map(|s| s.as_ref().as_bytes().to_vec())
+                .collect(),
+        )
     }
 
     fn from_owned(owned: Vec<Vec<u8>>) -> Self {
-        let views = owned.iter().map(|b| sys::mesos_bytes::from_slice(b)).collect();
+        let views = owned
+            .iter()
+            .map(|b| sys::mesos_bytes::from_slice(b))
+            .collect();
         Buffers { owned, views }
     }
 

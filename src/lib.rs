@@ -48,7 +48,7 @@ pub mod types;
 
 pub use error::{Error, Result};
 pub use executor::{Executor, ExecutorDriver};
-// pub use resources::Resources;
+pub use resources::Resources;
 pub use scheduler::{Scheduler, SchedulerDriver, SchedulerDriverBuilder};
 pub use types::Status;
 
@@ -71,3 +71,8 @@ pub fn mesos_version() -> &'static str {
 pub fn has_executor_driver() -> bool {
     ffi::has_executor_driver()
 }
+
+/// The README's code, compiled as a doc test so that it stays correct.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -52,12 +52,12 @@ impl Default for LocalCluster {
 }
 
 impl LocalCluster {
-    /// Defaults: one agent with the machine's resources, libmesos logging at `WARNING`.
+    /// Defaults: one agent with the machine's resources, libmesos logging at `ERROR`.
     pub fn new() -> Self {
         LocalCluster {
             resources: None,
             agents: 1,
-            logging_level: "WARNING".into(),
+            logging_level: "ERROR".into(),
             extra: Vec::new(),
         }
     }
@@ -126,12 +126,17 @@ fn fresh_dir() -> std::io::Result<PathBuf> {
         .map(|d| d.as_nanos())
         .unwrap_or(0);
     for attempt in 0..100u32 {
-        let dir = base.join(format!("mesos-rs-local-{}-{nanos}-{attempt}", std::process::id()));
+        let dir = base.join(format!(
+            "mesos-rs-local-{}-{nanos}-{attempt}",
+            std::process::id()
+        ));
         match std::fs::create_dir(&dir) {
             Ok(()) => return Ok(dir),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(e),
         }
     }
-    Err(std::io::Error::other("could not create a fresh work directory"))
+    Err(std::io::Error::other(
+        "could not create a fresh work directory",
+    ))
 }

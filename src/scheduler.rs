@@ -148,21 +148,30 @@ impl SchedulerEvent {
     /// Calls the matching method of `scheduler`.
     pub fn dispatch_to<S: Scheduler + ?Sized>(&self, scheduler: &mut S, driver: &SchedulerDriver) {
         match self {
-            SchedulerEvent::Registered { framework_id, master_info } => {
-                scheduler.registered(driver, framework_id, master_info)
+            SchedulerEvent::Registered {
+                framework_id,
+                master_info,
+            } => scheduler.registered(driver, framework_id, master_info),
+            SchedulerEvent::Reregistered { master_info } => {
+                scheduler.reregistered(driver, master_info)
             }
-            SchedulerEvent::Reregistered { master_info } => scheduler.reregistered(driver, master_info),
             SchedulerEvent::Disconnected => scheduler.disconnected(driver),
             SchedulerEvent::ResourceOffers { offers } => scheduler.resource_offers(driver, offers),
-            SchedulerEvent::OfferRescinded { offer_id } => scheduler.offer_rescinded(driver, offer_id),
+            SchedulerEvent::OfferRescinded { offer_id } => {
+                scheduler.offer_rescinded(driver, offer_id)
+            }
             SchedulerEvent::StatusUpdate { status } => scheduler.status_update(driver, status),
-            SchedulerEvent::FrameworkMessage { executor_id, slave_id, data } => {
-                scheduler.framework_message(driver, executor_id, slave_id, data)
-            }
+            SchedulerEvent::FrameworkMessage {
+                executor_id,
+                slave_id,
+                data,
+            } => scheduler.framework_message(driver, executor_id, slave_id, data),
             SchedulerEvent::SlaveLost { slave_id } => scheduler.slave_lost(driver, slave_id),
-            SchedulerEvent::ExecutorLost { executor_id, slave_id, status } => {
-                scheduler.executor_lost(driver, executor_id, slave_id, *status)
-            }
+            SchedulerEvent::ExecutorLost {
+                executor_id,
+                slave_id,
+                status,
+            } => scheduler.executor_lost(driver, executor_id, slave_id, *status),
             SchedulerEvent::Error { message } => scheduler.error(driver, message),
         }
     }
@@ -197,14 +206,20 @@ impl RawEvent {
             RawEvent::Offers(list) => SchedulerEvent::ResourceOffers {
                 offers: list.iter().map(|b| decode(b)).collect::<Result<_>>()?,
             },
-            RawEvent::Rescinded(id) => SchedulerEvent::OfferRescinded { offer_id: decode(&id)? },
-            RawEvent::Status(s) => SchedulerEvent::StatusUpdate { status: decode(&s)? },
+            RawEvent::Rescinded(id) => SchedulerEvent::OfferRescinded {
+                offer_id: decode(&id)?,
+            },
+            RawEvent::Status(s) => SchedulerEvent::StatusUpdate {
+                status: decode(&s)?,
+            },
             RawEvent::Message(e, s, data) => SchedulerEvent::FrameworkMessage {
                 executor_id: decode(&e)?,
                 slave_id: decode(&s)?,
                 data,
             },
-            RawEvent::SlaveLost(s) => SchedulerEvent::SlaveLost { slave_id: decode(&s)? },
+            RawEvent::SlaveLost(s) => SchedulerEvent::SlaveLost {
+                slave_id: decode(&s)?,
+            },
             RawEvent::ExecutorLost(e, s, status) => SchedulerEvent::ExecutorLost {
                 executor_id: decode(&e)?,
                 slave_id: decode(&s)?,
@@ -232,12 +247,20 @@ fn enqueue(ctx: *mut c_void, make: impl FnOnce() -> RawEvent) {
     }
 }
 
-unsafe extern "C" fn cb_registered(ctx: *mut c_void, id: sys::mesos_bytes, master: sys::mesos_bytes) {
+unsafe extern "C" fn cb_registered(
+    ctx: *mut c_void,
+    id: sys::mesos_bytes,
+    master: sys::mesos_bytes,
+) {
     // SAFETY (all callbacks): buffers are valid for the duration of the callback.
-    enqueue(ctx, || unsafe { RawEvent::Registered(ffi::owned(id), ffi::owned(master)) });
+    enqueue(ctx, || unsafe {
+        RawEvent::Registered(ffi::owned(id), ffi::owned(master))
+    });
 }
 unsafe extern "C" fn cb_reregistered(ctx: *mut c_void, master: sys::mesos_bytes) {
-    enqueue(ctx, || unsafe { RawEvent::Reregistered(ffi::owned(master)) });
+    enqueue(ctx, || unsafe {
+        RawEvent::Reregistered(ffi::owned(master))
+    });
 }
 unsafe extern "C" fn cb_disconnected(ctx: *mut c_void) {
     enqueue(ctx, || RawEvent::Disconnected);
@@ -266,7 +289,9 @@ unsafe extern "C" fn cb_message(
     s: sys::mesos_bytes,
     d: sys::mesos_bytes,
 ) {
-    enqueue(ctx, || unsafe { RawEvent::Message(ffi::owned(e), ffi::owned(s), ffi::owned(d)) });
+    enqueue(ctx, || unsafe {
+        RawEvent::Message(ffi::owned(e), ffi::owned(s), ffi::owned(d))
+    });
 }
 unsafe extern "C" fn cb_slave_lost(ctx: *mut c_void, s: sys::mesos_bytes) {
     enqueue(ctx, || unsafe { RawEvent::SlaveLost(ffi::owned(s)) });
@@ -277,7 +302,9 @@ unsafe extern "C" fn cb_executor_lost(
     s: sys::mesos_bytes,
     status: i32,
 ) {
-    enqueue(ctx, || unsafe { RawEvent::ExecutorLost(ffi::owned(e), ffi::owned(s), status) });
+    enqueue(ctx, || unsafe {
+        RawEvent::ExecutorLost(ffi::owned(e), ffi::owned(s), status)
+    });
 }
 unsafe extern "C" fn cb_error(ctx: *mut c_void, m: sys::mesos_bytes) {
     enqueue(ctx, || unsafe { RawEvent::Error(ffi::owned(m)) });
@@ -354,7 +381,10 @@ impl SchedulerDriverBuilder {
 
     /// Creates the driver (not started) with `scheduler` receiving its callbacks.
     pub fn build<S: Scheduler>(self, scheduler: S) -> Result<SchedulerDriver> {
-        let handler = move |weak: Weak<Inner>| TraitHandler { scheduler, driver: weak };
+        let handler = move |weak: Weak<Inner>| TraitHandler {
+            scheduler,
+            driver: weak,
+        };
         SchedulerDriver::create(self, handler)
     }
 
@@ -407,7 +437,10 @@ impl Drop for Inner {
 impl std::fmt::Debug for SchedulerDriver {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SchedulerDriver")
-            .field("implicit_acknowledgements", &self.inner.implicit_acknowledgements)
+            .field(
+                "implicit_acknowledgements",
+                &self.inner.implicit_acknowledgements,
+            )
             .finish_non_exhaustive()
     }
 }
@@ -420,7 +453,9 @@ struct TraitHandler<S> {
 
 impl<S: Scheduler> Handler<RawEvent> for TraitHandler<S> {
     fn deliver(&mut self, raw: RawEvent) {
-        let Some(inner) = self.driver.upgrade() else { return };
+        let Some(inner) = self.driver.upgrade() else {
+            return;
+        };
         let driver = SchedulerDriver { inner };
         let event = match raw.decode() {
             Ok(e) => e,

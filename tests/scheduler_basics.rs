@@ -20,7 +20,11 @@ fn registers_and_gets_a_framework_id() {
     assert!(master.port() > 0);
     // The master knows the framework under that ID.
     let state = http_get(&master_address(&master), "/master/state");
-    assert!(state.contains(id.value()), "framework {} not in master state", id.value());
+    assert!(
+        state.contains(id.value()),
+        "framework {} not in master state",
+        id.value()
+    );
     assert!(state.contains("\"name\":\"registration\""));
     assert_eq!(driver.stop(false).unwrap(), Status::DRIVER_STOPPED);
     assert_eq!(driver.join().unwrap(), Status::DRIVER_STOPPED);
@@ -51,7 +55,9 @@ fn launched_task_reaches_a_terminal_state() {
     driver.start().unwrap();
     let offer = next_offers(&mut events).remove(0);
     let t = task("t-1", &offer, 1.0, "true");
-    driver.launch_tasks(&[offer.id.clone().unwrap()], &[t], None).unwrap();
+    driver
+        .launch_tasks(&[offer.id.clone().unwrap()], &[t], None)
+        .unwrap();
     let update = next_update(&mut events, "terminal update of t-1", |s| {
         s.task_id.value() == "t-1" && is_terminal(s)
     });
@@ -68,15 +74,24 @@ fn kill_task_yields_a_terminal_update_for_that_task() {
     driver.start().unwrap();
     let offer = next_offers(&mut events).remove(0);
     let t = task("doomed", &offer, 1.0, "sleep 1000");
-    driver.launch_tasks(&[offer.id.clone().unwrap()], &[t], None).unwrap();
+    driver
+        .launch_tasks(&[offer.id.clone().unwrap()], &[t], None)
+        .unwrap();
     driver.kill_task(&tid("doomed")).unwrap();
     let update = next_update(&mut events, "terminal update of the killed task", |s| {
         s.task_id.value() == "doomed" && is_terminal(s)
     });
-    assert_eq!(update.state(), TaskState::TASK_KILLED, "{}", update.message());
+    assert_eq!(
+        update.state(),
+        TaskState::TASK_KILLED,
+        "{}",
+        update.message()
+    );
     // Killing a task the master has never heard of is answered too.
     driver.kill_task(&tid("never-launched")).unwrap();
-    let unknown = next_update(&mut events, "update for an unknown task", |s| s.task_id.value() == "never-launched");
+    let unknown = next_update(&mut events, "update for an unknown task", |s| {
+        s.task_id.value() == "never-launched"
+    });
     assert!(is_terminal(&unknown) || unknown.state() == TaskState::TASK_UNKNOWN);
     driver.stop(false).unwrap();
 }
@@ -86,11 +101,21 @@ fn calls_on_a_driver_that_is_not_running_say_so() {
     let _work = local_cluster("cpus:1;mem:128", &[]);
     let (probe, _events) = probe();
     let driver = SchedulerDriver::new(probe, framework("not running"), "local").unwrap();
-    assert_eq!(driver.revive_offers(), Err(Error::NotRunning(Status::DRIVER_NOT_STARTED)));
+    assert_eq!(
+        driver.revive_offers(),
+        Err(Error::NotRunning(Status::DRIVER_NOT_STARTED))
+    );
     // Bad messages are rejected with the missing fields named, before libmesos sees them.
-    let err = driver.launch_tasks(&[oid("o")], &[TaskInfo::new()], None).unwrap_err();
+    let err = driver
+        .launch_tasks(&[oid("o")], &[TaskInfo::new()], None)
+        .unwrap_err();
     match err {
-        Error::MissingFields { type_name, element, fields, .. } => {
+        Error::MissingFields {
+            type_name,
+            element,
+            fields,
+            ..
+        } => {
             assert_eq!(type_name, "mesos.TaskInfo");
             assert_eq!(element, Some(0));
             assert_eq!(fields, ["name", "task_id", "slave_id"]);
@@ -101,8 +126,14 @@ fn calls_on_a_driver_that_is_not_running_say_so() {
     info.set_name("no user".into());
     let (probe, _e) = support::probe();
     let err = SchedulerDriver::new(probe, info, "local").unwrap_err();
-    assert_eq!(err.to_string(), "mesos.FrameworkInfo (argument 0) is missing required fields: user");
+    assert_eq!(
+        err.to_string(),
+        "mesos.FrameworkInfo (argument 0) is missing required fields: user"
+    );
     let (probe, _e) = support::probe();
-    assert!(matches!(SchedulerDriver::new(probe, framework("x"), ""), Err(Error::InvalidArgument(_))));
+    assert!(matches!(
+        SchedulerDriver::new(probe, framework("x"), ""),
+        Err(Error::InvalidArgument(_))
+    ));
     let _ = Duration::ZERO;
 }

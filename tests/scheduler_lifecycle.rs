@@ -16,7 +16,11 @@ use support::*;
 fn auth_cluster() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let creds = dir.path().join("credentials.json");
-    std::fs::write(&creds, r#"{"credentials":[{"principal":"alice","secret":"right"}]}"#).unwrap();
+    std::fs::write(
+        &creds,
+        r#"{"credentials":[{"principal":"alice","secret":"right"}]}"#,
+    )
+    .unwrap();
     let work = local_cluster(
         "cpus:1;mem:128",
         &[
@@ -48,7 +52,10 @@ fn authentication_with_the_right_secret_registers() {
     driver.start().unwrap();
     let (id, _) = registered(&mut events);
     assert!(!id.value().is_empty());
-    assert!(!events.log.iter().any(|(_, e)| matches!(e, SchedulerEvent::Error { .. })));
+    assert!(!events
+        .log
+        .iter()
+        .any(|(_, e)| matches!(e, SchedulerEvent::Error { .. })));
     driver.stop(false).unwrap();
 }
 
@@ -69,7 +76,10 @@ fn authentication_with_a_wrong_secret_errors_and_aborts() {
         _ => None,
     });
     assert!(message.contains("refused authentication"), "{message}");
-    assert!(!events.log.iter().any(|(_, e)| matches!(e, SchedulerEvent::Registered { .. })));
+    assert!(!events
+        .log
+        .iter()
+        .any(|(_, e)| matches!(e, SchedulerEvent::Registered { .. })));
 }
 
 fn framework_state(state: &str, id: &str) -> Option<String> {
@@ -122,7 +132,9 @@ fn stop_without_failover_unregisters_and_with_failover_keeps_the_framework() {
 /// MESOS_RS_CHILD_MASTER, prints its framework ID and unregisters. Does nothing otherwise.
 #[test]
 fn child_process_framework() {
-    let Ok(master) = std::env::var("MESOS_RS_CHILD_MASTER") else { return };
+    let Ok(master) = std::env::var("MESOS_RS_CHILD_MASTER") else {
+        return;
+    };
     std::env::set_var("LIBPROCESS_IP", "127.0.0.1");
     let (probe, mut events) = probe();
     let driver = SchedulerDriver::new(probe, framework("child"), master).unwrap();
@@ -146,13 +158,22 @@ fn second_framework_in_another_process_uses_this_process_master() {
     decline_all(&host, &offers, 3600.0);
 
     let out = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "child_process_framework", "--nocapture", "--test-threads=1"])
+        .args([
+            "--exact",
+            "child_process_framework",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env("MESOS_RS_CHILD_MASTER", &master)
         .env_remove("MESOS_WORK_DIR")
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "child failed: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "child failed: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let id = stdout
         .split_whitespace()
         .find_map(|w| w.strip_prefix("CHILD_FRAMEWORK_ID="))
@@ -218,16 +239,25 @@ fn dropping_the_driver_inside_a_callback_frees_it_cleanly() {
     let (tx, rx) = channel();
     let slot = Arc::new(Mutex::new(None));
     let driver = SchedulerDriver::new(
-        SelfDropping { handle: slot.clone(), dropped: tx },
+        SelfDropping {
+            handle: slot.clone(),
+            dropped: tx,
+        },
         framework("self drop"),
         "local",
     )
     .unwrap();
     driver.start().unwrap();
     *slot.lock().unwrap() = Some(driver); // the test keeps no handle of its own
-    assert_eq!(rx.recv_timeout(Duration::from_secs(30)).unwrap(), "callback returned");
+    assert_eq!(
+        rx.recv_timeout(Duration::from_secs(30)).unwrap(),
+        "callback returned"
+    );
     // The driver (and with it the scheduler) is freed once the callback returns.
-    assert_eq!(rx.recv_timeout(Duration::from_secs(30)).unwrap(), "scheduler dropped");
+    assert_eq!(
+        rx.recv_timeout(Duration::from_secs(30)).unwrap(),
+        "scheduler dropped"
+    );
 
     // libmesos let go of the local cluster: a new one starts in the same process.
     let work = tempfile::tempdir().unwrap();

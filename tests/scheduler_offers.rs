@@ -32,7 +32,10 @@ fn decline_with_refuse_seconds_holds_the_agent_back_for_that_long() {
     decline_all(&driver, &again, refuse.as_secs_f64());
     let declined_at = Instant::now();
     let early = events.during(refuse - Duration::from_millis(300), offers_event);
-    assert!(early.is_empty(), "offered again inside the refusal window: {early:?}");
+    assert!(
+        early.is_empty(),
+        "offered again inside the refusal window: {early:?}"
+    );
     let later = next_offers(&mut events);
     assert!(declined_at.elapsed() >= refuse - Duration::from_millis(300));
     assert_eq!(later[0].slave_id.value(), first[0].slave_id.value());
@@ -75,8 +78,13 @@ fn accept_offers_launches_with_a_launch_operation() {
     let offer = next_offers(&mut events).remove(0);
     let mut op = offer::Operation::new();
     op.set_type(offer::operation::Type::LAUNCH);
-    op.launch.mut_or_insert_default().task_infos.push(task("via-accept", &offer, 1.0, "true"));
-    driver.accept_offers(&[offer.id.clone().unwrap()], &[op], None).unwrap();
+    op.launch
+        .mut_or_insert_default()
+        .task_infos
+        .push(task("via-accept", &offer, 1.0, "true"));
+    driver
+        .accept_offers(&[offer.id.clone().unwrap()], &[op], None)
+        .unwrap();
     let update = next_update(&mut events, "update of via-accept", |s| {
         s.task_id.value() == "via-accept" && is_terminal(s)
     });
@@ -88,7 +96,10 @@ fn reserved_cpus(offer: &Offer, role: &str) -> f64 {
     offer
         .resources
         .iter()
-        .filter(|r| r.name() == "cpus" && (r.role() == role || r.reservations.iter().any(|x| x.role() == role)))
+        .filter(|r| {
+            r.name() == "cpus"
+                && (r.role() == role || r.reservations.iter().any(|x| x.role() == role))
+        })
         .map(|r| r.scalar.value())
         .sum()
 }
@@ -110,20 +121,32 @@ fn reserve_and_unreserve_through_accept_offers() {
     cpus.set_type(value::Type::SCALAR);
     cpus.scalar.mut_or_insert_default().set_value(1.0);
     cpus.set_role("web".into());
-    cpus.reservation.mut_or_insert_default().set_principal("tester".into());
+    cpus.reservation
+        .mut_or_insert_default()
+        .set_principal("tester".into());
     let mut reserve = offer::Operation::new();
     reserve.set_type(offer::operation::Type::RESERVE);
     reserve.reserve.mut_or_insert_default().resources.push(cpus);
-    driver.accept_offers(&[offer.id.clone().unwrap()], &[reserve], Some(&filters(0.0))).unwrap();
+    driver
+        .accept_offers(
+            &[offer.id.clone().unwrap()],
+            &[reserve],
+            Some(&filters(0.0)),
+        )
+        .unwrap();
 
-    let with_reservation = events.wait_for(Duration::from_secs(30), "an offer with reserved cpus", |e| {
-        offers_event(e).and_then(|o| o.into_iter().find(|o| reserved_cpus(o, "web") == 1.0))
-    });
+    let with_reservation = events.wait_for(
+        Duration::from_secs(30),
+        "an offer with reserved cpus",
+        |e| offers_event(e).and_then(|o| o.into_iter().find(|o| reserved_cpus(o, "web") == 1.0)),
+    );
     // Give the reserved resource back exactly as it was offered.
     let reserved: Vec<Resource> = with_reservation
         .resources
         .iter()
-        .filter(|r| r.name() == "cpus" && reserved_cpus(&with_reservation, "web") > 0.0 && r.role() != "*")
+        .filter(|r| {
+            r.name() == "cpus" && reserved_cpus(&with_reservation, "web") > 0.0 && r.role() != "*"
+        })
         .cloned()
         .collect();
     assert_eq!(reserved.len(), 1, "{:?}", with_reservation.resources);
@@ -131,11 +154,22 @@ fn reserve_and_unreserve_through_accept_offers() {
     unreserve.set_type(offer::operation::Type::UNRESERVE);
     unreserve.unreserve.mut_or_insert_default().resources = reserved;
     driver
-        .accept_offers(&[with_reservation.id.clone().unwrap()], &[unreserve], Some(&filters(0.0)))
+        .accept_offers(
+            &[with_reservation.id.clone().unwrap()],
+            &[unreserve],
+            Some(&filters(0.0)),
+        )
         .unwrap();
-    let unreserved = events.wait_for(Duration::from_secs(30), "an offer without reservations", |e| {
-        offers_event(e).and_then(|o| o.into_iter().find(|o| scalar(o, "cpus") == 4.0 && reserved_cpus(o, "web") == 0.0))
-    });
+    let unreserved = events.wait_for(
+        Duration::from_secs(30),
+        "an offer without reservations",
+        |e| {
+            offers_event(e).and_then(|o| {
+                o.into_iter()
+                    .find(|o| scalar(o, "cpus") == 4.0 && reserved_cpus(o, "web") == 0.0)
+            })
+        },
+    );
     assert_eq!(unreserved.slave_id.value(), offer.slave_id.value());
     driver.stop(false).unwrap();
 }
@@ -158,14 +192,20 @@ fn request_resources_reaches_the_master() {
     driver.request_resources(&[request]).unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
     while metric(&master, "master/messages_resource_request") < 1.0 {
-        assert!(Instant::now() < deadline, "the master never counted the resource request");
+        assert!(
+            Instant::now() < deadline,
+            "the master never counted the resource request"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     driver.stop(false).unwrap();
 }
 
 fn offered_role(o: &Offer) -> String {
-    o.resources.first().map(|r| r.allocation_info.role().to_owned()).unwrap_or_default()
+    o.resources
+        .first()
+        .map(|r| r.allocation_info.role().to_owned())
+        .unwrap_or_default()
 }
 
 #[test]
@@ -189,7 +229,10 @@ fn update_framework_changes_which_roles_get_offers() {
         roles.extend(offers.iter().map(offered_role));
         decline_all(&driver, &offers, 0.0);
     }
-    assert!(roles.iter().all(|r| r == "alpha"), "suppressed role offered: {roles:?}");
+    assert!(
+        roles.iter().all(|r| r == "alpha"),
+        "suppressed role offered: {roles:?}"
+    );
 
     info.id = Some(id).into();
     driver.update_framework(&info, &["alpha"], None).unwrap();
@@ -203,7 +246,10 @@ fn update_framework_changes_which_roles_get_offers() {
         roles.extend(offers.iter().map(offered_role));
         decline_all(&driver, &offers, 0.0);
     }
-    assert!(roles.iter().all(|r| r == "beta"), "alpha offered after suppressing it: {roles:?}");
+    assert!(
+        roles.iter().all(|r| r == "beta"),
+        "alpha offered after suppressing it: {roles:?}"
+    );
     let _ = SchedulerEvent::Disconnected;
     driver.stop(false).unwrap();
 }

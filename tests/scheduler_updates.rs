@@ -22,7 +22,9 @@ fn explicit_reconciliation_answers_for_the_named_task() {
     ghost.set_state(TaskState::TASK_RUNNING);
     ghost.slave_id = offer.slave_id.clone();
     driver.reconcile_tasks(&[ghost]).unwrap();
-    let update = next_update(&mut events, "reconciliation of ghost", |s| s.task_id.value() == "ghost");
+    let update = next_update(&mut events, "reconciliation of ghost", |s| {
+        s.task_id.value() == "ghost"
+    });
     assert_eq!(update.reason(), task_status::Reason::REASON_RECONCILIATION);
     assert_eq!(update.source(), task_status::Source::SOURCE_MASTER);
     driver.stop(false).unwrap();
@@ -39,9 +41,15 @@ fn implicit_reconciliation_reports_unacknowledged_tasks_and_acks_clear_them() {
     driver.start().unwrap();
     let offer = next_offers(&mut events).remove(0);
     driver
-        .launch_tasks(&[offer.id.clone().unwrap()], &[task("kept", &offer, 1.0, "true")], None)
+        .launch_tasks(
+            &[offer.id.clone().unwrap()],
+            &[task("kept", &offer, 1.0, "true")],
+            None,
+        )
         .unwrap();
-    let terminal = next_update(&mut events, "terminal update of kept", |s| s.task_id.value() == "kept" && is_terminal(s));
+    let terminal = next_update(&mut events, "terminal update of kept", |s| {
+        s.task_id.value() == "kept" && is_terminal(s)
+    });
     assert!(terminal.has_uuid());
 
     // Not acknowledged: the master still tracks the task and implicit reconciliation reports it.
@@ -50,7 +58,10 @@ fn implicit_reconciliation_reports_unacknowledged_tasks_and_acks_clear_them() {
         s.task_id.value() == "kept" && s.reason() == task_status::Reason::REASON_RECONCILIATION
     });
     assert_eq!(reconciled.state(), terminal.state());
-    assert!(!reconciled.has_uuid(), "master-generated updates carry no uuid");
+    assert!(
+        !reconciled.has_uuid(),
+        "master-generated updates carry no uuid"
+    );
     // Acknowledging an update without uuid is a no-op, not an error.
     driver.acknowledge_status_update(&reconciled).unwrap();
 
@@ -59,10 +70,15 @@ fn implicit_reconciliation_reports_unacknowledged_tasks_and_acks_clear_them() {
     std::thread::sleep(Duration::from_millis(500));
     driver.reconcile_tasks(&[]).unwrap();
     let after = events.during(Duration::from_secs(2), |e| match e {
-        SchedulerEvent::StatusUpdate { status } if status.task_id.value() == "kept" => Some(status.clone()),
+        SchedulerEvent::StatusUpdate { status } if status.task_id.value() == "kept" => {
+            Some(status.clone())
+        }
         _ => None,
     });
-    assert!(after.is_empty(), "acknowledged task still reconciled: {after:?}");
+    assert!(
+        after.is_empty(),
+        "acknowledged task still reconciled: {after:?}"
+    );
     driver.stop(false).unwrap();
 }
 
@@ -77,11 +93,19 @@ fn explicit_acknowledgements_unacknowledged_updates_are_resent() {
     driver.start().unwrap();
     let offer = next_offers(&mut events).remove(0);
     driver
-        .launch_tasks(&[offer.id.clone().unwrap()], &[task("unacked", &offer, 1.0, "true")], None)
+        .launch_tasks(
+            &[offer.id.clone().unwrap()],
+            &[task("unacked", &offer, 1.0, "true")],
+            None,
+        )
         .unwrap();
-    let first = next_update(&mut events, "first update of unacked", |s| s.task_id.value() == "unacked" && s.has_uuid());
+    let first = next_update(&mut events, "first update of unacked", |s| {
+        s.task_id.value() == "unacked" && s.has_uuid()
+    });
     // The agent retries an unacknowledged update (its first retry comes after about 10s).
-    let again = next_update(&mut events, "the same update re-sent", |s| s.uuid() == first.uuid());
+    let again = next_update(&mut events, "the same update re-sent", |s| {
+        s.uuid() == first.uuid()
+    });
     assert_eq!(again.state(), first.state());
     driver.acknowledge_status_update(&again).unwrap();
     driver.stop(false).unwrap();
@@ -113,16 +137,26 @@ fn implicit_acknowledgement_is_sent_only_after_status_update_returns() {
     let (returned_tx, returned) = channel();
     let (offers_tx, offers) = channel();
     let driver = SchedulerDriver::new(
-        SlowAck { returned: returned_tx, offers: offers_tx },
+        SlowAck {
+            returned: returned_tx,
+            offers: offers_tx,
+        },
         framework("implicit acks"),
         "local",
     )
     .unwrap();
     driver.start().unwrap();
     let offer = offers.recv_timeout(Duration::from_secs(30)).unwrap();
-    assert!(matches!(driver.acknowledge_status_update(&TaskStatus::new()), Err(Error::ImplicitAcknowledgements)));
+    assert!(matches!(
+        driver.acknowledge_status_update(&TaskStatus::new()),
+        Err(Error::ImplicitAcknowledgements)
+    ));
     driver
-        .launch_tasks(&[offer.id.clone().unwrap()], &[task("acked", &offer, 1.0, "true")], None)
+        .launch_tasks(
+            &[offer.id.clone().unwrap()],
+            &[task("acked", &offer, 1.0, "true")],
+            None,
+        )
         .unwrap();
     // While the first update's callback sleeps, the master has seen no acknowledgement.
     let master = master_of(&driver, &offer);
@@ -135,13 +169,26 @@ fn implicit_acknowledgement_is_sent_only_after_status_update_returns() {
         }
         std::thread::sleep(Duration::from_millis(100));
     };
-    let inside: Vec<f64> = samples.iter().filter(|(t, _)| *t < returned_at).map(|(_, a)| *a).collect();
-    assert!(inside.len() > 3, "polled while the callback ran: {samples:?}");
-    assert!(inside.iter().all(|&a| a == 0.0), "acknowledged before status_update returned: {inside:?}");
+    let inside: Vec<f64> = samples
+        .iter()
+        .filter(|(t, _)| *t < returned_at)
+        .map(|(_, a)| *a)
+        .collect();
+    assert!(
+        inside.len() > 3,
+        "polled while the callback ran: {samples:?}"
+    );
+    assert!(
+        inside.iter().all(|&a| a == 0.0),
+        "acknowledged before status_update returned: {inside:?}"
+    );
     // Afterwards the acknowledgement arrives.
     let deadline = returned_at + Duration::from_secs(10);
     while metric(&master, "master/messages_status_update_acknowledgement") < 1.0 {
-        assert!(Instant::now() < deadline, "no acknowledgement after status_update returned");
+        assert!(
+            Instant::now() < deadline,
+            "no acknowledgement after status_update returned"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     driver.stop(false).unwrap();

@@ -40,26 +40,39 @@ pub fn framework(name: &str) -> FrameworkInfo {
 pub struct Probe(pub Sender<SchedulerEvent>);
 
 impl Scheduler for Probe {
-    fn registered(&mut self, _: &SchedulerDriver, framework_id: &FrameworkID, master_info: &MasterInfo) {
+    fn registered(
+        &mut self,
+        _: &SchedulerDriver,
+        framework_id: &FrameworkID,
+        master_info: &MasterInfo,
+    ) {
         let _ = self.0.send(SchedulerEvent::Registered {
             framework_id: framework_id.clone(),
             master_info: master_info.clone(),
         });
     }
     fn reregistered(&mut self, _: &SchedulerDriver, master_info: &MasterInfo) {
-        let _ = self.0.send(SchedulerEvent::Reregistered { master_info: master_info.clone() });
+        let _ = self.0.send(SchedulerEvent::Reregistered {
+            master_info: master_info.clone(),
+        });
     }
     fn disconnected(&mut self, _: &SchedulerDriver) {
         let _ = self.0.send(SchedulerEvent::Disconnected);
     }
     fn resource_offers(&mut self, _: &SchedulerDriver, offers: &[Offer]) {
-        let _ = self.0.send(SchedulerEvent::ResourceOffers { offers: offers.to_vec() });
+        let _ = self.0.send(SchedulerEvent::ResourceOffers {
+            offers: offers.to_vec(),
+        });
     }
     fn offer_rescinded(&mut self, _: &SchedulerDriver, offer_id: &OfferID) {
-        let _ = self.0.send(SchedulerEvent::OfferRescinded { offer_id: offer_id.clone() });
+        let _ = self.0.send(SchedulerEvent::OfferRescinded {
+            offer_id: offer_id.clone(),
+        });
     }
     fn status_update(&mut self, _: &SchedulerDriver, status: &TaskStatus) {
-        let _ = self.0.send(SchedulerEvent::StatusUpdate { status: status.clone() });
+        let _ = self.0.send(SchedulerEvent::StatusUpdate {
+            status: status.clone(),
+        });
     }
     fn framework_message(&mut self, _: &SchedulerDriver, e: &ExecutorID, s: &SlaveID, data: &[u8]) {
         let _ = self.0.send(SchedulerEvent::FrameworkMessage {
@@ -69,7 +82,9 @@ impl Scheduler for Probe {
         });
     }
     fn slave_lost(&mut self, _: &SchedulerDriver, slave_id: &SlaveID) {
-        let _ = self.0.send(SchedulerEvent::SlaveLost { slave_id: slave_id.clone() });
+        let _ = self.0.send(SchedulerEvent::SlaveLost {
+            slave_id: slave_id.clone(),
+        });
     }
     fn executor_lost(&mut self, _: &SchedulerDriver, e: &ExecutorID, s: &SlaveID, status: i32) {
         let _ = self.0.send(SchedulerEvent::ExecutorLost {
@@ -79,7 +94,9 @@ impl Scheduler for Probe {
         });
     }
     fn error(&mut self, _: &SchedulerDriver, message: &str) {
-        let _ = self.0.send(SchedulerEvent::Error { message: message.into() });
+        let _ = self.0.send(SchedulerEvent::Error {
+            message: message.into(),
+        });
     }
 }
 
@@ -91,7 +108,13 @@ pub struct Events {
 
 pub fn probe() -> (Probe, Events) {
     let (tx, rx) = channel();
-    (Probe(tx), Events { rx, log: Vec::new() })
+    (
+        Probe(tx),
+        Events {
+            rx,
+            log: Vec::new(),
+        },
+    )
 }
 
 impl Events {
@@ -114,15 +137,24 @@ impl Events {
                     }
                 }
                 Err(RecvTimeoutError::Timeout) => {
-                    panic!("timed out after {timeout:?} waiting for {what}; seen: {:#?}", self.kinds())
+                    panic!(
+                        "timed out after {timeout:?} waiting for {what}; seen: {:#?}",
+                        self.kinds()
+                    )
                 }
-                Err(RecvTimeoutError::Disconnected) => panic!("driver gone while waiting for {what}"),
+                Err(RecvTimeoutError::Disconnected) => {
+                    panic!("driver gone while waiting for {what}")
+                }
             }
         }
     }
 
     /// Collects events for `d`, returning those `pred` accepts.
-    pub fn during<T>(&mut self, d: Duration, mut pred: impl FnMut(&SchedulerEvent) -> Option<T>) -> Vec<T> {
+    pub fn during<T>(
+        &mut self,
+        d: Duration,
+        mut pred: impl FnMut(&SchedulerEvent) -> Option<T>,
+    ) -> Vec<T> {
         let deadline = Instant::now() + d;
         let mut out = Vec::new();
         while let Some(left) = deadline.checked_duration_since(Instant::now()) {
@@ -140,15 +172,19 @@ impl Events {
     }
 
     fn kinds(&self) -> Vec<String> {
-        self.log.iter().map(|(_, e)| format!("{e:?}").chars().take(160).collect()).collect()
+        self.log
+            .iter()
+            .map(|(_, e)| format!("{e:?}").chars().take(160).collect())
+            .collect()
     }
 }
 
 pub fn registered(events: &mut Events) -> (FrameworkID, MasterInfo) {
     events.wait_for(Duration::from_secs(30), "registered", |e| match e {
-        SchedulerEvent::Registered { framework_id, master_info } => {
-            Some((framework_id.clone(), master_info.clone()))
-        }
+        SchedulerEvent::Registered {
+            framework_id,
+            master_info,
+        } => Some((framework_id.clone(), master_info.clone())),
         _ => None,
     })
 }
@@ -160,7 +196,11 @@ pub fn next_offers(events: &mut Events) -> Vec<Offer> {
     })
 }
 
-pub fn next_update(events: &mut Events, what: &str, mut pred: impl FnMut(&TaskStatus) -> bool) -> TaskStatus {
+pub fn next_update(
+    events: &mut Events,
+    what: &str,
+    mut pred: impl FnMut(&TaskStatus) -> bool,
+) -> TaskStatus {
     events.wait_for(Duration::from_secs(60), what, |e| match e {
         SchedulerEvent::StatusUpdate { status } if pred(status) => Some(status.clone()),
         _ => None,
@@ -172,7 +212,11 @@ pub fn master_address(m: &MasterInfo) -> String {
     if m.address.is_some() && m.address.has_ip() {
         format!("{}:{}", m.address.ip(), m.address.port())
     } else {
-        format!("{}:{}", std::net::Ipv4Addr::from(u32::from_be(m.ip())), m.port())
+        format!(
+            "{}:{}",
+            std::net::Ipv4Addr::from(u32::from_be(m.ip())),
+            m.port()
+        )
     }
 }
 
@@ -180,7 +224,11 @@ pub fn master_address(m: &MasterInfo) -> String {
 pub fn http_get(master: &str, path: &str) -> String {
     let mut s = TcpStream::connect(master).expect("connect to master");
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(s, "GET {path} HTTP/1.0\r\nHost: {master}\r\nAccept: application/json\r\n\r\n").unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.0\r\nHost: {master}\r\nAccept: application/json\r\n\r\n"
+    )
+    .unwrap();
     let mut buf = Vec::new();
     s.read_to_end(&mut buf).unwrap();
     let text = String::from_utf8_lossy(&buf).into_owned();
@@ -194,7 +242,10 @@ pub fn http_get(master: &str, path: &str) -> String {
 pub fn metric(master: &str, name: &str) -> f64 {
     let body = http_get(master, "/metrics/snapshot");
     let key = format!("\"{name}\":");
-    let start = body.find(&key).unwrap_or_else(|| panic!("metric {name} not in {body}")) + key.len();
+    let start = body
+        .find(&key)
+        .unwrap_or_else(|| panic!("metric {name} not in {body}"))
+        + key.len();
     let rest = &body[start..];
     let end = rest.find([',', '}']).unwrap();
     rest[..end].trim().parse().unwrap()
@@ -227,7 +278,14 @@ pub fn is_terminal(s: &TaskStatus) -> bool {
     use TaskState::*;
     matches!(
         s.state(),
-        TASK_FINISHED | TASK_FAILED | TASK_KILLED | TASK_LOST | TASK_ERROR | TASK_DROPPED | TASK_GONE | TASK_GONE_BY_OPERATOR
+        TASK_FINISHED
+            | TASK_FAILED
+            | TASK_KILLED
+            | TASK_LOST
+            | TASK_ERROR
+            | TASK_DROPPED
+            | TASK_GONE
+            | TASK_GONE_BY_OPERATOR
     )
 }
 
@@ -252,7 +310,9 @@ pub fn filters(refuse_seconds: f64) -> Filters {
 /// Declines every offer in `offers` with `refuse_seconds`.
 pub fn decline_all(driver: &SchedulerDriver, offers: &[Offer], refuse_seconds: f64) {
     for o in offers {
-        driver.decline_offer(&o.id, Some(&filters(refuse_seconds))).unwrap();
+        driver
+            .decline_offer(&o.id, Some(&filters(refuse_seconds)))
+            .unwrap();
     }
 }
 

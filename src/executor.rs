@@ -66,6 +66,8 @@ pub trait Executor: Send + 'static {
 /// One executor callback as a value.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
+// Events are built once and moved to the callback thread; boxing would only add allocations.
+#[allow(clippy::large_enum_variant)]
 pub enum ExecutorEvent {
     /// See [`Executor::registered`].
     Registered {

@@ -175,7 +175,13 @@ fn from_pkg_config(tried: &mut Vec<String>) -> Option<Found> {
             }
         }
         Err(e) => {
-            let first = e.to_string().lines().next().unwrap_or("").to_string();
+            let text = e.to_string();
+            let first = text
+                .lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty())
+                .unwrap_or("not found")
+                .to_string();
             tried.push(format!("pkg-config mesos: {first}"));
             None
         }

@@ -30,7 +30,8 @@ MESOS_SCHEDULER = {
     "project": "mesos.scheduler",
     "file": "mesos.scheduler-1.11.0.linux-x86_64.tar.gz",
     "sha256": "1d376f20bca6d05ee8b90c1c123a452b28753497ccc2f1c80ea3ac94c12e8f6e",
-    "member": "./usr/local/lib/python2.7/dist-packages/mesos/scheduler/_scheduler.so",
+    # The library inside the tarball (under the Python 2.7 site-packages of its install prefix).
+    "member_suffix": "/dist-packages/mesos/scheduler/_scheduler.so",
 }
 GRPCIO_TOOLS = {
     "project": "grpcio-tools",
@@ -422,7 +423,10 @@ def build_kit(prefix, staging, key, protoc_dir, mesos_tarball):
 
     # libmesos itself: the whole of Mesos 1.11.0 inside the Python extension module.
     with tarfile.open(mesos_tarball) as t:
-        member = t.getmember(MESOS_SCHEDULER["member"])
+        member = next((m for m in t.getmembers() if m.name.endswith(MESOS_SCHEDULER["member_suffix"])),
+                      None)
+        if member is None:
+            die("%s holds no %s" % (MESOS_SCHEDULER["file"], MESOS_SCHEDULER["member_suffix"]))
         with t.extractfile(member) as src, open(os.path.join(work, "_scheduler.so"), "wb") as dst:
             shutil.copyfileobj(src, dst, 1 << 20)
     raw = os.path.join(work, "_scheduler.so")

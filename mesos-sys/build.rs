@@ -234,7 +234,7 @@ To fix it, do one of:
     Debian/Ubuntu, needs python3 and network access to your Python package index):
         python3 devkit/provision.py          # from a checkout of mesos-rs
   * point the build at a Mesos installation (its include/ and lib/ directories):
-        MESOS_HOME=/usr/local cargo build
+        MESOS_HOME=/opt/mesos cargo build
         MESOS_INCLUDE_DIR=/opt/mesos/include MESOS_LIB_DIR=/opt/mesos/lib cargo build
   * install Mesos so that `pkg-config mesos` finds it (or add its .pc file to PKG_CONFIG_PATH)
   * only building documentation? set MESOS_SYS_NO_LINK=1

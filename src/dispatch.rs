@@ -61,6 +61,20 @@ impl<E> Context<E> {
     }
 }
 
+/// Queues one callback from libmesos' thread. `ctx` must be the `Box<Context<E>>` handed to
+/// the shim, which keeps it alive until the shim object is freed (after which libmesos makes
+/// no more callbacks). A panic while copying must not unwind into C++, so it is caught here.
+pub(crate) fn enqueue<E>(ctx: *mut std::ffi::c_void, make: impl FnOnce() -> E) {
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: as documented above, ctx points to a live Context<E>.
+        let ctx = unsafe { &*(ctx as *const Context<E>) };
+        ctx.send(make());
+    }));
+    if r.is_err() {
+        eprintln!("mesos-rs: failed to queue a driver callback");
+    }
+}
+
 /// The callback thread of one driver.
 pub(crate) struct Dispatcher<E> {
     pub(crate) shared: Arc<Shared>,

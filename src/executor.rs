@@ -8,12 +8,11 @@
 
 use std::collections::BTreeMap;
 use std::ffi::c_void;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Weak};
 
 use mesos_sys as sys;
 
-use crate::dispatch::{Context, Dispatcher, Handler};
+use crate::dispatch::{enqueue, Context, Dispatcher, Handler};
 use crate::error::{Error, Result};
 use crate::ffi::{self, action_call, encode, status_call, ErrorSlot, SendPtr};
 use crate::types::{ExecutorInfo, FrameworkInfo, SlaveInfo, Status, TaskID, TaskInfo, TaskStatus};
@@ -164,18 +163,6 @@ impl RawEvent {
                 message: String::from_utf8_lossy(&m).into_owned(),
             },
         })
-    }
-}
-
-fn enqueue(ctx: *mut c_void, make: impl FnOnce() -> RawEvent) {
-    let r = catch_unwind(AssertUnwindSafe(|| {
-        // SAFETY: ctx is the Box<Context<RawEvent>> given to the shim, which outlives every
-        // callback (the shim driver or adapter is freed before the box is dropped).
-        let ctx = unsafe { &*(ctx as *const Context<RawEvent>) };
-        ctx.send(make());
-    }));
-    if r.is_err() {
-        eprintln!("mesos-rs: failed to queue an executor callback");
     }
 }
 

@@ -2,12 +2,11 @@
 //! builder, and [`SchedulerEvent`] (one libmesos callback as a value).
 
 use std::ffi::c_void;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Weak};
 
 use mesos_sys as sys;
 
-use crate::dispatch::{Context, Dispatcher, Handler};
+use crate::dispatch::{enqueue, Context, Dispatcher, Handler};
 use crate::error::{Error, Result};
 use crate::ffi::{self, action_call, encode, status_call, Buffers, ErrorSlot, SendPtr};
 use crate::types::{
@@ -229,21 +228,6 @@ impl RawEvent {
                 message: String::from_utf8_lossy(&m).into_owned(),
             },
         })
-    }
-}
-
-// ---- the C callbacks: copy, enqueue, return (they run on libmesos' thread) ----
-
-fn enqueue(ctx: *mut c_void, make: impl FnOnce() -> RawEvent) {
-    // A panic must not unwind into C++; building the event only allocates and copies.
-    let r = catch_unwind(AssertUnwindSafe(|| {
-        // SAFETY: ctx is the Box<Context<RawEvent>> given to mesos_scheduler_driver_new; the
-        // driver frees the shim driver (ending all callbacks) before dropping the box.
-        let ctx = unsafe { &*(ctx as *const Context<RawEvent>) };
-        ctx.send(make());
-    }));
-    if r.is_err() {
-        eprintln!("mesos-rs: failed to queue a scheduler callback");
     }
 }
 

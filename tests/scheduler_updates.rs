@@ -30,11 +30,13 @@ fn explicit_reconciliation_answers_for_the_named_task() {
     driver.stop(false).unwrap();
 }
 
-#[test]
-fn implicit_reconciliation_reports_unacknowledged_tasks_and_acks_clear_them() {
-    let _work = local_cluster("cpus:1;mem:128", &[]);
+/// A started driver with explicit acknowledgements that has launched one task named `task_name`.
+fn explicit_ack_driver_with_task(
+    framework_name: &str,
+    task_name: &str,
+) -> (SchedulerDriver, Events) {
     let (probe, mut events) = probe();
-    let driver = SchedulerDriver::builder(framework("reconcile implicit"), "local")
+    let driver = SchedulerDriver::builder(framework(framework_name), "local")
         .implicit_acknowledgements(false)
         .build(probe)
         .unwrap();
@@ -43,10 +45,17 @@ fn implicit_reconciliation_reports_unacknowledged_tasks_and_acks_clear_them() {
     driver
         .launch_tasks(
             &[offer.id.clone().unwrap()],
-            &[task("kept", &offer, 1.0, "true")],
+            &[task(task_name, &offer, 1.0, "true")],
             None,
         )
         .unwrap();
+    (driver, events)
+}
+
+#[test]
+fn implicit_reconciliation_reports_unacknowledged_tasks_and_acks_clear_them() {
+    let _work = local_cluster("cpus:1;mem:128", &[]);
+    let (driver, mut events) = explicit_ack_driver_with_task("reconcile implicit", "kept");
     let terminal = next_update(&mut events, "terminal update of kept", |s| {
         s.task_id.value() == "kept" && is_terminal(s)
     });
@@ -85,20 +94,7 @@ fn implicit_reconciliation_reports_unacknowledged_tasks_and_acks_clear_them() {
 #[test]
 fn explicit_acknowledgements_unacknowledged_updates_are_resent() {
     let _work = local_cluster("cpus:1;mem:128", &[]);
-    let (probe, mut events) = probe();
-    let driver = SchedulerDriver::builder(framework("explicit acks"), "local")
-        .implicit_acknowledgements(false)
-        .build(probe)
-        .unwrap();
-    driver.start().unwrap();
-    let offer = next_offers(&mut events).remove(0);
-    driver
-        .launch_tasks(
-            &[offer.id.clone().unwrap()],
-            &[task("unacked", &offer, 1.0, "true")],
-            None,
-        )
-        .unwrap();
+    let (driver, mut events) = explicit_ack_driver_with_task("explicit acks", "unacked");
     let first = next_update(&mut events, "first update of unacked", |s| {
         s.task_id.value() == "unacked" && s.has_uuid()
     });

@@ -109,6 +109,25 @@ pub enum ExecutorEvent {
 }
 
 impl ExecutorEvent {
+    /// The name of the [`Executor`] method this event is delivered to.
+    ///
+    /// ```
+    /// use mesos::executor::ExecutorEvent;
+    /// assert_eq!(ExecutorEvent::Shutdown.callback_name(), "shutdown");
+    /// ```
+    pub fn callback_name(&self) -> &'static str {
+        match self {
+            ExecutorEvent::Registered { .. } => "registered",
+            ExecutorEvent::Reregistered { .. } => "reregistered",
+            ExecutorEvent::Disconnected => "disconnected",
+            ExecutorEvent::LaunchTask { .. } => "launch_task",
+            ExecutorEvent::KillTask { .. } => "kill_task",
+            ExecutorEvent::FrameworkMessage { .. } => "framework_message",
+            ExecutorEvent::Shutdown => "shutdown",
+            ExecutorEvent::Error { .. } => "error",
+        }
+    }
+
     /// Calls the matching method of `executor`.
     pub fn dispatch_to<E: Executor + ?Sized>(&self, executor: &mut E, driver: &ExecutorDriver) {
         match self {
@@ -266,7 +285,21 @@ impl<E: Executor> Handler<RawEvent> for TraitHandler<E> {
         };
         let driver = ExecutorDriver { inner };
         match raw.decode() {
-            Ok(event) => event.dispatch_to(&mut self.executor, &driver),
+            Ok(event) => {
+                tracing::trace!(callback = event.callback_name(), "executor callback");
+                match &event {
+                    ExecutorEvent::Registered { executor_info, .. } => tracing::debug!(
+                        executor_id = executor_info.executor_id.value(),
+                        "executor registered"
+                    ),
+                    ExecutorEvent::Disconnected => tracing::debug!("disconnected from the agent"),
+                    ExecutorEvent::Error { message } => {
+                        tracing::warn!(message = %message, "libmesos reported an error")
+                    }
+                    _ => {}
+                }
+                event.dispatch_to(&mut self.executor, &driver)
+            }
             Err(e) => tracing::error!(error = %e, "could not decode an executor callback"),
         }
     }

@@ -33,6 +33,22 @@
 //! println!("driver ended: {status:?}");
 //! # Ok::<(), mesos::Error>(())
 //! ```
+//!
+//! # Logging
+//!
+//! Two separate streams:
+//!
+//! * **The binding's own events** go through [`tracing`](https://docs.rs/tracing), with targets
+//!   under `mesos` (`mesos::scheduler`, `mesos::executor`, ...): every callback at `trace` (with its name), driver lifecycle
+//!   (created, started, stopped, registered, disconnected, freed) at `debug`, libmesos'
+//!   `error` callback at `warn`, and a callback that panicked or an event that could not
+//!   be decoded at `error`. Nothing is printed unless the application installs a subscriber,
+//!   e.g. `tracing_subscriber::fmt().with_env_filter("mesos=debug").init()`.
+//! * **libmesos' own logging** (glog) is configured by environment variables read when the
+//!   first driver starts: `MESOS_LOGGING_LEVEL` (`INFO`, `WARNING`, `ERROR`),
+//!   `GLOG_minloglevel` (0 to 3), `MESOS_QUIET=true` (nothing on stderr) and `MESOS_LOG_DIR`
+//!   (log files). [`local::LocalCluster`] sets `ERROR` unless the environment says otherwise;
+//!   the examples and tests of this crate use it, so they are quiet by default.
 #![warn(missing_docs)]
 
 mod dispatch;

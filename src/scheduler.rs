@@ -144,6 +144,52 @@ pub enum SchedulerEvent {
 }
 
 impl SchedulerEvent {
+    /// The name of the [`Scheduler`] method this event is delivered to.
+    ///
+    /// ```
+    /// use mesos::scheduler::SchedulerEvent;
+    /// assert_eq!(SchedulerEvent::Disconnected.callback_name(), "disconnected");
+    /// ```
+    pub fn callback_name(&self) -> &'static str {
+        match self {
+            SchedulerEvent::Registered { .. } => "registered",
+            SchedulerEvent::Reregistered { .. } => "reregistered",
+            SchedulerEvent::Disconnected => "disconnected",
+            SchedulerEvent::ResourceOffers { .. } => "resource_offers",
+            SchedulerEvent::OfferRescinded { .. } => "offer_rescinded",
+            SchedulerEvent::StatusUpdate { .. } => "status_update",
+            SchedulerEvent::FrameworkMessage { .. } => "framework_message",
+            SchedulerEvent::SlaveLost { .. } => "slave_lost",
+            SchedulerEvent::ExecutorLost { .. } => "executor_lost",
+            SchedulerEvent::Error { .. } => "error",
+        }
+    }
+
+    /// Records the event with `tracing`: lifecycle events at `debug`, libmesos' `error`
+    /// callback at `warn`, everything at `trace`.
+    pub(crate) fn trace(&self) {
+        tracing::trace!(callback = self.callback_name(), "scheduler callback");
+        match self {
+            SchedulerEvent::Registered { framework_id, .. } => {
+                tracing::debug!(framework_id = framework_id.value(), "framework registered")
+            }
+            SchedulerEvent::Reregistered { .. } => tracing::debug!("framework re-registered"),
+            SchedulerEvent::Disconnected => tracing::debug!("disconnected from the master"),
+            SchedulerEvent::StatusUpdate { status } => tracing::trace!(
+                task_id = status.task_id.value(),
+                state = ?status.state(),
+                "status update"
+            ),
+            SchedulerEvent::SlaveLost { slave_id } => {
+                tracing::debug!(slave_id = slave_id.value(), "agent lost")
+            }
+            SchedulerEvent::Error { message } => {
+                tracing::warn!(message = %message, "libmesos reported an error; the driver is aborted")
+            }
+            _ => {}
+        }
+    }
+
     /// Calls the matching method of `scheduler`.
     pub fn dispatch_to<S: Scheduler + ?Sized>(&self, scheduler: &mut S, driver: &SchedulerDriver) {
         match self {
@@ -448,6 +494,7 @@ impl<S: Scheduler> Handler<RawEvent> for TraitHandler<S> {
                 return;
             }
         };
+        event.trace();
         event.dispatch_to(&mut self.scheduler, &driver);
         if let SchedulerEvent::StatusUpdate { status } = &event {
             driver.implicit_acknowledge(status);
@@ -544,20 +591,26 @@ impl SchedulerDriver {
     pub fn start(&self) -> Result<Status> {
         // SAFETY (every call below): `raw()` is live for as long as `self` holds the Arc, and
         // the error slot pointer is valid for the call.
-        status_call(|e| unsafe { sys::mesos_scheduler_driver_start(self.raw(), e) })
+        let status = status_call(|e| unsafe { sys::mesos_scheduler_driver_start(self.raw(), e) });
+        tracing::debug!(?status, "scheduler driver started");
+        status
     }
 
     /// Stops the driver. `failover = false` unregisters the framework (its tasks are killed);
     /// `true` leaves it registered so that another scheduler can fail over to it.
     pub fn stop(&self, failover: bool) -> Result<Status> {
-        status_call(|e| unsafe {
+        let status = status_call(|e| unsafe {
             sys::mesos_scheduler_driver_stop(self.raw(), i32::from(failover), e)
-        })
+        });
+        tracing::debug!(failover, ?status, "scheduler driver stopped");
+        status
     }
 
     /// Aborts the driver: no more calls or callbacks, the framework stays registered.
     pub fn abort(&self) -> Result<Status> {
-        status_call(|e| unsafe { sys::mesos_scheduler_driver_abort(self.raw(), e) })
+        let status = status_call(|e| unsafe { sys::mesos_scheduler_driver_abort(self.raw(), e) });
+        tracing::debug!(?status, "scheduler driver aborted");
+        status
     }
 
     /// Waits until the driver is stopped or aborted and every callback queued before then has

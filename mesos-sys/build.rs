@@ -40,12 +40,12 @@ fn main() {
     let cbits = manifest.join("cbits");
     println!("cargo:rerun-if-changed={}", cbits.display());
 
+    println!("cargo::rustc-check-cfg=cfg(mesos_sys_no_link)");
     if env::var_os("MESOS_SYS_NO_LINK").is_some() || env::var_os("DOCS_RS").is_some() {
         println!("cargo:rustc-cfg=mesos_sys_no_link");
         println!("cargo:warning=mesos-sys: MESOS_SYS_NO_LINK/DOCS_RS set; not linking libmesos");
         return;
     }
-    println!("cargo::rustc-check-cfg=cfg(mesos_sys_no_link)");
 
     let mut tried = Vec::new();
     let found = from_env(&mut tried)

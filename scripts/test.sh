@@ -18,6 +18,10 @@ cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 
+echo "== cargo doc without libmesos (as on docs.rs), warnings are errors"
+MESOS_SYS_NO_LINK=1 MESOS_DEVKIT_DIR=/nonexistent RUSTDOCFLAGS="-D warnings" \
+  CARGO_TARGET_DIR=target/doc-no-link cargo doc --quiet --no-deps --workspace --all-features
+
 echo "== tests"
 cargo nextest run --workspace --no-fail-fast
 

@@ -476,21 +476,23 @@ mod tests {
         assert_eq!(task.data(), [7]);
     }
 
+    /// Serializing fails when a required field is missing, so a round trip shows that a
+    /// constructor set all of them.
+    fn round_trip<M: protobuf::Message + PartialEq + std::fmt::Debug>(message: &M) {
+        let bytes = message.write_to_bytes().expect("all required fields set");
+        assert_eq!(&M::parse_from_bytes(&bytes).unwrap(), message);
+    }
+
     #[test]
     fn description_constructors_serialize() {
         use protobuf::Message;
-        // Each constructor sets every required field, so the message can be serialized.
-        let f = framework_info("u", "n");
-        assert_eq!(FrameworkInfo::parse_from_bytes(&f.write_to_bytes().unwrap()).unwrap(), f);
-        let c = credential("p");
-        assert_eq!(Credential::parse_from_bytes(&c.write_to_bytes().unwrap()).unwrap(), c);
-        let u = command_uri("x");
-        assert_eq!(URI::parse_from_bytes(&u.write_to_bytes().unwrap()).unwrap(), u);
-        let m = master_info("m", 1);
-        assert_eq!(MasterInfo::parse_from_bytes(&m.write_to_bytes().unwrap()).unwrap(), m);
-        let a = slave_info("h", vec![cpus(1.0)], vec![]);
-        assert_eq!(SlaveInfo::parse_from_bytes(&a.write_to_bytes().unwrap()).unwrap(), a);
+        round_trip(&framework_info("u", "n"));
+        round_trip(&credential("p"));
+        round_trip(&command_uri("x"));
+        round_trip(&master_info("m", 1));
+        round_trip(&slave_info("h", vec![cpus(1.0)], vec![]));
         assert!(FrameworkInfo::new().write_to_bytes().is_err());
+        assert!(MasterInfo::new().write_to_bytes().is_err());
     }
 
     #[test]

@@ -79,6 +79,7 @@ fn names() -> Vec<String> {
         val(mesos::ExecutorDriver::stop);
         val(mesos::ExecutorDriver::with_environment as fn(ExecDummy, &std::collections::BTreeMap<String, String>) -> mesos::Result<mesos::ExecutorDriver>);
         ty(mesos::Resources);
+        val(mesos::Resources::contains);
         val(mesos::Resources::cpus);
         val(mesos::Resources::disk);
         val(mesos::Resources::flatten);

@@ -6,6 +6,10 @@
 //! * `every_hs_mesos_export_is_in_the_table` checks that every name of
 //!   `docs/hs-mesos-exports.txt` (the export lists of the hs-mesos modules) has a row in the
 //!   section of its module, and that the tables name nothing else.
+//!
+//! A new row in the guide needs its Rust names added to `names()` below, in the notation the
+//! tables use: `path` for functions, methods, constants, enum variants and types, and
+//! `Type.field` for a public message field.
 
 use std::collections::{BTreeMap, BTreeSet};
 

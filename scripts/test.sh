@@ -28,6 +28,7 @@ cargo nextest run --workspace --no-fail-fast
 echo "== examples on the local cluster"
 cargo run --quiet --example test_framework -- --tasks 5
 cargo run --quiet --example no_executor_framework -- 'echo hello from mesos-rs'
+cargo run --quiet --example hs_port
 set +e
 cargo run --quiet --example test_executor
 code=$?

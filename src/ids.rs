@@ -1,4 +1,4 @@
-//! Short constructors for ids, commands and tasks.
+//! Short constructors for ids, commands, tasks and the other descriptions frameworks build.
 //!
 //! Every id message (`TaskID`, `OfferID`, `SlaveID`, `FrameworkID`, `ExecutorID`,
 //! `ContainerID`) gets a one-call constructor ([`task_id`], [`offer_id`], ...) and converts
@@ -27,8 +27,8 @@ use protobuf::MessageField;
 use crate::types::command_info::URI;
 use crate::types::environment::Variable;
 use crate::types::{
-    CommandInfo, ContainerID, ExecutorID, ExecutorInfo, FrameworkID, Offer, OfferID, Resource,
-    SlaveID, TaskID, TaskInfo,
+    Attribute, CommandInfo, ContainerID, Credential, ExecutorID, ExecutorInfo, FrameworkID,
+    FrameworkInfo, MasterInfo, Offer, OfferID, Resource, SlaveID, SlaveInfo, TaskID, TaskInfo,
 };
 
 macro_rules! id_conversions {
@@ -293,6 +293,96 @@ pub fn executor_info(executor_id: impl Into<ExecutorID>, command: CommandInfo) -
     executor
 }
 
+/// A framework description with its two required fields: the `user` its tasks run as (an
+/// empty string lets libmesos fill in the user running the scheduler) and its `name`.
+///
+/// ```
+/// let info = mesos::ids::framework_info("", "my-framework");
+/// assert_eq!(info.name(), "my-framework");
+/// assert!(info.has_user() && info.user().is_empty());
+/// assert!(info.id.is_none() && !info.has_failover_timeout());
+/// ```
+pub fn framework_info(user: impl Into<String>, name: impl Into<String>) -> FrameworkInfo {
+    let mut info = FrameworkInfo::new();
+    info.set_user(user.into());
+    info.set_name(name.into());
+    info
+}
+
+/// A credential for `principal`, without a secret (add one with `set_secret`).
+///
+/// ```
+/// let mut c = mesos::ids::credential("ops");
+/// assert_eq!(c.principal(), "ops");
+/// assert!(!c.has_secret());
+/// c.set_secret("s3cret".into());
+/// assert_eq!(c.secret(), "s3cret");
+/// ```
+pub fn credential(principal: impl Into<String>) -> Credential {
+    let mut credential = Credential::new();
+    credential.set_principal(principal.into());
+    credential
+}
+
+/// A URI for the Mesos fetcher, with every option left at its default (not executable,
+/// extracted if it is an archive, not cached). Add it to a command with `uris.push`, or use
+/// [`CommandInfo::with_uri`].
+///
+/// ```
+/// let mut uri = mesos::ids::command_uri("https://example.com/tool");
+/// uri.set_executable(true);
+/// let mut c = mesos::ids::command_info("./tool");
+/// c.uris.push(uri);
+/// assert!(c.uris[0].executable());
+/// assert!(!c.uris[0].has_extract());
+/// ```
+pub fn command_uri(value: impl Into<String>) -> URI {
+    let mut uri = URI::new();
+    uri.set_value(value.into());
+    uri
+}
+
+/// A master description with id `id` at IPv4 address `ip` (as Mesos stores it: the address'
+/// bytes in network order read as a little-endian `u32`) and the default port 5050. Useful
+/// for feeding a [`Scheduler`](crate::Scheduler) in tests.
+///
+/// ```
+/// let m = mesos::ids::master_info("master-1", u32::from_le_bytes([127, 0, 0, 1]));
+/// assert_eq!(m.id(), "master-1");
+/// assert_eq!(m.ip().to_le_bytes(), [127, 0, 0, 1]);
+/// assert_eq!(m.port(), 5050);
+/// assert!(m.has_port());
+/// ```
+pub fn master_info(id: impl Into<String>, ip: u32) -> MasterInfo {
+    let mut info = MasterInfo::new();
+    info.set_id(id.into());
+    info.set_ip(ip);
+    info.set_port(5050);
+    info
+}
+
+/// An agent description: its `hostname`, `resources` and `attributes`, with no id yet. Useful
+/// for driving an [`Executor`](crate::Executor) in tests.
+///
+/// ```
+/// use mesos::resources::cpus;
+/// let a = mesos::ids::slave_info("node-1", vec![cpus(4.0)], vec![]);
+/// assert_eq!(a.hostname(), "node-1");
+/// assert_eq!(a.resources.len(), 1);
+/// assert!(a.id.is_none());
+/// ```
+pub fn slave_info(
+    hostname: impl Into<String>,
+    resources: Vec<Resource>,
+    attributes: Vec<Attribute>,
+) -> SlaveInfo {
+    let mut info = SlaveInfo::new();
+    info.set_hostname(hostname.into());
+    info.resources = resources;
+    info.attributes = attributes;
+    info
+}
+
 /// Builder methods for tasks; start from [`task_info`].
 impl TaskInfo {
     /// Runs the task with the command executor, as `command`.
@@ -384,6 +474,25 @@ mod tests {
         assert_eq!(task.command.user(), "u");
         assert_eq!(task.command.environment.variables.len(), 1);
         assert_eq!(task.data(), [7]);
+    }
+
+    /// Serializing fails when a required field is missing, so a round trip shows that a
+    /// constructor set all of them.
+    fn round_trip<M: protobuf::Message + PartialEq + std::fmt::Debug>(message: &M) {
+        let bytes = message.write_to_bytes().expect("all required fields set");
+        assert_eq!(&M::parse_from_bytes(&bytes).unwrap(), message);
+    }
+
+    #[test]
+    fn description_constructors_serialize() {
+        use protobuf::Message;
+        round_trip(&framework_info("u", "n"));
+        round_trip(&credential("p"));
+        round_trip(&command_uri("x"));
+        round_trip(&master_info("m", 1));
+        round_trip(&slave_info("h", vec![cpus(1.0)], vec![]));
+        assert!(FrameworkInfo::new().write_to_bytes().is_err());
+        assert!(MasterInfo::new().write_to_bytes().is_err());
     }
 
     #[test]

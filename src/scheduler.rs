@@ -191,7 +191,7 @@ pub(crate) enum RawEvent {
 }
 
 impl RawEvent {
-    fn decode(self) -> Result<SchedulerEvent> {
+    pub(crate) fn decode(self) -> Result<SchedulerEvent> {
         use ffi::decode;
         Ok(match self {
             RawEvent::Registered(id, master) => SchedulerEvent::Registered {
@@ -550,14 +550,27 @@ impl SchedulerDriver {
     /// Stops the driver. `failover = false` unregisters the framework (its tasks are killed);
     /// `true` leaves it registered so that another scheduler can fail over to it.
     pub fn stop(&self, failover: bool) -> Result<Status> {
-        status_call(|e| unsafe {
+        let status = status_call(|e| unsafe {
             sys::mesos_scheduler_driver_stop(self.raw(), i32::from(failover), e)
-        })
+        })?;
+        self.after_stop(status);
+        Ok(status)
     }
 
     /// Aborts the driver: no more calls or callbacks, the framework stays registered.
     pub fn abort(&self) -> Result<Status> {
-        status_call(|e| unsafe { sys::mesos_scheduler_driver_abort(self.raw(), e) })
+        let status = status_call(|e| unsafe { sys::mesos_scheduler_driver_abort(self.raw(), e) })?;
+        self.after_stop(status);
+        Ok(status)
+    }
+
+    /// Once libmesos reports the driver stopped or aborted (it then makes no more callbacks),
+    /// tells the event handler, in order after the events already queued (this is what
+    /// ends an event stream).
+    fn after_stop(&self, status: Status) {
+        if matches!(status, Status::DRIVER_STOPPED | Status::DRIVER_ABORTED) {
+            self.inner.dispatcher.mark_stopped();
+        }
     }
 
     /// Waits until the driver is stopped or aborted and every callback queued before then has

@@ -40,7 +40,9 @@ fn parse_args() -> Result<Options, String> {
             "--master" => o.master = value()?,
             "--tasks" => o.tasks = value()?.parse().map_err(|e| format!("--tasks: {e}"))?,
             "--timeout-secs" => {
-                let secs = value()?.parse().map_err(|e| format!("--timeout-secs: {e}"))?;
+                let secs = value()?
+                    .parse()
+                    .map_err(|e| format!("--timeout-secs: {e}"))?;
                 o.timeout = Duration::from_secs(secs);
             }
             other => return Err(format!("unknown argument {other}")),
@@ -65,7 +67,9 @@ async fn main() -> ExitCode {
     let opts = match parse_args() {
         Ok(o) => o,
         Err(e) => {
-            eprintln!("{e}\nusage: async_framework [--master MASTER] [--tasks N] [--timeout-secs S]");
+            eprintln!(
+                "{e}\nusage: async_framework [--master MASTER] [--tasks N] [--timeout-secs S]"
+            );
             return ExitCode::from(2);
         }
     };
@@ -78,15 +82,14 @@ async fn main() -> ExitCode {
     let mut info = FrameworkInfo::new();
     info.set_user(String::new()); // libmesos fills in the current user
     info.set_name("Async framework (Rust)".into());
-    let (driver, mut events) = match SchedulerDriver::builder(info, opts.master.clone())
-        .build_stream()
-    {
-        Ok(pair) => pair,
-        Err(e) => {
-            eprintln!("cannot create the driver: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
+    let (driver, mut events) =
+        match SchedulerDriver::builder(info, opts.master.clone()).build_stream() {
+            Ok(pair) => pair,
+            Err(e) => {
+                eprintln!("cannot create the driver: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
     if let Err(e) = driver.start() {
         eprintln!("cannot start the driver: {e}");
         return ExitCode::FAILURE;

@@ -92,9 +92,7 @@ impl SchedulerDriverBuilder {
     pub fn build_stream(self) -> Result<(SchedulerDriver, SchedulerEvents)> {
         let queue = Arc::new(Queue::default());
         let for_handler = queue.clone();
-        let driver = self.build_with(move |_| StreamHandler {
-            queue: for_handler,
-        })?;
+        let driver = self.build_with(move |_| StreamHandler { queue: for_handler })?;
         let events = SchedulerEvents {
             queue,
             driver: Arc::downgrade(&driver.inner),
@@ -223,7 +221,9 @@ impl Stream for SchedulerEvents {
             // Taken by the consumer: now it is acknowledged (if the driver does so implicitly).
             match self.driver.upgrade() {
                 Some(inner) => SchedulerDriver { inner }.implicit_acknowledge(status),
-                None => tracing::debug!("status update taken after the driver was freed; not acknowledged"),
+                None => tracing::debug!(
+                    "status update taken after the driver was freed; not acknowledged"
+                ),
             }
         }
         Poll::Ready(Some(event))

@@ -56,7 +56,10 @@ fn take_queued(events: &mut SchedulerEvents) -> Vec<SchedulerEvent> {
 async fn wait_queued(events: &SchedulerEvents, n: usize) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while events.size_hint().0 < n {
-        assert!(Instant::now() < deadline, "fewer than {n} events queued: {events:?}");
+        assert!(
+            Instant::now() < deadline,
+            "fewer than {n} events queued: {events:?}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -99,7 +102,9 @@ async fn driver_with_task(
         SchedulerEvent::Registered { master_info, .. } => master_address(&master_info),
         other => panic!("first event is not Registered: {other:?}"),
     };
-    let offer = take_until(&mut events, "offers", offers_event).await.remove(0);
+    let offer = take_until(&mut events, "offers", offers_event)
+        .await
+        .remove(0);
     driver.suppress_offers().unwrap();
     driver
         .launch_tasks(
@@ -134,7 +139,10 @@ async fn registered_comes_first_and_the_stream_ends_after_stop_once_drained() {
         taken.get(1)
     );
     assert!(events.is_terminated());
-    assert!(events.next().await.is_none(), "the stream resumed after its end");
+    assert!(
+        events.next().await.is_none(),
+        "the stream resumed after its end"
+    );
     // The stop really unregistered the framework.
     let (master, id) = match &taken[0] {
         SchedulerEvent::Registered {
@@ -243,7 +251,10 @@ async fn implicit_an_update_left_in_the_stream_is_not_acknowledged_and_is_resent
             "an update was acknowledged while still in the stream"
         );
         samples += 1;
-        assert!(Instant::now() < deadline, "the agent never re-sent the update");
+        assert!(
+            Instant::now() < deadline,
+            "the agent never re-sent the update"
+        );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     assert!(samples >= 5, "only {samples} samples before the re-send");
@@ -255,7 +266,10 @@ async fn implicit_an_update_left_in_the_stream_is_not_acknowledged_and_is_resent
     // Taking it acknowledged it.
     let deadline = Instant::now() + Duration::from_secs(10);
     while metric(&master, ACKS) < 1.0 {
-        assert!(Instant::now() < deadline, "no acknowledgement after taking the update");
+        assert!(
+            Instant::now() < deadline,
+            "no acknowledgement after taking the update"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     driver.stop(false).unwrap();
@@ -269,12 +283,19 @@ async fn implicit_an_update_taken_at_once_is_acknowledged_and_not_resent() {
     assert!(update.is_terminal(), "{update:?}");
     let deadline = Instant::now() + Duration::from_secs(10);
     while metric(&master, ACKS) < 1.0 {
-        assert!(Instant::now() < deadline, "no acknowledgement after taking the update");
+        assert!(
+            Instant::now() < deadline,
+            "no acknowledgement after taking the update"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     // Past the agent's first retry: nothing is re-sent, on the wire or in the stream.
     tokio::time::sleep(Duration::from_secs(15)).await;
-    assert_eq!(metric(&master, UPDATES), 1.0, "the agent re-sent an acknowledged update");
+    assert_eq!(
+        metric(&master, UPDATES),
+        1.0,
+        "the agent re-sent an acknowledged update"
+    );
     let resent: Vec<_> = take_queued(&mut events)
         .iter()
         .filter_map(update_of("taken"))
@@ -295,7 +316,10 @@ async fn explicit_a_taken_update_is_resent_until_acknowledged() {
     driver.acknowledge_status_update(&again).unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
     while metric(&master, ACKS) < 1.0 {
-        assert!(Instant::now() < deadline, "explicit acknowledgement not seen by the master");
+        assert!(
+            Instant::now() < deadline,
+            "explicit acknowledgement not seen by the master"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     driver.stop(false).unwrap();

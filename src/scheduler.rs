@@ -346,7 +346,8 @@ impl SchedulerDriverBuilder {
     }
 
     /// `true` (the default): each status update is acknowledged after
-    /// [`Scheduler::status_update`] returns. `false`: call
+    /// [`Scheduler::status_update`] returns (for a driver built with `build_stream`, when
+    /// the update is taken from the stream). `false`: call
     /// [`SchedulerDriver::acknowledge_status_update`] yourself; until then the agent re-sends it.
     pub fn implicit_acknowledgements(mut self, implicit: bool) -> Self {
         self.implicit_acknowledgements = implicit;

@@ -324,3 +324,30 @@ async fn explicit_a_taken_update_is_resent_until_acknowledged() {
     }
     driver.stop(false).unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_the_stream_leaves_later_updates_unacknowledged() {
+    let _work = local_cluster("cpus:1;mem:128", &[]);
+    let (driver, events, master) = driver_with_task(true, "dropped").await;
+    drop(events);
+    // The update reaches the master and is forwarded, but nobody takes it.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while metric(&master, UPDATES) < 1.0 {
+        assert!(
+            Instant::now() < deadline,
+            "no status update reached the master"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for _ in 0..10 {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(
+            metric(&master, ACKS),
+            0.0,
+            "acknowledged without a consumer"
+        );
+    }
+    // The driver itself keeps running.
+    driver.reconcile_tasks(&[]).unwrap();
+    assert_eq!(driver.stop(false).unwrap(), Status::DRIVER_STOPPED);
+}

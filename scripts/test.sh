@@ -17,18 +17,20 @@ cargo fmt --all -- --check
 
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy --workspace --all-targets --features mesos-rs/stream -- -D warnings
 
 echo "== cargo doc without libmesos (as on docs.rs), warnings are errors"
 MESOS_SYS_NO_LINK=1 MESOS_DEVKIT_DIR=/nonexistent RUSTDOCFLAGS="-D warnings" \
   CARGO_TARGET_DIR=target/doc-no-link cargo doc --quiet --no-deps --workspace --all-features
 
 echo "== tests"
-cargo nextest run --workspace --no-fail-fast
+cargo nextest run --workspace --features mesos-rs/stream --no-fail-fast
 
 echo "== examples on the local cluster"
 cargo run --quiet --example test_framework -- --tasks 5
 cargo run --quiet --example no_executor_framework -- 'echo hello from mesos-rs'
 cargo run --quiet --example hs_port
+cargo run --quiet --features stream --example async_framework
 set +e
 cargo run --quiet --example test_executor
 code=$?

@@ -19,6 +19,8 @@ pub(crate) enum Item<E> {
     Event(E),
     /// Answered once every item sent before it has been handled.
     Barrier(SyncSender<()>),
+    /// The driver was stopped or aborted through a handle: libmesos makes no more callbacks.
+    Stopped,
 }
 
 /// Runs the user's code for one event.
@@ -27,6 +29,9 @@ pub(crate) trait Handler<E>: Send + 'static {
     fn deliver(&mut self, event: E);
     /// Called once, on the callback thread, after `deliver` panicked.
     fn panicked(&mut self, message: &str);
+    /// Called on the callback thread after every event queued before the driver was stopped
+    /// or aborted has been delivered (possibly more than once).
+    fn stopped(&mut self) {}
 }
 
 /// State shared between the driver handle and its callback thread.
@@ -108,6 +113,9 @@ impl<E: Send + 'static> Dispatcher<E> {
                         Item::Barrier(done) => {
                             let _ = done.send(());
                         }
+                        Item::Stopped => {
+                            let _ = catch_unwind(AssertUnwindSafe(|| handler.stopped()));
+                        }
                         Item::Event(_) if poisoned => {
                             tracing::debug!("callback dropped: an earlier callback panicked");
                         }
@@ -141,6 +149,12 @@ impl<E: Send + 'static> Dispatcher<E> {
         if self.tx.send(Item::Barrier(done)).is_ok() {
             let _ = wait.recv();
         }
+    }
+
+    /// Tells the handler, after every event queued so far, that the driver was stopped or
+    /// aborted. Never blocks.
+    pub(crate) fn mark_stopped(&self) {
+        let _ = self.tx.send(Item::Stopped);
     }
 
     /// Ends the callback thread once the shim no longer holds the context: closes the

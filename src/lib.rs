@@ -10,6 +10,8 @@
 //! * [`SchedulerDriver`] and the [`Scheduler`] trait; [`ExecutorDriver`] and the
 //!   [`Executor`] trait. Callbacks run one at a time, in libmesos' order, on a thread owned by
 //!   the driver; driver handles are cheap to clone and usable from any thread.
+//! * With the `stream` feature, the `stream` module: the scheduler's events as a runtime-agnostic
+//!   `futures::Stream` instead of a trait object (`SchedulerDriverBuilder::build_stream`).
 //! * Helpers in the spirit of hs-mesos: [`resources`] (resource constructors and the
 //!   [`Resources`] collection), [`task_status`] (task-state predicates), [`ids`].
 //!
@@ -59,6 +61,8 @@ pub mod ids;
 pub mod local;
 pub mod resources;
 pub mod scheduler;
+#[cfg(feature = "stream")]
+pub mod stream;
 pub mod task_status;
 pub mod types;
 
@@ -66,6 +70,8 @@ pub use error::{Error, Result};
 pub use executor::{Executor, ExecutorDriver};
 pub use resources::Resources;
 pub use scheduler::{Scheduler, SchedulerDriver, SchedulerDriverBuilder};
+#[cfg(feature = "stream")]
+pub use stream::SchedulerEvents;
 pub use types::Status;
 
 /// The Mesos version of the headers the shim was compiled against (e.g. `"1.11.0"`).

@@ -237,7 +237,7 @@ pub(crate) enum RawEvent {
 }
 
 impl RawEvent {
-    fn decode(self) -> Result<SchedulerEvent> {
+    pub(crate) fn decode(self) -> Result<SchedulerEvent> {
         use ffi::decode;
         Ok(match self {
             RawEvent::Registered(id, master) => SchedulerEvent::Registered {
@@ -392,7 +392,8 @@ impl SchedulerDriverBuilder {
     }
 
     /// `true` (the default): each status update is acknowledged after
-    /// [`Scheduler::status_update`] returns. `false`: call
+    /// [`Scheduler::status_update`] returns (for a driver built with `build_stream`, when
+    /// the update is taken from the stream). `false`: call
     /// [`SchedulerDriver::acknowledge_status_update`] yourself; until then the agent re-sends it.
     pub fn implicit_acknowledgements(mut self, implicit: bool) -> Self {
         self.implicit_acknowledgements = implicit;
@@ -601,16 +602,27 @@ impl SchedulerDriver {
     pub fn stop(&self, failover: bool) -> Result<Status> {
         let status = status_call(|e| unsafe {
             sys::mesos_scheduler_driver_stop(self.raw(), i32::from(failover), e)
-        });
+        })?;
         tracing::debug!(failover, ?status, "scheduler driver stopped");
-        status
+        self.after_stop(status);
+        Ok(status)
     }
 
     /// Aborts the driver: no more calls or callbacks, the framework stays registered.
     pub fn abort(&self) -> Result<Status> {
-        let status = status_call(|e| unsafe { sys::mesos_scheduler_driver_abort(self.raw(), e) });
+        let status = status_call(|e| unsafe { sys::mesos_scheduler_driver_abort(self.raw(), e) })?;
         tracing::debug!(?status, "scheduler driver aborted");
-        status
+        self.after_stop(status);
+        Ok(status)
+    }
+
+    /// Once libmesos reports the driver stopped or aborted (it then makes no more callbacks),
+    /// tells the event handler, in order after the events already queued (this is what
+    /// ends an event stream).
+    fn after_stop(&self, status: Status) {
+        if matches!(status, Status::DRIVER_STOPPED | Status::DRIVER_ABORTED) {
+            self.inner.dispatcher.mark_stopped();
+        }
     }
 
     /// Waits until the driver is stopped or aborted and every callback queued before then has

@@ -1,0 +1,274 @@
+//! Scheduler events as an asynchronous stream (feature `stream`).
+//!
+//! Instead of implementing [`Scheduler`](crate::Scheduler), a framework can build its driver
+//! with [`SchedulerDriverBuilder::build_stream`] and consume the callbacks as a
+//! [`futures_core::Stream`] of [`SchedulerEvent`]s, [`SchedulerEvents`]. The stream is
+//! runtime-agnostic: it only uses the waker of the task that polls it, so it works with
+//! tokio, async-std, smol or `futures::executor`.
+//!
+//! ```no_run
+//! use futures::StreamExt;
+//! use mesos::scheduler::SchedulerEvent;
+//! use mesos::{types::FrameworkInfo, SchedulerDriver};
+//!
+//! # async fn framework() -> Result<(), mesos::Error> {
+//! let mut info = FrameworkInfo::new();
+//! info.set_user(String::new()); // libmesos fills in the current user
+//! info.set_name("streaming".into());
+//! let (driver, mut events) = SchedulerDriver::builder(info, "127.0.0.1:5050").build_stream()?;
+//! driver.start()?;
+//! while let Some(event) = events.next().await {
+//!     match event {
+//!         SchedulerEvent::ResourceOffers { offers } => {
+//!             for offer in &offers {
+//!                 driver.decline_offer(&offer.id, None)?;
+//!             }
+//!         }
+//!         // Taking the update from the stream acknowledged it (implicit acknowledgements).
+//!         SchedulerEvent::StatusUpdate { status } => println!("{status:?}"),
+//!         SchedulerEvent::Error { message } => eprintln!("driver aborted: {message}"),
+//!         _ => {}
+//!     }
+//! }
+//! // The loop ends once the driver was stopped or aborted and every earlier event was taken.
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Guarantees
+//!
+//! * **Order.** Events come out in the order libmesos made the callbacks, exactly as the
+//!   [`Scheduler`](crate::Scheduler) methods would have been called. They are decoded on the
+//!   driver's callback thread, so taking one from the stream is cheap.
+//! * **Acknowledgements.** With implicit acknowledgements (the builder's default) a
+//!   [`SchedulerEvent::StatusUpdate`] is acknowledged when the consumer takes it from the
+//!   stream (in `poll_next`, just before it is returned), never earlier: an update still
+//!   queued in the stream is not acknowledged, and the agent keeps re-sending it. With
+//!   [`implicit_acknowledgements(false)`](crate::SchedulerDriverBuilder::implicit_acknowledgements)
+//!   call [`SchedulerDriver::acknowledge_status_update`] once the update is handled.
+//! * **No backpressure.** The queue between libmesos and the consumer is unbounded: libmesos'
+//!   own thread must never wait for the consumer, and Mesos' event rate is bounded by the
+//!   cluster (offers per allocation interval, one update per task transition). A consumer that
+//!   stops polling lets events pile up in memory.
+//! * **Decode failures.** An event whose bytes cannot be decoded (which would be a bug:
+//!   libmesos serialized them) is logged with `tracing` at error level and skipped, as on
+//!   the [`Scheduler`](crate::Scheduler) path; a skipped status update is not acknowledged.
+//!
+//! # The end of the stream
+//!
+//! The stream returns `None` (and stays ended) once every earlier event has been taken and
+//! one of these happened:
+//!
+//! * [`SchedulerDriver::stop`] or [`SchedulerDriver::abort`] stopped the driver (through any
+//!   handle), after which libmesos makes no more callbacks;
+//! * libmesos delivered [`SchedulerEvent::Error`] (it aborts the driver before that callback);
+//! * the last [`SchedulerDriver`] handle was dropped (the driver was freed).
+//!
+//! So `while let Some(event) = events.next().await { ... driver.stop(false)?; }` ends cleanly.
+//! The stream does not keep the driver alive: keep a handle while consuming it, since
+//! updates taken after the driver was freed cannot be acknowledged.
+//!
+//! Dropping the stream stops the delivery: events still queued and later ones are
+//! discarded, and their status updates are never acknowledged (the agent re-sends them to the
+//! framework, e.g. after a failover). The driver keeps running until stopped or dropped.
+
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::task::{Context, Poll, Waker};
+
+use futures_core::{FusedStream, Stream};
+
+use crate::dispatch::Handler;
+use crate::error::Result;
+use crate::scheduler::{Inner, RawEvent, SchedulerDriverBuilder, SchedulerEvent};
+use crate::SchedulerDriver;
+
+impl SchedulerDriverBuilder {
+    /// Creates the driver (not started) together with the stream of its events, instead of
+    /// a [`Scheduler`](crate::Scheduler) receiving them. Requires the `stream` feature; see
+    /// the [`stream`](crate::stream) module for the ordering, acknowledgement and end-of-stream
+    /// guarantees.
+    pub fn build_stream(self) -> Result<(SchedulerDriver, SchedulerEvents)> {
+        let queue = Arc::new(Queue::default());
+        let for_handler = queue.clone();
+        let driver = self.build_with(move |_| StreamHandler { queue: for_handler })?;
+        let events = SchedulerEvents {
+            queue,
+            driver: Arc::downgrade(&driver.inner),
+            terminated: false,
+        };
+        Ok((driver, events))
+    }
+}
+
+/// The events of one [`SchedulerDriver`], in libmesos' order; a [`futures_core::Stream`].
+///
+/// Created by [`SchedulerDriverBuilder::build_stream`]; see the [module docs](self) for when
+/// status updates are acknowledged and when the stream ends.
+#[must_use = "a driver's events are only delivered (and acknowledged) through its stream"]
+pub struct SchedulerEvents {
+    queue: Arc<Queue>,
+    driver: Weak<Inner>,
+    terminated: bool,
+}
+
+/// What the callback thread and the consumer share.
+#[derive(Default)]
+struct Queue {
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    events: VecDeque<SchedulerEvent>,
+    /// The driver stopped or was freed: nothing follows the events already queued.
+    closed: bool,
+    /// The stream was dropped: nothing is queued any more.
+    abandoned: bool,
+    waker: Option<Waker>,
+}
+
+impl Queue {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // The lock is never held across user code; a poisoned lock still holds valid state.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Changes the state, then wakes the consumer (outside the lock).
+    fn update(&self, f: impl FnOnce(&mut State)) {
+        let waker = {
+            let mut state = self.lock();
+            f(&mut state);
+            state.waker.take()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+}
+
+/// Runs on the driver's callback thread: decodes each event and queues it.
+struct StreamHandler {
+    queue: Arc<Queue>,
+}
+
+impl Handler<RawEvent> for StreamHandler {
+    fn deliver(&mut self, raw: RawEvent) {
+        if self.queue.lock().abandoned {
+            return;
+        }
+        let event = match raw.decode() {
+            Ok(e) => e,
+            Err(e) => {
+                tracing::error!(error = %e, "could not decode a scheduler callback from libmesos");
+                return;
+            }
+        };
+        event.trace();
+        // libmesos aborts the driver before its error callback: nothing follows it.
+        let last = matches!(event, SchedulerEvent::Error { .. });
+        self.queue.update(|state| {
+            if !state.abandoned && !state.closed {
+                state.events.push_back(event);
+                state.closed |= last;
+            }
+        });
+    }
+
+    fn panicked(&mut self, _message: &str) {
+        // deliver() runs no user code; should it ever panic, end the stream rather than hang.
+        self.stopped();
+    }
+
+    fn stopped(&mut self) {
+        self.queue.update(|state| state.closed = true);
+    }
+}
+
+impl Drop for StreamHandler {
+    /// The callback thread ends when the driver is freed.
+    fn drop(&mut self) {
+        self.queue.update(|state| state.closed = true);
+    }
+}
+
+impl Stream for SchedulerEvents {
+    type Item = SchedulerEvent;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<SchedulerEvent>> {
+        if self.terminated {
+            return Poll::Ready(None);
+        }
+        let event = {
+            let mut state = self.queue.lock();
+            match state.events.pop_front() {
+                Some(event) => event,
+                None if state.closed => {
+                    drop(state);
+                    self.terminated = true;
+                    return Poll::Ready(None);
+                }
+                None => {
+                    match &state.waker {
+                        Some(w) if w.will_wake(cx.waker()) => {}
+                        _ => state.waker = Some(cx.waker().clone()),
+                    }
+                    return Poll::Pending;
+                }
+            }
+        };
+        if let SchedulerEvent::StatusUpdate { status } = &event {
+            // Taken by the consumer: now it is acknowledged (if the driver does so implicitly).
+            match self.driver.upgrade() {
+                Some(inner) => SchedulerDriver { inner }.implicit_acknowledge(status),
+                None => tracing::debug!(
+                    "status update taken after the driver was freed; not acknowledged"
+                ),
+            }
+        }
+        Poll::Ready(Some(event))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        if self.terminated {
+            (0, Some(0))
+        } else {
+            (self.queue.lock().events.len(), None)
+        }
+    }
+}
+
+impl FusedStream for SchedulerEvents {
+    fn is_terminated(&self) -> bool {
+        self.terminated
+    }
+}
+
+impl Drop for SchedulerEvents {
+    fn drop(&mut self) {
+        let dropped = {
+            let mut state = self.queue.lock();
+            state.abandoned = true;
+            state.waker = None;
+            std::mem::take(&mut state.events)
+        };
+        if !dropped.is_empty() {
+            tracing::debug!(
+                count = dropped.len(),
+                "event stream dropped with events not taken (their updates stay unacknowledged)"
+            );
+        }
+    }
+}
+
+impl std::fmt::Debug for SchedulerEvents {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = self.queue.lock();
+        f.debug_struct("SchedulerEvents")
+            .field("queued", &state.events.len())
+            .field("closed", &state.closed)
+            .field("terminated", &self.terminated)
+            .finish()
+    }
+}

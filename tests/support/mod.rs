@@ -322,3 +322,5 @@ pub fn offers_event(e: &SchedulerEvent) -> Option<Vec<Offer>> {
         _ => None,
     }
 }
+
+pub mod hosted;

@@ -118,6 +118,14 @@ pub fn probe() -> (Probe, Events) {
 }
 
 impl Events {
+    /// Events sent by another scheduler through `tx` of `channel()`.
+    pub fn from_receiver(rx: Receiver<SchedulerEvent>) -> Events {
+        Events {
+            rx,
+            log: Vec::new(),
+        }
+    }
+
     /// Waits for the next event (after those already taken) that `pred` accepts.
     pub fn wait_for<T>(
         &mut self,

@@ -4,6 +4,11 @@
 //! The masters here live in child processes (re-runs of this test binary, see
 //! `support::hosted`), so that they can be killed with SIGKILL without killing the framework
 //! under test.
+//!
+//! Master loss needs master detection through ZooKeeper: with a plain `host:port` master the
+//! driver's detector never changes its answer, so libmesos neither reports `disconnected`
+//! when that master dies nor registers again when a new one starts at the same address.
+//! `support::zk` serves the ZooKeeper side (and plays the masters' leader election).
 
 mod support;
 
@@ -14,10 +19,18 @@ use mesos::scheduler::SchedulerEvent;
 use mesos::types::*;
 use mesos::{SchedulerDriver, Status};
 use support::hosted::{self, host_master, RoleChild};
+use support::zk::Zk;
 use support::*;
 
 /// The master this child role connects to.
 const MASTER_VAR: &str = "MESOS_RS_TEST_MASTER";
+
+/// Settings for a framework process: loopback address, libmesos logging at WARNING.
+fn framework_process() {
+    std::env::set_var("LIBPROCESS_IP", "127.0.0.1");
+    std::env::set_var("MESOS_LOGGING_LEVEL", "WARNING");
+    std::env::set_var("GLOG_minloglevel", "1");
+}
 
 /// The JSON object of framework `id` in a `/master/frameworks` or `/master/state` body, up to
 /// the start of the next framework (good enough to look for its fields).
@@ -78,7 +91,7 @@ const FAILOVER_TASKS: [&str; 2] = ["a-1", "a-2"];
 /// their terminal updates without acknowledging them, reports, and waits to be killed.
 fn framework_a() {
     let master = std::env::var(MASTER_VAR).expect("master address");
-    std::env::set_var("LIBPROCESS_IP", "127.0.0.1");
+    framework_process();
     let (probe, mut events) = probe();
     let mut info = framework("failing over");
     info.set_failover_timeout(300.0);
@@ -116,7 +129,7 @@ fn a_second_process_takes_over_a_killed_framework_and_reconciles_its_tasks() {
         Some(other) => panic!("unknown role {other}"),
         None => {}
     }
-    std::env::set_var("LIBPROCESS_IP", "127.0.0.1");
+    framework_process();
     let host = host_master(FAILOVER_TEST, hosted::free_port(), Duration::from_secs(60));
     let master = host.address.clone();
 
@@ -266,4 +279,103 @@ fn a_second_process_takes_over_a_killed_framework_and_reconciles_its_tasks() {
     );
 
     assert_eq!(b.stop(false).unwrap(), Status::DRIVER_STOPPED);
+}
+
+const LOSS_TEST: &str = "a_framework_survives_the_loss_of_its_master_and_registers_with_the_next";
+
+#[test]
+fn a_framework_survives_the_loss_of_its_master_and_registers_with_the_next() {
+    match hosted::role().as_deref() {
+        Some("host") => return hosted::host_role(),
+        Some(other) => panic!("unknown role {other}"),
+        None => {}
+    }
+    framework_process();
+    let zk = Zk::start();
+    let port = hosted::free_port();
+    let mut first = host_master(LOSS_TEST, port, Duration::from_secs(60));
+    zk.appoint(&first.info);
+
+    let (probe, mut events) = probe();
+    let mut info = framework("survivor");
+    info.set_failover_timeout(300.0);
+    let driver = SchedulerDriver::new(probe, info, zk.url()).unwrap();
+    driver.start().unwrap();
+    let (id, master) = registered(&mut events);
+    assert_eq!(master.pid(), first.info.pid());
+    let offer = next_offers(&mut events).remove(0);
+    assert!(offer.id.value().starts_with(first.info.id()), "{offer:?}");
+
+    // The master's process dies; its leadership ends with it.
+    first.child.kill();
+    zk.vacate();
+    events.wait_for(Duration::from_secs(60), "disconnected", |e| {
+        matches!(e, SchedulerEvent::Disconnected).then_some(())
+    });
+    // While there is no master, calls are accepted and dropped by libmesos.
+    driver.revive_offers().unwrap();
+
+    // A new master on the same address (a new cluster: new master id, new agent).
+    let second = host_master(LOSS_TEST, port, Duration::from_secs(60));
+    assert_eq!(second.address, first.address);
+    assert_ne!(second.info.id(), first.info.id());
+    zk.appoint(&second.info);
+    let again = events.wait_for(
+        Duration::from_secs(60),
+        "registration with the new master",
+        |e| match e {
+            SchedulerEvent::Registered {
+                framework_id,
+                master_info,
+            } => Some((framework_id.value().to_owned(), master_info.id().to_owned())),
+            SchedulerEvent::Reregistered { master_info } => {
+                Some((id.value().to_owned(), master_info.id().to_owned()))
+            }
+            SchedulerEvent::Error { message } => panic!("error instead: {message}"),
+            _ => None,
+        },
+    );
+    assert_eq!(again, (id.value().to_owned(), second.info.id().to_owned()));
+    // Offers again, from the new master's agent.
+    let offer = next_offers(&mut events).remove(0);
+    assert!(offer.id.value().starts_with(second.info.id()), "{offer:?}");
+    assert!(
+        offer.slave_id.value().starts_with(second.info.id()),
+        "{offer:?}"
+    );
+
+    // The new master knows the framework under its old id, active and connected.
+    let known = wait_framework(
+        &second.address,
+        id.value(),
+        Duration::from_secs(30),
+        "active",
+        |f| f.contains("\"active\":true"),
+    );
+    assert!(known.contains("\"connected\":true"), "{known}");
+    assert!(known.contains("\"name\":\"survivor\""), "{known}");
+    // Seen by the driver in this order, with no error.
+    let kinds: Vec<&str> = events
+        .log
+        .iter()
+        .filter_map(|(_, e)| match e {
+            SchedulerEvent::Registered { .. } => Some("registered"),
+            SchedulerEvent::Reregistered { .. } => Some("reregistered"),
+            SchedulerEvent::Disconnected => Some("disconnected"),
+            SchedulerEvent::Error { .. } => Some("error"),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(kinds.len(), 3, "{kinds:?}");
+    let which = kinds[2];
+    assert_eq!(kinds[..2], ["registered", "disconnected"], "{kinds:?}");
+    assert!(
+        which == "registered" || which == "reregistered",
+        "{kinds:?}"
+    );
+    eprintln!(
+        "driver saw {kinds:?}; new master bound after {} spawn(s)",
+        second.attempts
+    );
+    assert_eq!(driver.stop(false).unwrap(), Status::DRIVER_STOPPED);
 }

@@ -14,7 +14,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
+use mesos::types::MasterInfo;
 use mesos::SchedulerDriver;
+use protobuf::Message;
 
 use super::{framework, local_cluster, master_address, probe, registered};
 
@@ -22,7 +24,8 @@ use super::{framework, local_cluster, master_address, probe, registered};
 pub const ROLE_VAR: &str = "MESOS_RS_TEST_ROLE";
 /// The port a hosting child pins its libprocess (and so its master) to.
 pub const PORT_VAR: &str = "MESOS_RS_TEST_HOST_PORT";
-/// The line a hosting child prints once its master is up, followed by the master's address.
+/// The line a hosting child prints once its master is up, followed by the master's address
+/// and its serialized `MasterInfo` in hex.
 pub const READY: &str = "MESOS_RS_HOST_READY";
 
 /// The role this process was started for, if it is a child.
@@ -125,6 +128,8 @@ pub struct HostedMaster {
     pub child: RoleChild,
     /// `127.0.0.1:<port>`.
     pub address: String,
+    /// What the master says about itself.
+    pub info: MasterInfo,
     /// How many spawns it took until the port was bound (1 when the first one worked).
     pub attempts: u32,
 }
@@ -140,11 +145,17 @@ pub fn host_master(test: &str, port: u16, within: Duration) -> HostedMaster {
         attempts += 1;
         let mut child = RoleChild::spawn(test, "host", &[(PORT_VAR, port.to_string())]);
         let left = deadline.saturating_duration_since(Instant::now());
-        if let Some(address) = child.wait_line(READY, left.max(Duration::from_secs(1))) {
+        if let Some(line) = child.wait_line(READY, left.max(Duration::from_secs(1))) {
+            let (address, hex) = line.split_once(' ').expect("address and master info");
             assert_eq!(address, format!("127.0.0.1:{port}"), "{:?}", child.seen);
+            let bytes: Vec<u8> = (0..hex.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+                .collect();
             return HostedMaster {
                 child,
-                address,
+                address: address.to_owned(),
+                info: MasterInfo::parse_from_bytes(&bytes).unwrap(),
                 attempts,
             };
         }
@@ -178,7 +189,13 @@ pub fn host_role() {
         .unwrap();
     driver.start().unwrap();
     let (_, master) = registered(&mut events);
-    println!("{READY} {}", master_address(&master));
+    let hex: String = master
+        .write_to_bytes()
+        .unwrap()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    println!("{READY} {} {hex}", master_address(&master));
     let _ = std::io::stdin().read_to_end(&mut Vec::new());
     // Leave without tearing the cluster down: the parent only cares that it is gone.
     std::process::exit(0);

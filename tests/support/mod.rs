@@ -332,3 +332,4 @@ pub fn offers_event(e: &SchedulerEvent) -> Option<Vec<Offer>> {
 }
 
 pub mod hosted;
+pub mod zk;

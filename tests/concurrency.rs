@@ -174,10 +174,11 @@ fn eight_threads_calling_the_driver_while_callbacks_fire() {
         assert!(Instant::now() < deadline, "no offers");
         std::thread::sleep(Duration::from_millis(20));
     }
-    let counters: BTreeMap<&str, f64> = CALLS
+    let names: Vec<&str> = CALLS.iter().filter_map(|(_, m)| *m).collect();
+    let counters: BTreeMap<&str, f64> = names
         .iter()
-        .filter_map(|(_, m)| *m)
-        .map(|m| (m, metric(&master, m)))
+        .copied()
+        .zip(metrics(&master, &names))
         .collect();
 
     let callbacks_before = shared.callbacks.load(Ordering::SeqCst);
@@ -279,22 +280,27 @@ fn eight_threads_calling_the_driver_while_callbacks_fire() {
         );
     }
     let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
+    let grown = loop {
+        let names: Vec<&str> = expected.keys().copied().collect();
+        let grown: BTreeMap<&str, f64> = names
+            .iter()
+            .zip(metrics(&master, &names))
+            .map(|(m, now)| (*m, now - counters[m]))
+            .collect();
         let short: Vec<_> = expected
             .iter()
-            .map(|(m, want)| (m, metric(&master, m) - counters[m], want))
-            .filter(|(_, got, want)| got < want)
+            .filter(|(m, want)| grown[*m] < **want)
             .collect();
         if short.is_empty() {
-            break;
+            break grown;
         }
         assert!(
             Instant::now() < deadline,
-            "master counters (grown, expected at least): {short:?}"
+            "master counters short of the accepted calls: expected {short:?}, grown {grown:?}"
         );
         std::thread::sleep(Duration::from_millis(250));
-    }
-
+    };
+    eprintln!("accepted calls by counter: {expected:?}; master counters grew by {grown:?}");
     // The driver still answers: a reconciliation after the storm gets its reply.
     let mut s = TaskStatus::new();
     s.task_id = Some(tid("after-the-storm")).into();

@@ -259,6 +259,24 @@ pub fn metric(master: &str, name: &str) -> f64 {
     rest[..end].trim().parse().unwrap()
 }
 
+/// Several values of one `/metrics/snapshot` (each snapshot takes the master a while).
+pub fn metrics(master: &str, names: &[&str]) -> Vec<f64> {
+    let body = http_get(master, "/metrics/snapshot");
+    names
+        .iter()
+        .map(|name| {
+            let key = format!("\"{name}\":");
+            let start = body
+                .find(&key)
+                .unwrap_or_else(|| panic!("metric {name} not in {body}"))
+                + key.len();
+            let rest = &body[start..];
+            let end = rest.find([',', '}']).unwrap();
+            rest[..end].trim().parse().unwrap()
+        })
+        .collect()
+}
+
 pub fn scalar(offer: &Offer, name: &str) -> f64 {
     offer
         .resources

@@ -33,15 +33,11 @@ fn framework_process() {
 }
 
 /// The JSON object of framework `id` in a `/master/frameworks` or `/master/state` body, up to
-/// the start of the next framework (good enough to look for its fields).
+/// its last field (`offer_constraints`): good enough to look for its fields and tasks.
 fn framework_json(body: &str, id: &str) -> Option<String> {
     let at = body.find(&format!("{{\"id\":\"{id}\""))?;
-    let rest = &body[at + 1..];
-    let end = rest.find("{\"id\":\"").map_or(rest.len(), |e| e);
-    // Tasks are objects with ids too; keep going until the framework's own last field.
-    let end = rest
-        .find("\"offer_constraints\"")
-        .map_or(end, |e| e.max(end));
+    let rest = &body[at..];
+    let end = rest.find("\"offer_constraints\"").unwrap_or(rest.len());
     Some(rest[..end].to_owned())
 }
 

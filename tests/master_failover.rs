@@ -8,7 +8,7 @@
 //! Master loss needs master detection through ZooKeeper: with a plain `host:port` master the
 //! driver's detector never changes its answer, so libmesos neither reports `disconnected`
 //! when that master dies nor registers again when a new one starts at the same address.
-//! `support::zk` serves the ZooKeeper side (and plays the masters' leader election).
+//! `support::zk` serves the ZooKeeper side; each hosted master joins its group.
 
 mod support;
 
@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use mesos::scheduler::SchedulerEvent;
 use mesos::types::*;
 use mesos::{SchedulerDriver, Status};
-use support::hosted::{self, host_master, RoleChild};
+use support::hosted::{self, host_master, host_master_with, RoleChild};
 use support::zk::Zk;
 use support::*;
 
@@ -289,8 +289,9 @@ fn a_framework_survives_the_loss_of_its_master_and_registers_with_the_next() {
     framework_process();
     let zk = Zk::start();
     let port = hosted::free_port();
-    let mut first = host_master(LOSS_TEST, port, Duration::from_secs(60));
-    zk.appoint(&first.info);
+    let with_zk = [(hosted::ZK_VAR, zk.address.clone())];
+    let mut first = host_master_with(LOSS_TEST, port, &with_zk, Duration::from_secs(60));
+    assert_eq!(zk.members().len(), 1);
 
     let (probe, mut events) = probe();
     let mut info = framework("survivor");
@@ -302,20 +303,19 @@ fn a_framework_survives_the_loss_of_its_master_and_registers_with_the_next() {
     let offer = next_offers(&mut events).remove(0);
     assert!(offer.id.value().starts_with(first.info.id()), "{offer:?}");
 
-    // The master's process dies; its leadership ends with it.
+    // The master's process dies, and its ZooKeeper session (so its leadership) with it.
     first.child.kill();
-    zk.vacate();
     events.wait_for(Duration::from_secs(60), "disconnected", |e| {
         matches!(e, SchedulerEvent::Disconnected).then_some(())
     });
+    assert!(zk.members().is_empty());
     // While there is no master, calls are accepted and dropped by libmesos.
     driver.revive_offers().unwrap();
 
     // A new master on the same address (a new cluster: new master id, new agent).
-    let second = host_master(LOSS_TEST, port, Duration::from_secs(60));
+    let second = host_master_with(LOSS_TEST, port, &with_zk, Duration::from_secs(60));
     assert_eq!(second.address, first.address);
     assert_ne!(second.info.id(), first.info.id());
-    zk.appoint(&second.info);
     let again = events.wait_for(
         Duration::from_secs(60),
         "registration with the new master",

@@ -24,6 +24,9 @@ use super::{framework, local_cluster, master_address, probe, registered};
 pub const ROLE_VAR: &str = "MESOS_RS_TEST_ROLE";
 /// The port a hosting child pins its libprocess (and so its master) to.
 pub const PORT_VAR: &str = "MESOS_RS_TEST_HOST_PORT";
+/// If set, the ZooKeeper server (`host:port`) whose group `/mesos` a hosting child's master
+/// joins (see `super::zk`).
+pub const ZK_VAR: &str = "MESOS_RS_TEST_HOST_ZK";
 /// The line a hosting child prints once its master is up, followed by the master's address
 /// and its serialized `MasterInfo` in hex.
 pub const READY: &str = "MESOS_RS_HOST_READY";
@@ -139,11 +142,23 @@ pub struct HostedMaster {
 /// while the port cannot be bound yet (e.g. right after a previous host on it was killed),
 /// for up to `within`.
 pub fn host_master(test: &str, port: u16, within: Duration) -> HostedMaster {
+    host_master_with(test, port, &[], within)
+}
+
+/// [`host_master`] with extra environment for the child (e.g. [`ZK_VAR`]).
+pub fn host_master_with(
+    test: &str,
+    port: u16,
+    env: &[(&str, String)],
+    within: Duration,
+) -> HostedMaster {
     let deadline = Instant::now() + within;
     let mut attempts = 0;
+    let mut env = env.to_vec();
+    env.push((PORT_VAR, port.to_string()));
     loop {
         attempts += 1;
-        let mut child = RoleChild::spawn(test, "host", &[(PORT_VAR, port.to_string())]);
+        let mut child = RoleChild::spawn(test, "host", &env);
         let left = deadline.saturating_duration_since(Instant::now());
         if let Some(line) = child.wait_line(READY, left.max(Duration::from_secs(1))) {
             let (address, hex) = line.split_once(' ').expect("address and master info");
@@ -172,7 +187,8 @@ pub fn host_master(test: &str, port: u16, within: Duration) -> HostedMaster {
 /// The body of a hosting child: a local cluster on the port in [`PORT_VAR`], started by a
 /// framework that never takes offers (its role is suppressed), so that frameworks in other
 /// processes get all of them. Prints [`READY`] and the master's address once the master
-/// answered, then serves until stdin closes (the parent died or let it go).
+/// answered (and, with [`ZK_VAR`], once it joined the ZooKeeper group), then serves until
+/// stdin closes (the parent died or let it go).
 pub fn host_role() {
     let port = std::env::var(PORT_VAR).expect("host port");
     let _work = local_cluster(
@@ -189,6 +205,9 @@ pub fn host_role() {
         .unwrap();
     driver.start().unwrap();
     let (_, master) = registered(&mut events);
+    if let Ok(zk) = std::env::var(ZK_VAR) {
+        super::zk::join(&zk, &master).expect("join the ZooKeeper group");
+    }
     let hex: String = master
         .write_to_bytes()
         .unwrap()

@@ -1,14 +1,17 @@
-//! A minimal ZooKeeper server for master detection in tests.
+//! A minimal ZooKeeper server (and client) for master detection in tests.
 //!
 //! With a plain `host:port` master, libmesos' scheduler driver never learns that its master
 //! died (that detector never changes its answer). Real deployments detect masters through
-//! ZooKeeper: the leading master holds an ephemeral node under a group path, and the driver
-//! watches that group. This server speaks the part of the ZooKeeper wire protocol that
-//! libmesos' group watcher uses (session handshake, pings, `exists`, `create`,
-//! `getChildren` with a watch, `getData`, `sync`, `setWatches`, `close`) over one group
-//! znode, and lets the test play the part of the masters' leader election: [`Zk::appoint`]
-//! publishes a master as the leader, [`Zk::vacate`] removes it (what ZooKeeper does when the
-//! leader's session ends). Watching clients are told of each change, as ZooKeeper would.
+//! ZooKeeper: the leading master holds an ephemeral node under a group path, ZooKeeper removes
+//! it when the master's session ends, and drivers watching the group see the change.
+//!
+//! [`Zk`] speaks the part of the ZooKeeper wire protocol that libmesos' group watcher uses
+//! (session handshake, pings, `exists`, `create`, `getChildren` with a watch, `getData`,
+//! `sync`, `setWatches`, `close`) over one group znode, with ephemeral sequential members that
+//! are removed when their client's connection closes (a real server waits for the session
+//! timeout; here the session ends with its connection). [`join`] is the member side: libmesos'
+//! local cluster never joins ZooKeeper itself, so a process hosting one announces its master
+//! with it, as a master's contender would.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
@@ -35,15 +38,18 @@ const ERR_UNIMPLEMENTED: i32 = -6;
 const ERR_NO_NODE: i32 = -101;
 const ERR_NODE_EXISTS: i32 = -110;
 const XID_WATCH_EVENT: i32 = -1;
+const CREATE_EPHEMERAL_SEQUENTIAL: i32 = 3;
 const EVENT_CHILDREN_CHANGED: i32 = 4;
 const STATE_CONNECTED: i32 = 3;
 /// The label libmesos gives a master's node whose data is a serialized `MasterInfo`.
 const MASTER_LABEL: &str = "info_";
+/// The protocol's length of a connect request without the read-only flag.
+const CONNECT_REQUEST_LEN: usize = 44;
 
 #[derive(Default)]
 struct State {
-    /// Children of the group znode: name -> data.
-    members: BTreeMap<String, Vec<u8>>,
+    /// Children of the group znode: name -> (data, owning session).
+    members: BTreeMap<String, (Vec<u8>, i64)>,
     sequence: i32,
     zxid: i64,
     /// Connections with a pending children watch on the group.
@@ -78,7 +84,15 @@ impl Zk {
                 let Ok(conn) = conn else { continue };
                 let server = server.clone();
                 std::thread::spawn(move || {
-                    let _ = server.serve(conn);
+                    let mut session = 0;
+                    let _ = server.serve(conn, &mut session);
+                    // The session ends with its connection: its ephemeral members go.
+                    let mut st = server.state.lock().unwrap();
+                    let before = st.members.len();
+                    st.members.retain(|_, (_, owner)| *owner != session);
+                    if st.members.len() != before {
+                        server.changed(&mut st);
+                    }
                 });
             }
         });
@@ -90,21 +104,9 @@ impl Zk {
         format!("zk://{}{}", self.address, self.group)
     }
 
-    /// Makes `master` the leader (replacing any other) and tells the watchers.
-    pub fn appoint(&self, master: &MasterInfo) {
-        let mut st = self.state.lock().unwrap();
-        st.members.clear();
-        st.sequence += 1;
-        let name = format!("{MASTER_LABEL}{:010}", st.sequence);
-        st.members.insert(name, master.write_to_bytes().unwrap());
-        self.changed(&mut st);
-    }
-
-    /// Removes the leader (as when its session ends) and tells the watchers.
-    pub fn vacate(&self) {
-        let mut st = self.state.lock().unwrap();
-        st.members.clear();
-        self.changed(&mut st);
+    /// The names of the group's members.
+    pub fn members(&self) -> Vec<String> {
+        self.state.lock().unwrap().members.keys().cloned().collect()
     }
 
     /// How many requests of each operation code were served.
@@ -123,7 +125,7 @@ impl Zk {
         }
     }
 
-    fn serve(&self, conn: TcpStream) -> std::io::Result<()> {
+    fn serve(&self, conn: TcpStream, session_out: &mut i64) -> std::io::Result<()> {
         conn.set_nodelay(true)?;
         let mut input = conn.try_clone()?;
         let out = Arc::new(Mutex::new(conn));
@@ -141,12 +143,13 @@ impl Zk {
             st.sessions += 1;
             0x5a00_0000 + st.sessions
         };
+        *session_out = session;
         let mut body = Vec::new();
         put_i32(&mut body, 0);
         put_i32(&mut body, timeout);
         put_i64(&mut body, session);
         put_buf(&mut body, &[0u8; 16]);
-        if connect.len() > 44 {
+        if connect.len() > CONNECT_REQUEST_LEN {
             // The client sent the read-only flag: answer with ours.
             body.push(0);
         }
@@ -195,11 +198,26 @@ impl Zk {
                 }
                 OP_CREATE => {
                     let path = r.string();
+                    let data = r.buf();
+                    let acls = r.i32().max(0);
+                    for _ in 0..acls {
+                        let _perms = r.i32();
+                        let _scheme = r.string();
+                        let _id = r.string();
+                    }
+                    let flags = r.i32();
+                    let member = path.strip_prefix(&format!("{}/", self.group));
                     if self.node(&st, &path).is_some() {
                         ERR_NODE_EXISTS
+                    } else if let (Some(prefix), CREATE_EPHEMERAL_SEQUENTIAL) = (member, flags) {
+                        st.sequence += 1;
+                        let name = format!("{prefix}{:010}", st.sequence);
+                        put_str(&mut body, &format!("{}/{name}", self.group));
+                        st.members.insert(name, (data, session));
+                        self.changed(&mut st);
+                        ERR_OK
                     } else {
-                        // Only the group's ancestors exist implicitly; members come from
-                        // `appoint`.
+                        // Only ephemeral sequential members of the group are supported.
                         ERR_UNIMPLEMENTED
                     }
                 }
@@ -259,7 +277,7 @@ impl Zk {
             return Some((Vec::new(), 1));
         }
         let name = path.strip_prefix(&format!("{}/", self.group))?;
-        st.members.get(name).map(|d| (d.clone(), 0))
+        st.members.get(name).map(|(d, _)| (d.clone(), 0))
     }
 }
 
@@ -351,12 +369,54 @@ impl Reader<'_> {
     fn bool(&mut self) -> bool {
         self.take(1).first().is_some_and(|b| *b != 0)
     }
-    fn string(&mut self) -> String {
+    fn buf(&mut self) -> Vec<u8> {
         let len = self.i32().max(0) as usize;
-        String::from_utf8_lossy(self.take(len)).into_owned()
+        self.take(len).to_vec()
+    }
+    fn string(&mut self) -> String {
+        String::from_utf8_lossy(&self.buf()).into_owned()
     }
     fn strings(&mut self) -> Vec<String> {
         let n = self.i32().max(0);
         (0..n).map(|_| self.string()).collect()
     }
+}
+
+/// Joins the group `/mesos` of the server at `address` as the master `master` (an ephemeral
+/// sequential member with the `MasterInfo` as data, as a master's contender does) and keeps the
+/// session for the rest of this process: the member goes away when the process dies.
+pub fn join(address: &str, master: &MasterInfo) -> std::io::Result<String> {
+    let mut conn = TcpStream::connect(address)?;
+    let out = Mutex::new(conn.try_clone()?);
+    let mut connect = Vec::new();
+    put_i32(&mut connect, 0);
+    put_i64(&mut connect, 0);
+    put_i32(&mut connect, 10_000);
+    put_i64(&mut connect, 0);
+    put_buf(&mut connect, &[0u8; 16]);
+    write_frame(&out, &connect)?;
+    read_frame(&mut conn)?;
+
+    let mut create = Vec::new();
+    put_i32(&mut create, 1); // xid
+    put_i32(&mut create, OP_CREATE);
+    put_str(&mut create, &format!("/mesos/{MASTER_LABEL}"));
+    put_buf(&mut create, &master.write_to_bytes().unwrap());
+    put_i32(&mut create, 1); // one ACL: everyone may do anything
+    put_i32(&mut create, 0x1f);
+    put_str(&mut create, "world");
+    put_str(&mut create, "anyone");
+    put_i32(&mut create, CREATE_EPHEMERAL_SEQUENTIAL);
+    write_frame(&out, &create)?;
+    let answer = read_frame(&mut conn)?;
+    let mut r = Reader(&answer);
+    let (_xid, _zxid, err) = (r.i32(), r.i64(), r.i32());
+    if err != ERR_OK {
+        return Err(std::io::Error::other(format!("create failed with {err}")));
+    }
+    let path = r.string();
+    // Keep the session until the process exits.
+    std::mem::forget(conn);
+    std::mem::forget(out);
+    Ok(path)
 }

@@ -183,12 +183,10 @@ fn eight_threads_calling_the_driver_while_callbacks_fire() {
 
     let callbacks_before = shared.callbacks.load(Ordering::SeqCst);
     let start = Instant::now();
-    let (done_tx, done_rx) = channel();
     let mut handles = Vec::new();
     for thread in 0..THREADS {
         let driver = driver.clone();
         let shared = shared.clone();
-        let done = done_tx.clone();
         handles.push(std::thread::spawn(move || {
             let mut tally = Tally::default();
             let mut n = 0;
@@ -203,32 +201,31 @@ fn eight_threads_calling_the_driver_while_callbacks_fire() {
                 n += 1;
                 std::thread::sleep(PAUSE);
             }
-            let _ = done.send((thread, tally));
+            tally
         }));
     }
-    drop(done_tx);
 
     // Every thread comes back (a deadlock would keep one waiting).
-    let mut tallies = BTreeMap::new();
     let deadline = start + WINDOW + Duration::from_secs(60);
-    while tallies.len() < THREADS {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match done_rx.recv_timeout(left) {
-            Ok((thread, tally)) => {
-                tallies.insert(thread, tally);
-            }
-            Err(_) => panic!(
-                "threads {:?} did not return (deadlock or crash)",
-                (0..THREADS)
-                    .filter(|t| !tallies.contains_key(t))
-                    .collect::<Vec<_>>()
-            ),
+    loop {
+        let running: Vec<usize> = (0..THREADS)
+            .filter(|t| !handles[*t].is_finished())
+            .collect();
+        if running.is_empty() {
+            break;
         }
+        assert!(
+            Instant::now() < deadline,
+            "threads {running:?} did not return (a call never came back)"
+        );
+        std::thread::sleep(Duration::from_millis(50));
     }
     let window = start.elapsed();
-    for h in handles {
-        h.join().expect("a calling thread panicked");
-    }
+    let tallies: BTreeMap<usize, Tally> = handles
+        .into_iter()
+        .enumerate()
+        .map(|(t, h)| (t, h.join().expect("a calling thread panicked")))
+        .collect();
     let callbacks_during = shared.callbacks.load(Ordering::SeqCst) - callbacks_before;
 
     // Every call was answered: Ok, or the typed error for the malformed one.

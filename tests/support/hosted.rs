@@ -159,8 +159,11 @@ pub fn host_master_with(
     loop {
         attempts += 1;
         let mut child = RoleChild::spawn(test, "host", &env);
+        // A child that cannot bind the port exits at once; one that hangs is given up on
+        // after a while, and the spawn is tried again.
         let left = deadline.saturating_duration_since(Instant::now());
-        if let Some(line) = child.wait_line(READY, left.max(Duration::from_secs(1))) {
+        let attempt = left.clamp(Duration::from_secs(1), Duration::from_secs(30));
+        if let Some(line) = child.wait_line(READY, attempt) {
             let (address, hex) = line.split_once(' ').expect("address and master info");
             assert_eq!(address, format!("127.0.0.1:{port}"), "{:?}", child.seen);
             let bytes: Vec<u8> = (0..hex.len())

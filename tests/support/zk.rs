@@ -173,11 +173,10 @@ impl Zk {
                 }
                 OP_SET_WATCHES => {
                     let _relative_zxid = r.i64();
-                    let data = r.strings();
-                    let exist = r.strings();
-                    let child = r.strings();
-                    let _ = (data, exist);
-                    if child.contains(&self.group) {
+                    let _data_watches = r.strings();
+                    let _exist_watches = r.strings();
+                    let child_watches = r.strings();
+                    if child_watches.contains(&self.group) {
                         st.watchers.push(out.clone());
                     }
                     ERR_OK

@@ -56,7 +56,8 @@ struct State {
     watchers: Vec<Arc<Mutex<TcpStream>>>,
     /// Requests served, by operation code (for diagnostics).
     requests: BTreeMap<i32, u64>,
-    sessions: i64,
+    /// Session ids handed out so far.
+    clients: i64,
 }
 
 /// A running server; its threads end with the test process.
@@ -140,8 +141,8 @@ impl Zk {
             requested_session
         } else {
             let mut st = self.state.lock().unwrap();
-            st.sessions += 1;
-            0x5a00_0000 + st.sessions
+            st.clients += 1;
+            0x5a00_0000 + st.clients
         };
         *session_out = session;
         let mut body = Vec::new();

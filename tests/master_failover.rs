@@ -126,6 +126,8 @@ fn a_second_process_takes_over_a_killed_framework_and_reconciles_its_tasks() {
         None => {}
     }
     framework_process();
+    let t0 = Instant::now();
+    let mut phases = Vec::new();
     let host = host_master(FAILOVER_TEST, hosted::free_port(), Duration::from_secs(60));
     let master = host.address.clone();
 
@@ -154,6 +156,7 @@ fn a_second_process_takes_over_a_killed_framework_and_reconciles_its_tasks() {
         json[at..at + json[at..].find('"').unwrap()].to_owned()
     };
     let a_pid = pid_of(&before);
+    phases.push(("A reported", t0.elapsed()));
     a.kill();
 
     // The master notices A is gone but keeps the framework for its failover timeout.
@@ -163,6 +166,7 @@ fn a_second_process_takes_over_a_killed_framework_and_reconciles_its_tasks() {
     assert!(gone.contains("\"connected\":false"), "{gone}");
     assert!(gone.contains("\"failover_timeout\":300"), "{gone}");
     let reregistrations = metric(&master, "master/messages_reregister_framework");
+    phases.push(("A seen gone", t0.elapsed()));
 
     // Process B (this one) registers with A's FrameworkID and takes over.
     let (probe, mut events) = probe();
@@ -181,6 +185,7 @@ fn a_second_process_takes_over_a_killed_framework_and_reconciles_its_tasks() {
         _ => None,
     });
     assert_eq!(got, id, "B runs under A's framework id");
+    phases.push(("B registered", t0.elapsed()));
     // A failover (FrameworkInfo with an id) is reported as `registered`, not `reregistered`.
     assert!(events
         .log
@@ -236,29 +241,35 @@ fn a_second_process_takes_over_a_killed_framework_and_reconciles_its_tasks() {
         implicit.insert(s.task_id.value().to_owned(), format!("{:?}", s.state()));
     }
     assert_eq!(implicit, a_states, "implicit reconciliation");
+    phases.push(("reconciled", t0.elapsed()));
 
     // A's unacknowledged updates are delivered again, to B, which can acknowledge them.
-    let resent: Vec<TaskStatus> = events
+    let mut resent: BTreeMap<String, TaskStatus> = events
         .log
         .iter()
         .filter_map(|(_, e)| match e {
-            SchedulerEvent::StatusUpdate { status } if status.has_uuid() => Some(status.clone()),
+            SchedulerEvent::StatusUpdate { status } if status.has_uuid() => {
+                Some((status.task_id.value().to_owned(), status.clone()))
+            }
             _ => None,
         })
         .collect();
-    let mut resent_tasks: Vec<_> = resent
-        .iter()
-        .map(|s| s.task_id.value().to_owned())
-        .collect();
-    resent_tasks.sort();
-    resent_tasks.dedup();
+    while resent.len() < FAILOVER_TASKS.len() {
+        let s = next_update(&mut events, "A's updates re-sent to B", |s| {
+            s.has_uuid() && !resent.contains_key(s.task_id.value())
+        });
+        resent.insert(s.task_id.value().to_owned(), s);
+    }
     assert_eq!(
-        resent_tasks, FAILOVER_TASKS,
+        resent.keys().collect::<Vec<_>>(),
+        FAILOVER_TASKS,
         "A's updates re-sent to B: {resent:?}"
     );
-    for s in &resent {
+    for s in resent.values() {
+        assert_eq!(format!("{:?}", s.state()), a_states[s.task_id.value()]);
         b.acknowledge_status_update(s).unwrap();
     }
+    phases.push(("re-sent updates acknowledged", t0.elapsed()));
     // Acknowledged terminal tasks leave the framework's active task list.
     wait_framework(
         &master,
@@ -274,6 +285,8 @@ fn a_second_process_takes_over_a_killed_framework_and_reconciles_its_tasks() {
         },
     );
 
+    phases.push(("tasks gone", t0.elapsed()));
+    eprintln!("A saw {a_states:?}; B reconciled {explicit:?}; phases {phases:?}");
     assert_eq!(b.stop(false).unwrap(), Status::DRIVER_STOPPED);
 }
 

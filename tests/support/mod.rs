@@ -118,6 +118,14 @@ pub fn probe() -> (Probe, Events) {
 }
 
 impl Events {
+    /// Events sent by another scheduler through `tx` of `channel()`.
+    pub fn from_receiver(rx: Receiver<SchedulerEvent>) -> Events {
+        Events {
+            rx,
+            log: Vec::new(),
+        }
+    }
+
     /// Waits for the next event (after those already taken) that `pred` accepts.
     pub fn wait_for<T>(
         &mut self,
@@ -251,6 +259,24 @@ pub fn metric(master: &str, name: &str) -> f64 {
     rest[..end].trim().parse().unwrap()
 }
 
+/// Several values of one `/metrics/snapshot` (each snapshot takes the master a while).
+pub fn metrics(master: &str, names: &[&str]) -> Vec<f64> {
+    let body = http_get(master, "/metrics/snapshot");
+    names
+        .iter()
+        .map(|name| {
+            let key = format!("\"{name}\":");
+            let start = body
+                .find(&key)
+                .unwrap_or_else(|| panic!("metric {name} not in {body}"))
+                + key.len();
+            let rest = &body[start..];
+            let end = rest.find([',', '}']).unwrap();
+            rest[..end].trim().parse().unwrap()
+        })
+        .collect()
+}
+
 pub fn scalar(offer: &Offer, name: &str) -> f64 {
     offer
         .resources
@@ -322,3 +348,6 @@ pub fn offers_event(e: &SchedulerEvent) -> Option<Vec<Offer>> {
         _ => None,
     }
 }
+
+pub mod hosted;
+pub mod zk;

@@ -160,6 +160,11 @@ mesos_scheduler_driver* mesos_scheduler_driver_new(const mesos_scheduler_callbac
                             "master must not be empty");
     }
     std::string master = mesos_rs::to_string(options->master);
+    if (master.find('\0') != std::string::npos) {
+      // libmesos would read the string only up to the NUL and connect somewhere else.
+      return mesos_rs::fail(err, MESOS_SHIM_ERR_INVALID_ARGUMENT, 1, -1, "",
+                            "master must not contain a NUL byte");
+    }
     mesos::Credential credential;
     bool has_credential = options->credential != nullptr;
     if (has_credential) MESOS_RS_TRY(parse(*options->credential, &credential, err, 2));

@@ -197,7 +197,7 @@ fn driver_calls_with_missing_fields_name_argument_element_and_fields() {
         )
     );
     assert_eq!(
-        missing(d.launch_tasks(&[OfferID::new()], &[good.clone()], None)),
+        missing(d.launch_tasks(&[OfferID::new()], std::slice::from_ref(&good), None)),
         ("mesos.OfferID".into(), Some(1), Some(0), strs(&["value"]))
     );
 

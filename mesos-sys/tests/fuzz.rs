@@ -117,7 +117,7 @@ fn run(name: &str, f: impl Fn(Vec<u8>) -> Result<(), TestCaseError>) {
                 b
             }),
     ];
-    if let Err(e) = runner.run(&strategy, |b| f(b)) {
+    if let Err(e) = runner.run(&strategy, &f) {
         panic!("{name}: {e}");
     }
     for seed in corpus() {

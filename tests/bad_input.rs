@@ -361,6 +361,9 @@ fn invalid_utf8_in_string_fields() {
         fn kill_task(&mut self, _: &ExecutorDriver, t: &TaskID) {
             let _ = self.0.send(ExecutorEvent::KillTask { task_id: t.clone() });
         }
+        fn launch_task(&mut self, _: &ExecutorDriver, t: &TaskInfo) {
+            let _ = self.0.send(ExecutorEvent::LaunchTask { task: t.clone() });
+        }
     }
     let harness = ExecutorHarness::new(Rec(tx)).unwrap();
     // A second `value` field (the last one wins in libmesos) carried as an unknown field.
@@ -376,6 +379,28 @@ fn invalid_utf8_in_string_fields() {
     match rx.recv_timeout(Duration::from_secs(10)) {
         Ok(ExecutorEvent::KillTask { task_id }) => assert_eq!(task_id.value(), "a\u{fffd}b"),
         other => panic!("expected the kill_task callback, got {other:?}"),
+    }
+
+    // Deeper: a nested message's string (CommandInfo.value, field 3) and a map key
+    // (TaskInfo.limits, field 15: map<string, Value.Scalar>).
+    let mut t = good_task("nested");
+    t.command
+        .mut_or_insert_default()
+        .mut_unknown_fields()
+        .add_length_delimited(3, vec![0xc3, 0x28]);
+    let scalar = [0x09, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f]; // value = 1.0
+    let mut entry = vec![0x0a, 0x03, b'c', 0xff, b'u', 0x12, scalar.len() as u8];
+    entry.extend_from_slice(&scalar);
+    t.mut_unknown_fields().add_length_delimited(15, entry);
+    harness.launch_task(&t).unwrap();
+    harness.drain();
+    match rx.recv_timeout(Duration::from_secs(10)) {
+        Ok(ExecutorEvent::LaunchTask { task }) => {
+            assert_eq!(task.name(), "nested");
+            assert_eq!(task.command.value(), "\u{fffd}(");
+            assert_eq!(task.limits.get("c\u{fffd}u").map(|s| s.value()), Some(1.0));
+        }
+        other => panic!("expected the launch_task callback, got {other:?}"),
     }
 }
 

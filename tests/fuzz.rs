@@ -4,10 +4,10 @@
 //! values, repeated fields).
 //!
 //! Checked for every input: no panic and no abort (the tests run in-process, so either fails
-//! the test); a decoder either returns a message or a typed error; a decoded message encodes
-//! and decodes to itself; libmesos' parser agrees it is a message (arbitrary bytes that the
-//! crate decodes, libmesos decodes too) and never crashes; what libmesos hands to an
-//! executor callback reaches the `Executor` trait.
+//! the test); a decoder either returns a message or a typed error, and so does libmesos'
+//! parser; a decoded message encodes and decodes to itself; whatever the crate decodes,
+//! encoded again, libmesos accepts and re-serializes into bytes both sides decode; what
+//! libmesos hands to an executor callback reaches the `Executor` trait.
 //!
 //! Every run first replays the corpus in `tests/fuzz-corpus/<type>/` (seeds: valid encodings
 //! of realistic messages and inputs that once failed), then `MESOS_FUZZ_CASES` random cases

@@ -101,6 +101,9 @@ int32_t mesos_scheduler_driver_start(mesos_scheduler_driver* d, mesos_shim_error
 int32_t mesos_scheduler_driver_stop(mesos_scheduler_driver* d, int32_t failover,
                                     mesos_shim_error* err);
 int32_t mesos_scheduler_driver_abort(mesos_scheduler_driver* d, mesos_shim_error* err);
+/* Waits until the driver stops or aborts. On a driver that start() never got running (e.g. a
+ * master string libmesos cannot use: start() returns DRIVER_ABORTED after the error
+ * callback) it returns at once with the status of the last start/stop/abort. */
 int32_t mesos_scheduler_driver_join(mesos_scheduler_driver* d, mesos_shim_error* err);
 int32_t mesos_scheduler_driver_run(mesos_scheduler_driver* d, mesos_shim_error* err);
 /* requests: mesos.Request */

@@ -1,5 +1,6 @@
 // The scheduler side of the shim: a mesos::Scheduler that forwards every callback to a C
 // function table as serialized bytes, and C entry points for every SchedulerDriver method.
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -126,6 +127,18 @@ int32_t optional_filters(const mesos_bytes* filters, mesos::Filters* out, mesos_
 struct mesos_scheduler_driver {
   std::unique_ptr<ForwardingScheduler> scheduler;
   std::unique_ptr<mesos::MesosSchedulerDriver> driver;
+  // libmesos' join() fails a CHECK (and kills the process) on a driver whose start() never
+  // got it running (e.g. a master string it cannot use) once stop() was called on it. So
+  // join() is only passed on after start() returned DRIVER_RUNNING at least once; before
+  // that it answers with the status libmesos last returned from start/stop/abort.
+  std::atomic<bool> ran{false};
+  std::atomic<int32_t> last{mesos::DRIVER_NOT_STARTED};
+
+  int32_t record(int32_t status) {
+    if (status == mesos::DRIVER_RUNNING) ran.store(true);
+    last.store(status);
+    return status;
+  }
 };
 
 extern "C" {
@@ -147,6 +160,11 @@ mesos_scheduler_driver* mesos_scheduler_driver_new(const mesos_scheduler_callbac
                             "master must not be empty");
     }
     std::string master = mesos_rs::to_string(options->master);
+    if (master.find('\0') != std::string::npos) {
+      // libmesos would read the string only up to the NUL and connect somewhere else.
+      return mesos_rs::fail(err, MESOS_SHIM_ERR_INVALID_ARGUMENT, 1, -1, "",
+                            "master must not contain a NUL byte");
+    }
     mesos::Credential credential;
     bool has_credential = options->credential != nullptr;
     if (has_credential) MESOS_RS_TRY(parse(*options->credential, &credential, err, 2));
@@ -196,24 +214,33 @@ void mesos_scheduler_driver_free(mesos_scheduler_driver* d) {
   })
 
 int32_t mesos_scheduler_driver_start(mesos_scheduler_driver* d, mesos_shim_error* err) {
-  return MESOS_RS_DRIVER_CALL(d, err, { return d->driver->start(); });
+  return MESOS_RS_DRIVER_CALL(d, err, { return d->record(d->driver->start()); });
 }
 
 int32_t mesos_scheduler_driver_stop(mesos_scheduler_driver* d, int32_t failover,
                                     mesos_shim_error* err) {
-  return MESOS_RS_DRIVER_CALL(d, err, { return d->driver->stop(failover != 0); });
+  return MESOS_RS_DRIVER_CALL(d, err, { return d->record(d->driver->stop(failover != 0)); });
 }
 
 int32_t mesos_scheduler_driver_abort(mesos_scheduler_driver* d, mesos_shim_error* err) {
-  return MESOS_RS_DRIVER_CALL(d, err, { return d->driver->abort(); });
+  return MESOS_RS_DRIVER_CALL(d, err, { return d->record(d->driver->abort()); });
 }
 
 int32_t mesos_scheduler_driver_join(mesos_scheduler_driver* d, mesos_shim_error* err) {
-  return MESOS_RS_DRIVER_CALL(d, err, { return d->driver->join(); });
+  return MESOS_RS_DRIVER_CALL(d, err, {
+    if (!d->ran.load()) return d->last.load();
+    return d->driver->join();
+  });
 }
 
 int32_t mesos_scheduler_driver_run(mesos_scheduler_driver* d, mesos_shim_error* err) {
-  return MESOS_RS_DRIVER_CALL(d, err, { return d->driver->run(); });
+  // libmesos' run() is start() followed by join(); done here step by step so that the
+  // outcome of start() is recorded for join() (see mesos_scheduler_driver::ran).
+  return MESOS_RS_DRIVER_CALL(d, err, {
+    int32_t status = d->record(d->driver->start());
+    if (status != mesos::DRIVER_RUNNING) return status;
+    return d->driver->join();
+  });
 }
 
 int32_t mesos_scheduler_driver_request_resources(mesos_scheduler_driver* d,

@@ -11,6 +11,7 @@
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
+use std::sync::mpsc::RecvTimeoutError;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -190,15 +191,22 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    // A watchdog: give up after the timeout.
+    // A watchdog: give up after the timeout. It ends (and lets go of its driver handle) as
+    // soon as `run` returns, so that the driver and its threads are freed before exit.
     let watchdog = driver.clone();
     let started = Instant::now();
-    std::thread::spawn(move || {
-        std::thread::sleep(opts.timeout);
-        eprintln!("timed out after {:?}", started.elapsed());
-        watchdog.abort().ok();
+    let (done, wait) = std::sync::mpsc::channel::<()>();
+    let watchdog = std::thread::spawn(move || {
+        if wait.recv_timeout(opts.timeout) == Err(RecvTimeoutError::Timeout) {
+            eprintln!("timed out after {:?}", started.elapsed());
+            watchdog.abort().ok();
+        }
     });
     let status = driver.run();
+    drop(done);
+    watchdog.join().ok();
+    // The last handle: frees libmesos' driver and ends the callback thread.
+    drop(driver);
     let finished = finished.lock().unwrap().clone();
     let mut by_state: BTreeMap<String, usize> = BTreeMap::new();
     for state in finished.values() {

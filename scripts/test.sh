@@ -40,3 +40,6 @@ if [ "$code" != 3 ]; then
   exit 1
 fi
 echo "test_executor exited with 3 as expected: this libmesos has no executor driver"
+
+echo "== valgrind: the example framework under memcheck"
+scripts/valgrind.sh

@@ -27,12 +27,12 @@ echo "== tests"
 cargo nextest run --workspace --features mesos-rs/stream --no-fail-fast
 
 echo "== examples on the local cluster"
-cargo run --quiet --example test_framework -- --tasks 5
-cargo run --quiet --example no_executor_framework -- 'echo hello from mesos-rs'
-cargo run --quiet --example hs_port
-cargo run --quiet --features stream --example async_framework
+cargo run --quiet --features mesos-rs/stream --example test_framework -- --tasks 5
+cargo run --quiet --features mesos-rs/stream --example no_executor_framework -- 'echo hello from mesos-rs'
+cargo run --quiet --features mesos-rs/stream --example hs_port
+cargo run --quiet --features mesos-rs/stream --example async_framework
 set +e
-cargo run --quiet --example test_executor
+cargo run --quiet --features mesos-rs/stream --example test_executor
 code=$?
 set -e
 if [ "$code" != 3 ]; then

@@ -23,7 +23,7 @@ if ! command -v valgrind >/dev/null 2>&1; then
   exit 1
 fi
 
-cargo build --quiet --example test_framework
+cargo build --quiet --features mesos-rs/stream --example test_framework
 exe=$(cargo metadata --format-version 1 --no-deps |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/debug/examples/test_framework
 
@@ -74,7 +74,7 @@ python3 "$repo/scripts/valgrind_report.py" "$repo" "$exe" "$out"/framework/memch
 
 # The bad-input and fuzz tests: every error path of the shim, with arbitrary bytes. One test
 # at a time in one process (none of them starts a local cluster).
-cargo test --quiet --no-run --workspace --test fuzz --test bad_input --message-format=json 2>/dev/null |
+cargo test --quiet --no-run --workspace --features mesos-rs/stream --test fuzz --test bad_input --message-format=json 2>/dev/null |
   python3 -c '
 import json, sys
 for line in sys.stdin:

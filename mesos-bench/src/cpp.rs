@@ -42,6 +42,7 @@ pub type BytesCallback = unsafe extern "C" fn(ctx: *mut c_void, bytes: mesos_byt
 extern "C" {
     pub fn bench_cpp_e2e(tasks: u32, timeout: f64, out: *mut E2eResult) -> i32;
     pub fn bench_cpp_storm(warmup: u64, total: u64, timeout: f64, out: *mut StormResult) -> i32;
+    pub fn bench_thread_cpu_ns() -> u64;
     pub fn bench_cpp_msg_new(kind: i32, data: *const u8, len: usize) -> *mut c_void;
     pub fn bench_cpp_msg_free(msg: *mut c_void);
     pub fn bench_cpp_serialize_to(

@@ -46,14 +46,14 @@ impl Config {
             mode: "full",
             only: vec!["e2e".into(), "storm".into(), "marshal".into()],
             tasks: 2000,
-            e2e_trials: 5,
+            e2e_trials: 3,
             e2e_agents: 2,
             storm_agents: 50,
             storm_warmup: 1000,
             storm_offers: 100_000,
             storm_trials: 3,
-            marshal_messages: 100_000,
-            marshal_trials: 9,
+            marshal_messages: 50_000,
+            marshal_trials: 7,
             timeout: Duration::from_secs(600),
         }
     }
@@ -61,12 +61,12 @@ impl Config {
     fn short() -> Self {
         Config {
             mode: "short",
-            tasks: 200,
+            tasks: 100,
             e2e_trials: 3,
             storm_offers: 6000,
             storm_trials: 3,
-            marshal_messages: 20_000,
-            marshal_trials: 5,
+            marshal_messages: 10_000,
+            marshal_trials: 3,
             timeout: Duration::from_secs(180),
             ..Config::full()
         }
@@ -234,18 +234,29 @@ fn spawn(kind: &str, args: &[(&str, String)], config: &Config) -> Result<RunResu
     }
     cmd.arg("--timeout")
         .arg(config.timeout.as_secs().to_string());
+    // libmesos' own output (one line per failed executor launch in the dev kit) is kept and
+    // shown only when the run fails.
     cmd.stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(Stdio::piped())
         .stdin(Stdio::null());
     let mut child = cmd
         .spawn()
         .map_err(|e| format!("cannot start {kind}: {e}"))?;
-    let mut stdout = child.stdout.take().expect("piped stdout");
-    let reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = stdout.read_to_string(&mut s);
-        s
-    });
+    let read_all = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut s = Vec::new();
+            let _ = r.read_to_end(&mut s);
+            String::from_utf8_lossy(&s).into_owned()
+        })
+    };
+    let reader = read_all(Box::new(child.stdout.take().expect("piped stdout")));
+    let err_reader = read_all(Box::new(child.stderr.take().expect("piped stderr")));
+    let stderr_tail = |h: std::thread::JoinHandle<String>| {
+        let text = h.join().unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        let tail = lines[lines.len().saturating_sub(20)..].join("\n");
+        eprintln!("--- last lines of the {kind} run's stderr ---\n{tail}\n---");
+    };
     // The child aborts its own driver at the timeout; this is the backstop if it hangs.
     let deadline = Instant::now() + config.timeout + Duration::from_secs(60);
     let status = loop {
@@ -254,6 +265,7 @@ fn spawn(kind: &str, args: &[(&str, String)], config: &Config) -> Result<RunResu
             Ok(None) if Instant::now() > deadline => {
                 let _ = child.kill();
                 let _ = child.wait();
+                stderr_tail(err_reader);
                 return Err(format!("{kind}: the child process hung and was killed"));
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(20)),
@@ -264,19 +276,31 @@ fn spawn(kind: &str, args: &[(&str, String)], config: &Config) -> Result<RunResu
     let line = out
         .lines()
         .find_map(|l| l.strip_prefix("BENCH-RESULT "))
-        .ok_or_else(|| format!("{kind}: no result (exit status {status})"))?;
-    if !status.success() {
-        return Err(format!("{kind}: exit status {status}: {line}"));
-    }
-    let mut values = BTreeMap::new();
-    for pair in line.split_whitespace() {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        if k == "error" {
-            return Err(format!("{kind}: {line}"));
+        .map(str::to_owned);
+    let result = match line {
+        None => Err(format!("{kind}: no result (exit status {status})")),
+        Some(line) if !status.success() || line.starts_with("error=") => {
+            Err(format!("{kind}: exit status {status}: {line}"))
         }
-        values.insert(k.to_owned(), v.parse().unwrap_or(f64::NAN));
+        Some(line) => {
+            let mut values = BTreeMap::new();
+            for pair in line.split_whitespace() {
+                let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+                values.insert(k.to_owned(), v.parse().unwrap_or(f64::NAN));
+            }
+            Ok(RunResult { values })
+        }
+    };
+    match result {
+        Ok(r) => {
+            drop(err_reader.join());
+            Ok(r)
+        }
+        Err(e) => {
+            stderr_tail(err_reader);
+            Err(e)
+        }
     }
-    Ok(RunResult { values })
 }
 
 fn median(mut v: Vec<f64>) -> f64 {

@@ -11,7 +11,6 @@
 
 use std::ffi::c_void;
 use std::hint::black_box;
-use std::time::Instant;
 
 use mesos::__bench::{decode, encode};
 use mesos::resources::{
@@ -22,6 +21,22 @@ use mesos_sys::{mesos_bytes, mesos_shim_error, mesos_shim_error_clear};
 use protobuf::{Message, MessageField};
 
 use crate::cpp::{self, Kind};
+
+/// The calling thread's CPU time (not wall time: the machine may be shared).
+struct CpuClock(u64);
+
+impl CpuClock {
+    fn start() -> Self {
+        // SAFETY: a pure query of the calling thread's clock.
+        CpuClock(unsafe { cpp::bench_thread_cpu_ns() })
+    }
+
+    fn ns_per(&self, n: u64) -> f64 {
+        // SAFETY: as above.
+        let now = unsafe { cpp::bench_thread_cpu_ns() };
+        now.saturating_sub(self.0) as f64 / n as f64
+    }
+}
 
 /// What one message kind costs, in ns per message (each the median over the trials).
 #[derive(Debug, Clone)]
@@ -346,7 +361,7 @@ fn callback_loop<M: Message + PartialEq>(s: &Sample<M>, n: u64) -> f64 {
         failed: 0,
         last: None,
     };
-    let t = Instant::now();
+    let t = CpuClock::start();
     // SAFETY: `cpp` is a live message of `kind`; the sink outlives the call.
     let bytes = unsafe {
         cpp::bench_cpp_serialize_to(
@@ -357,7 +372,7 @@ fn callback_loop<M: Message + PartialEq>(s: &Sample<M>, n: u64) -> f64 {
             &mut sink as *mut Sink<M> as *mut c_void,
         )
     };
-    let ns = t.elapsed().as_nanos() as f64 / n as f64;
+    let ns = t.ns_per(n);
     assert!(
         bytes > 0 && sink.received == n && sink.failed == 0,
         "callback loop lost messages"
@@ -371,7 +386,7 @@ fn callback_loop<M: Message + PartialEq>(s: &Sample<M>, n: u64) -> f64 {
 }
 
 fn call_loop<M: Message>(s: &Sample<M>, n: u64) -> f64 {
-    let t = Instant::now();
+    let t = CpuClock::start();
     for _ in 0..n {
         let bytes = encode(black_box(&s.msg));
         let mut err = mesos_shim_error::default();
@@ -383,51 +398,51 @@ fn call_loop<M: Message>(s: &Sample<M>, n: u64) -> f64 {
         unsafe { mesos_shim_error_clear(&mut err) };
         assert_eq!(rc, 0, "the shim rejected the {:?} sample", s.kind);
     }
-    t.elapsed().as_nanos() as f64 / n as f64
+    t.ns_per(n)
 }
 
 fn cpp_roundtrip_loop<M>(s: &Sample<M>, n: u64) -> f64 {
-    let t = Instant::now();
+    let t = CpuClock::start();
     // SAFETY: `cpp` is a live message of `kind`.
     let r = unsafe { cpp::bench_cpp_roundtrip(s.kind as i32, s.cpp, n) };
-    let ns = t.elapsed().as_nanos() as f64 / n as f64;
+    let ns = t.ns_per(n);
     assert!(r > 0, "C++ round trip failed");
     ns
 }
 
 fn cpp_serialize_loop<M>(s: &Sample<M>, n: u64) -> f64 {
-    let t = Instant::now();
+    let t = CpuClock::start();
     // SAFETY: as above.
     let r = unsafe { cpp::bench_cpp_serialize(s.kind as i32, s.cpp, n) };
-    let ns = t.elapsed().as_nanos() as f64 / n as f64;
+    let ns = t.ns_per(n);
     assert!(r > 0, "C++ serialize failed");
     ns
 }
 
 fn cpp_parse_loop<M>(s: &Sample<M>, n: u64) -> f64 {
-    let t = Instant::now();
+    let t = CpuClock::start();
     // SAFETY: pointer and length describe `s.bytes`.
     let r = unsafe { cpp::bench_cpp_parse(s.kind as i32, s.bytes.as_ptr(), s.bytes.len(), n) };
-    let ns = t.elapsed().as_nanos() as f64 / n as f64;
+    let ns = t.ns_per(n);
     assert!(r > 0, "C++ parse failed");
     ns
 }
 
 fn rust_encode_loop<M: Message>(s: &Sample<M>, n: u64) -> f64 {
-    let t = Instant::now();
+    let t = CpuClock::start();
     for _ in 0..n {
         black_box(encode(black_box(&s.msg)));
     }
-    t.elapsed().as_nanos() as f64 / n as f64
+    t.ns_per(n)
 }
 
 fn rust_decode_loop<M: Message>(s: &Sample<M>, n: u64) -> f64 {
-    let t = Instant::now();
+    let t = CpuClock::start();
     for _ in 0..n {
         let owned = black_box(&s.bytes[..]).to_vec();
         black_box(decode::<M>(&owned).expect("decoding the sample"));
     }
-    t.elapsed().as_nanos() as f64 / n as f64
+    t.ns_per(n)
 }
 
 fn median(mut v: Vec<f64>) -> f64 {

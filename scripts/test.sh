@@ -21,6 +21,9 @@ cargo clippy --workspace --all-targets -- -D warnings
 echo "== tests"
 cargo nextest run --workspace --no-fail-fast
 
+echo "== benchmarks, short form (ratios are reported, not asserted; fails if a run does not complete)"
+cargo run --release --quiet -p mesos-bench -- --short
+
 echo "== examples on the local cluster"
 cargo run --quiet --example test_framework -- --tasks 5
 cargo run --quiet --example no_executor_framework -- 'echo hello from mesos-rs'

@@ -47,6 +47,13 @@ int64_t rss_kib() {
   return -1;
 }
 
+// CPU time of the whole process (framework, master and agents), in seconds.
+double process_cpu_seconds() {
+  struct timespec ts;
+  if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0) return 0;
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
 double scalar(const mesos::Offer& offer, const char* name) {
   double total = 0;
   for (const mesos::Resource& r : offer.resources()) {
@@ -78,6 +85,7 @@ class E2eScheduler : public mesos::Scheduler {
     if (!started_) {
       started_ = true;
       start_ = Clock::now();
+      cpu_start_ = process_cpu_seconds();
     }
     for (const mesos::Offer& offer : offers) {
       // Same arithmetic as the Rust framework: whole tasks that fit in cpus and in mem.
@@ -124,6 +132,7 @@ class E2eScheduler : public mesos::Scheduler {
     done_[index] = true;
     if (++finished_ == total_) {
       end_ = Clock::now();
+      cpu_end_ = process_cpu_seconds();
       driver->stop(false);
     }
   }
@@ -160,6 +169,8 @@ class E2eScheduler : public mesos::Scheduler {
   bool started_ = false;
   Clock::time_point start_;
   Clock::time_point end_;
+  double cpu_start_ = 0;
+  double cpu_end_ = 0;
 };
 
 // Declines every offer with refuse_seconds = 0; notes time and RSS after `warmup` offers and
@@ -182,10 +193,12 @@ class StormScheduler : public mesos::Scheduler {
       ++handled_;
       if (handled_ == warmup_) {
         first_ = Clock::now();
+        cpu_first_ = process_cpu_seconds();
         rss_first_ = rss_kib();
       }
       if (handled_ == total_) {
         last_ = Clock::now();
+        cpu_last_ = process_cpu_seconds();
         rss_last_ = rss_kib();
         driver->stop(false);
       }
@@ -211,6 +224,8 @@ class StormScheduler : public mesos::Scheduler {
   Clock::time_point last_;
   int64_t rss_first_ = -1;
   int64_t rss_last_ = -1;
+  double cpu_first_ = 0;
+  double cpu_last_ = 0;
 };
 
 // Runs `driver` until it stops, aborting it after `timeout` seconds. Returns the final status.
@@ -312,12 +327,14 @@ struct bench_e2e_result {
   uint64_t launched;
   uint64_t finished;
   double seconds;  // first offer seen -> last terminal update seen
+  double cpu_seconds;  // process CPU time over the same interval
   int32_t final_status;
 };
 
 struct bench_storm_result {
   uint64_t handled;
   double seconds;  // from the warmup-th offer to the total-th
+  double cpu_seconds;  // process CPU time over the same interval
   int64_t rss_first_kib;
   int64_t rss_last_kib;
   int32_t final_status;
@@ -335,6 +352,7 @@ int32_t bench_cpp_e2e(uint32_t tasks, double timeout, bench_e2e_result* out) {
     out->finished = scheduler.finished_;
     out->seconds = scheduler.finished_ == tasks ? seconds_between(scheduler.start_, scheduler.end_)
                                                 : 0.0;
+    out->cpu_seconds = scheduler.cpu_end_ - scheduler.cpu_start_;
     out->final_status = static_cast<int32_t>(status);
     return scheduler.finished_ == tasks ? 0 : 1;
   } catch (const std::exception& e) {
@@ -357,6 +375,7 @@ int32_t bench_cpp_storm(uint64_t warmup, uint64_t total, double timeout,
     out->handled = scheduler.handled_;
     out->seconds =
         scheduler.handled_ >= total ? seconds_between(scheduler.first_, scheduler.last_) : 0.0;
+    out->cpu_seconds = scheduler.cpu_last_ - scheduler.cpu_first_;
     out->rss_first_kib = scheduler.rss_first_;
     out->rss_last_kib = scheduler.rss_last_;
     out->final_status = static_cast<int32_t>(status);
@@ -376,6 +395,9 @@ uint64_t bench_thread_cpu_ns(void) {
   if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return 0;
   return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
 }
+
+// CPU time of the whole process in seconds, for the Rust frameworks (the same clock as above).
+double bench_process_cpu_seconds(void) { return process_cpu_seconds(); }
 
 // A C++ message of `kind` (0 Offer, 1 TaskInfo, 2 TaskStatus) parsed from `data`, or NULL.
 void* bench_cpp_msg_new(int32_t kind, const uint8_t* data, size_t len) {

@@ -12,6 +12,8 @@ pub struct E2eResult {
     pub finished: u64,
     /// First offer seen -> last terminal update seen.
     pub seconds: f64,
+    /// Process CPU time over the same interval.
+    pub cpu_seconds: f64,
     pub final_status: i32,
 }
 
@@ -22,6 +24,8 @@ pub struct StormResult {
     pub handled: u64,
     /// From the warm-up-th offer handled to the last.
     pub seconds: f64,
+    /// Process CPU time over the same interval.
+    pub cpu_seconds: f64,
     pub rss_first_kib: i64,
     pub rss_last_kib: i64,
     pub final_status: i32,
@@ -43,6 +47,7 @@ extern "C" {
     pub fn bench_cpp_e2e(tasks: u32, timeout: f64, out: *mut E2eResult) -> i32;
     pub fn bench_cpp_storm(warmup: u64, total: u64, timeout: f64, out: *mut StormResult) -> i32;
     pub fn bench_thread_cpu_ns() -> u64;
+    pub fn bench_process_cpu_seconds() -> f64;
     pub fn bench_cpp_msg_new(kind: i32, data: *const u8, len: usize) -> *mut c_void;
     pub fn bench_cpp_msg_free(msg: *mut c_void);
     pub fn bench_cpp_serialize_to(

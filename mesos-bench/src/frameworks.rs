@@ -18,6 +18,8 @@ pub struct E2eOutcome {
     pub finished: u64,
     /// First offer seen -> last terminal update seen.
     pub seconds: f64,
+    /// Process CPU time over the same interval.
+    pub cpu_seconds: f64,
 }
 
 /// Outcome of one Rust offer-storm run.
@@ -26,8 +28,17 @@ pub struct StormOutcome {
     pub handled: u64,
     /// From the warm-up-th offer handled to the last.
     pub seconds: f64,
+    /// Process CPU time over the same interval.
+    pub cpu_seconds: f64,
     pub rss_first_kib: i64,
     pub rss_last_kib: i64,
+}
+
+/// CPU time of the whole process (framework, master and agents), read with the same clock as
+/// the C++ baseline uses.
+pub fn process_cpu_seconds() -> f64 {
+    // SAFETY: a pure query of the process clock.
+    unsafe { crate::cpp::bench_process_cpu_seconds() }
 }
 
 /// VmRSS of this process in KiB, or -1.
@@ -74,14 +85,14 @@ struct E2e {
     launched: u64,
     finished: u64,
     done: Vec<bool>,
-    start: Option<Instant>,
+    start: Option<(Instant, f64)>,
     out: Arc<Mutex<E2eOutcome>>,
 }
 
 impl Scheduler for E2e {
     fn resource_offers(&mut self, driver: &SchedulerDriver, offers: &[Offer]) {
         if self.start.is_none() {
-            self.start = Some(Instant::now());
+            self.start = Some((Instant::now(), process_cpu_seconds()));
         }
         for offer in offers {
             let by_cpus = (scalar_sum(offer, "cpus") / 0.01 + 1e-6) as u64;
@@ -123,11 +134,12 @@ impl Scheduler for E2e {
         self.done[index as usize] = true;
         self.finished += 1;
         if self.finished == self.total {
-            let seconds = self.start.map_or(0.0, |s| s.elapsed().as_secs_f64());
+            let (start, cpu_start) = self.start.unwrap_or((Instant::now(), 0.0));
             *self.out.lock().unwrap() = E2eOutcome {
                 launched: self.launched,
                 finished: self.finished,
-                seconds,
+                seconds: start.elapsed().as_secs_f64(),
+                cpu_seconds: process_cpu_seconds() - cpu_start,
             };
             let _ = driver.stop(false);
         }
@@ -156,7 +168,7 @@ struct Storm {
     total: u64,
     handled: u64,
     filters: Filters,
-    first: Option<(Instant, i64)>,
+    first: Option<(Instant, f64, i64)>,
     out: Arc<Mutex<StormOutcome>>,
 }
 
@@ -166,13 +178,15 @@ impl Scheduler for Storm {
             let _ = driver.decline_offer(&offer.id, Some(&self.filters));
             self.handled += 1;
             if self.handled == self.warmup {
-                self.first = Some((Instant::now(), rss_kib()));
+                self.first = Some((Instant::now(), process_cpu_seconds(), rss_kib()));
             }
             if self.handled == self.total {
-                let (first, rss_first_kib) = self.first.unwrap_or((Instant::now(), -1));
+                let (first, cpu_first, rss_first_kib) =
+                    self.first.unwrap_or((Instant::now(), 0.0, -1));
                 *self.out.lock().unwrap() = StormOutcome {
                     handled: self.handled,
                     seconds: first.elapsed().as_secs_f64(),
+                    cpu_seconds: process_cpu_seconds() - cpu_first,
                     rss_first_kib,
                     rss_last_kib: rss_kib(),
                 };

@@ -46,7 +46,7 @@ impl Config {
             mode: "full",
             only: vec!["e2e".into(), "storm".into(), "marshal".into()],
             tasks: 2000,
-            e2e_trials: 3,
+            e2e_trials: 5,
             e2e_agents: 2,
             storm_agents: 50,
             storm_warmup: 1000,
@@ -85,7 +85,7 @@ const E2E_ALLOCATION_INTERVAL: &str = "100ms";
 const STORM_ALLOCATION_INTERVAL: &str = "10ms";
 
 const USAGE: &str = "usage: mesos-bench [--full | --short] [--only e2e,storm,marshal] [--tasks N] \
-[--trials N] [--offers N] [--agents N] [--messages N] [--timeout-secs S]";
+[--trials N] [--offers N] [--agents N (offer storm)] [--messages N] [--timeout-secs S]";
 
 fn parse_args(args: &[String]) -> Result<Config, String> {
     let mut config = Config::full();
@@ -170,8 +170,8 @@ fn child(args: &[String]) -> ExitCode {
     let line = match kind.as_str() {
         "rust-e2e" => match frameworks::run_e2e(get("tasks") as u32, timeout) {
             Ok(o) => format!(
-                "launched={} finished={} seconds={}",
-                o.launched, o.finished, o.seconds
+                "launched={} finished={} seconds={} cpu={}",
+                o.launched, o.finished, o.seconds, o.cpu_seconds
             ),
             Err(e) => format!("error={e:?}"),
         },
@@ -180,14 +180,14 @@ fn child(args: &[String]) -> ExitCode {
             // SAFETY: `r` is a valid out-pointer for the call.
             unsafe { cpp::bench_cpp_e2e(get("tasks") as u32, timeout.as_secs_f64(), &mut r) };
             format!(
-                "launched={} finished={} seconds={}",
-                r.launched, r.finished, r.seconds
+                "launched={} finished={} seconds={} cpu={}",
+                r.launched, r.finished, r.seconds, r.cpu_seconds
             )
         }
         "rust-storm" => match frameworks::run_storm(get("warmup"), get("offers"), timeout) {
             Ok(o) => format!(
-                "handled={} seconds={} rss_first={} rss_last={}",
-                o.handled, o.seconds, o.rss_first_kib, o.rss_last_kib
+                "handled={} seconds={} cpu={} rss_first={} rss_last={}",
+                o.handled, o.seconds, o.cpu_seconds, o.rss_first_kib, o.rss_last_kib
             ),
             Err(e) => format!("error={e:?}"),
         },
@@ -198,8 +198,8 @@ fn child(args: &[String]) -> ExitCode {
                 cpp::bench_cpp_storm(get("warmup"), get("offers"), timeout.as_secs_f64(), &mut r)
             };
             format!(
-                "handled={} seconds={} rss_first={} rss_last={}",
-                r.handled, r.seconds, r.rss_first_kib, r.rss_last_kib
+                "handled={} seconds={} cpu={} rss_first={} rss_last={}",
+                r.handled, r.seconds, r.cpu_seconds, r.rss_first_kib, r.rss_last_kib
             )
         }
         other => {
@@ -447,9 +447,10 @@ fn run(config: &Config) -> Result<(), String> {
             },
             |r| {
                 format!(
-                    "{:>8.2} s  {:>8.1} tasks/s",
+                    "{:>8.2} s  {:>8.1} tasks/s  process CPU {:.2} ms/task",
                     r.get("seconds"),
-                    tasks / r.get("seconds")
+                    tasks / r.get("seconds"),
+                    r.get("cpu") * 1e3 / tasks
                 )
             },
         )?;
@@ -465,6 +466,14 @@ fn run(config: &Config) -> Result<(), String> {
             verdict(ratio, 0.95)
         ));
         ratios.push(format!("e2e_throughput_rust_over_cpp={ratio:.3}"));
+        let cpu = |v: &[RunResult]| median(v.iter().map(|r| r.get("cpu") * 1e3 / tasks).collect());
+        let (r, c) = (cpu(&rust), cpu(&cpp));
+        summary.push(format!(
+            "| end to end, process CPU per task (framework + in-process master and agents) | \
+             {r:.2} ms | {c:.2} ms | {:.3} | none (lower is cheaper) |",
+            r / c
+        ));
+        ratios.push(format!("e2e_cpu_per_task_rust_over_cpp={:.3}", r / c));
     }
 
     if config.wants("storm") {
@@ -497,9 +506,11 @@ fn run(config: &Config) -> Result<(), String> {
             },
             |r| {
                 format!(
-                    "{:>8.2} s  {:>8.0} offers/s  RSS {} -> {} KiB ({:+} KiB)",
+                    "{:>8.2} s  {:>8.0} offers/s  process CPU {:>5.1} us/offer  \
+                     RSS {} -> {} KiB ({:+} KiB)",
                     r.get("seconds"),
                     window / r.get("seconds"),
+                    r.get("cpu") * 1e6 / window,
                     r.get("rss_first"),
                     r.get("rss_last"),
                     r.get("rss_last") - r.get("rss_first")
@@ -518,6 +529,14 @@ fn run(config: &Config) -> Result<(), String> {
             verdict(ratio, 0.9)
         ));
         ratios.push(format!("storm_offers_rust_over_cpp={ratio:.3}"));
+        let cpu = |v: &[RunResult]| median(v.iter().map(|r| r.get("cpu") * 1e6 / window).collect());
+        let (r, c) = (cpu(&rust), cpu(&cpp));
+        summary.push(format!(
+            "| offer storm, process CPU per offer (framework + in-process master and agents) | \
+             {r:.1} us | {c:.1} us | {:.3} | none (lower is cheaper) |",
+            r / c
+        ));
+        ratios.push(format!("storm_cpu_per_offer_rust_over_cpp={:.3}", r / c));
         let rss = |v: &[RunResult], k: &str| median(v.iter().map(|r| r.get(k)).collect());
         let growth = |v: &[RunResult]| {
             median(

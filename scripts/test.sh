@@ -26,6 +26,9 @@ MESOS_SYS_NO_LINK=1 MESOS_DEVKIT_DIR=/nonexistent RUSTDOCFLAGS="-D warnings" \
 echo "== tests"
 cargo nextest run --workspace --features mesos-rs/stream --no-fail-fast
 
+echo "== benchmarks, short form (ratios are reported, not asserted; fails if a run does not complete)"
+cargo run --release --quiet -p mesos-bench -- --short
+
 echo "== examples on the local cluster"
 cargo run --quiet --features mesos-rs/stream --example test_framework -- --tasks 5
 cargo run --quiet --features mesos-rs/stream --example no_executor_framework -- 'echo hello from mesos-rs'

@@ -94,6 +94,22 @@ pub fn has_executor_driver() -> bool {
     ffi::has_executor_driver()
 }
 
+/// Not part of the API (may change at any time): the crate's own encoding and decoding of
+/// messages at the libmesos boundary, exposed so that the benchmarks in `mesos-bench` measure
+/// exactly the code the drivers run.
+#[doc(hidden)]
+pub mod __bench {
+    /// Serializes a message as every driver call does before handing it to libmesos.
+    pub fn encode<M: protobuf::Message>(msg: &M) -> Vec<u8> {
+        crate::ffi::encode(msg)
+    }
+
+    /// Decodes callback bytes as the drivers' callback thread does.
+    pub fn decode<M: protobuf::Message>(bytes: &[u8]) -> crate::Result<M> {
+        crate::ffi::decode(bytes)
+    }
+}
+
 /// The README's code, compiled as a doc test so that it stays correct.
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]

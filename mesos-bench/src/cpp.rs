@@ -1,0 +1,64 @@
+//! The C++ baseline (`cpp/baseline.cpp`), compiled by this crate's build script.
+
+use std::ffi::c_void;
+
+use mesos_sys::{mesos_bytes, mesos_shim_error};
+
+/// Outcome of one C++ end-to-end run (see `bench_cpp_e2e`).
+#[repr(C)]
+#[derive(Debug, Default, Clone, Copy)]
+pub struct E2eResult {
+    pub launched: u64,
+    pub finished: u64,
+    /// First offer seen -> last terminal update seen.
+    pub seconds: f64,
+    /// Process CPU time over the same interval.
+    pub cpu_seconds: f64,
+    pub final_status: i32,
+}
+
+/// Outcome of one C++ offer-storm run (see `bench_cpp_storm`).
+#[repr(C)]
+#[derive(Debug, Default, Clone, Copy)]
+pub struct StormResult {
+    pub handled: u64,
+    /// From the warm-up-th offer handled to the last.
+    pub seconds: f64,
+    /// Process CPU time over the same interval.
+    pub cpu_seconds: f64,
+    pub rss_first_kib: i64,
+    pub rss_last_kib: i64,
+    pub final_status: i32,
+}
+
+/// The message kinds of the marshalling benchmark, as the C++ side numbers them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(i32)]
+pub enum Kind {
+    Offer = 0,
+    TaskInfo = 1,
+    TaskStatus = 2,
+}
+
+/// Receives one serialized message from C++ (the shape of the shim's callbacks).
+pub type BytesCallback = unsafe extern "C" fn(ctx: *mut c_void, bytes: mesos_bytes);
+
+extern "C" {
+    pub fn bench_cpp_e2e(tasks: u32, timeout: f64, out: *mut E2eResult) -> i32;
+    pub fn bench_cpp_storm(warmup: u64, total: u64, timeout: f64, out: *mut StormResult) -> i32;
+    pub fn bench_thread_cpu_ns() -> u64;
+    pub fn bench_process_cpu_seconds() -> f64;
+    pub fn bench_cpp_msg_new(kind: i32, data: *const u8, len: usize) -> *mut c_void;
+    pub fn bench_cpp_msg_free(msg: *mut c_void);
+    pub fn bench_cpp_serialize_to(
+        kind: i32,
+        msg: *const c_void,
+        iterations: u64,
+        callback: BytesCallback,
+        ctx: *mut c_void,
+    ) -> u64;
+    pub fn bench_cpp_roundtrip(kind: i32, msg: *const c_void, iterations: u64) -> u64;
+    pub fn bench_cpp_serialize(kind: i32, msg: *const c_void, iterations: u64) -> u64;
+    pub fn bench_cpp_parse(kind: i32, data: *const u8, len: usize, iterations: u64) -> u64;
+    pub fn bench_cpp_shim_parse(kind: i32, bytes: mesos_bytes, err: *mut mesos_shim_error) -> i32;
+}

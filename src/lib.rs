@@ -105,7 +105,7 @@ pub mod __bench {
     }
 
     /// Decodes callback bytes as the drivers' callback thread does.
-    pub fn decode<M: protobuf::Message>(bytes: &[u8]) -> crate::Result<M> {
+    pub fn decode<M: protobuf::MessageFull>(bytes: &[u8]) -> crate::Result<M> {
         crate::ffi::decode(bytes)
     }
 }

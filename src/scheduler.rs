@@ -237,7 +237,23 @@ pub(crate) enum RawEvent {
 }
 
 impl RawEvent {
-    pub(crate) fn decode(self) -> Result<SchedulerEvent> {
+    /// Decodes the event on the callback thread and records it with `tracing`. An event
+    /// that cannot be decoded (libmesos serialized it, so this would be a bug) is logged at
+    /// error level and skipped: `None`.
+    pub(crate) fn into_event(self) -> Option<SchedulerEvent> {
+        match self.decode() {
+            Ok(event) => {
+                event.trace();
+                Some(event)
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "could not decode a scheduler callback from libmesos");
+                None
+            }
+        }
+    }
+
+    fn decode(self) -> Result<SchedulerEvent> {
         use ffi::decode;
         Ok(match self {
             RawEvent::Registered(id, master) => SchedulerEvent::Registered {
@@ -488,14 +504,9 @@ impl<S: Scheduler> Handler<RawEvent> for TraitHandler<S> {
             return;
         };
         let driver = SchedulerDriver { inner };
-        let event = match raw.decode() {
-            Ok(e) => e,
-            Err(e) => {
-                tracing::error!(error = %e, "could not decode a scheduler callback from libmesos");
-                return;
-            }
+        let Some(event) = raw.into_event() else {
+            return;
         };
-        event.trace();
         event.dispatch_to(&mut self.scheduler, &driver);
         if let SchedulerEvent::StatusUpdate { status } = &event {
             driver.implicit_acknowledge(status);

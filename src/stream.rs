@@ -158,14 +158,9 @@ impl Handler<RawEvent> for StreamHandler {
         if self.queue.lock().abandoned {
             return;
         }
-        let event = match raw.decode() {
-            Ok(e) => e,
-            Err(e) => {
-                tracing::error!(error = %e, "could not decode a scheduler callback from libmesos");
-                return;
-            }
+        let Some(event) = raw.into_event() else {
+            return;
         };
-        event.trace();
         // libmesos aborts the driver before its error callback: nothing follows it.
         let last = matches!(event, SchedulerEvent::Error { .. });
         self.queue.update(|state| {

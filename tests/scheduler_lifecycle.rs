@@ -13,35 +13,9 @@ use mesos::types::*;
 use mesos::{Error, Scheduler, SchedulerDriver, Status};
 use support::*;
 
-fn auth_cluster() -> (tempfile::TempDir, std::path::PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let creds = dir.path().join("credentials.json");
-    std::fs::write(
-        &creds,
-        r#"{"credentials":[{"principal":"alice","secret":"right"}]}"#,
-    )
-    .unwrap();
-    let work = local_cluster(
-        "cpus:1;mem:128",
-        &[
-            ("MESOS_AUTHENTICATE_FRAMEWORKS", "true"),
-            ("MESOS_CREDENTIALS", creds.to_str().unwrap()),
-        ],
-    );
-    std::mem::forget(dir); // the credentials file must outlive the cluster
-    (work, creds)
-}
-
-fn credential(secret: &str) -> Credential {
-    let mut c = Credential::new();
-    c.set_principal("alice".into());
-    c.set_secret(secret.into());
-    c
-}
-
 #[test]
 fn authentication_with_the_right_secret_registers() {
-    let (_work, _creds) = auth_cluster();
+    let _work = auth_cluster();
     let (probe, mut events) = probe();
     let mut info = framework("auth ok");
     info.set_principal("alice".into());
@@ -61,7 +35,7 @@ fn authentication_with_the_right_secret_registers() {
 
 #[test]
 fn authentication_with_a_wrong_secret_errors_and_aborts() {
-    let (_work, _creds) = auth_cluster();
+    let _work = auth_cluster();
     let (probe, mut events) = probe();
     let mut info = framework("auth bad");
     info.set_principal("alice".into());

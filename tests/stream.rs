@@ -76,6 +76,15 @@ async fn end_of(events: &mut SchedulerEvents) -> Vec<SchedulerEvent> {
     }
 }
 
+/// Polls a master metric until it reaches `at_least`, failing with `what` after `timeout`.
+async fn wait_metric(master: &str, name: &str, at_least: f64, timeout: Duration, what: &str) {
+    let deadline = Instant::now() + timeout;
+    while metric(master, name) < at_least {
+        assert!(Instant::now() < deadline, "{what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 fn update_of(task: &str) -> impl FnMut(&SchedulerEvent) -> Option<TaskStatus> + '_ {
     move |e| match e {
         SchedulerEvent::StatusUpdate { status }
@@ -200,25 +209,10 @@ async fn the_stream_ends_when_the_last_driver_handle_is_dropped() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_stream_ends_after_an_error_event_without_stop() {
-    let dir = tempfile::tempdir().unwrap();
-    let creds = dir.path().join("credentials.json");
-    std::fs::write(
-        &creds,
-        r#"{"credentials":[{"principal":"alice","secret":"right"}]}"#,
-    )
-    .unwrap();
-    let _work = local_cluster(
-        "cpus:1;mem:128",
-        &[
-            ("MESOS_AUTHENTICATE_FRAMEWORKS", "true"),
-            ("MESOS_CREDENTIALS", creds.to_str().unwrap()),
-        ],
-    );
+    let _work = auth_cluster();
     let mut info = framework("stream auth error");
     info.set_principal("alice".into());
-    let mut credential = Credential::new();
-    credential.set_principal("alice".into());
-    credential.set_secret("wrong".into());
+    let credential = credential("wrong");
     let (driver, mut events) = SchedulerDriver::builder(info, "local")
         .credential(credential)
         .build_stream()
@@ -233,7 +227,6 @@ async fn the_stream_ends_after_an_error_event_without_stop() {
         other => panic!("expected exactly one error event, got {other:#?}"),
     }
     assert_eq!(driver.join().unwrap(), Status::DRIVER_ABORTED);
-    drop(dir);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -264,14 +257,14 @@ async fn implicit_an_update_left_in_the_stream_is_not_acknowledged_and_is_resent
     let again = take_until(&mut events, "the re-sent update", update_of("queued")).await;
     assert_eq!(first.uuid(), again.uuid());
     // Taking it acknowledged it.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while metric(&master, ACKS) < 1.0 {
-        assert!(
-            Instant::now() < deadline,
-            "no acknowledgement after taking the update"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_metric(
+        &master,
+        ACKS,
+        1.0,
+        Duration::from_secs(10),
+        "no acknowledgement after taking the update",
+    )
+    .await;
     driver.stop(false).unwrap();
 }
 
@@ -281,14 +274,14 @@ async fn implicit_an_update_taken_at_once_is_acknowledged_and_not_resent() {
     let (driver, mut events, master) = driver_with_task(true, "taken").await;
     let update = take_until(&mut events, "the update of taken", update_of("taken")).await;
     assert!(update.is_terminal(), "{update:?}");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while metric(&master, ACKS) < 1.0 {
-        assert!(
-            Instant::now() < deadline,
-            "no acknowledgement after taking the update"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_metric(
+        &master,
+        ACKS,
+        1.0,
+        Duration::from_secs(10),
+        "no acknowledgement after taking the update",
+    )
+    .await;
     // Past the agent's first retry: nothing is re-sent, on the wire or in the stream.
     tokio::time::sleep(Duration::from_secs(15)).await;
     assert_eq!(
@@ -314,14 +307,14 @@ async fn explicit_a_taken_update_is_resent_until_acknowledged() {
     assert_eq!(first.uuid(), again.uuid());
     assert_eq!(metric(&master, ACKS), 0.0);
     driver.acknowledge_status_update(&again).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while metric(&master, ACKS) < 1.0 {
-        assert!(
-            Instant::now() < deadline,
-            "explicit acknowledgement not seen by the master"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_metric(
+        &master,
+        ACKS,
+        1.0,
+        Duration::from_secs(10),
+        "explicit acknowledgement not seen by the master",
+    )
+    .await;
     driver.stop(false).unwrap();
 }
 
@@ -331,14 +324,14 @@ async fn dropping_the_stream_leaves_later_updates_unacknowledged() {
     let (driver, events, master) = driver_with_task(true, "dropped").await;
     drop(events);
     // The update reaches the master and is forwarded, but nobody takes it.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while metric(&master, UPDATES) < 1.0 {
-        assert!(
-            Instant::now() < deadline,
-            "no status update reached the master"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_metric(
+        &master,
+        UPDATES,
+        1.0,
+        Duration::from_secs(30),
+        "no status update reached the master",
+    )
+    .await;
     for _ in 0..10 {
         tokio::time::sleep(Duration::from_millis(300)).await;
         assert_eq!(

@@ -18,7 +18,7 @@ use mesos::resources::{
 };
 use mesos::types::*;
 use mesos_sys::{mesos_bytes, mesos_shim_error, mesos_shim_error_clear};
-use protobuf::{Message, MessageField};
+use protobuf::{MessageField, MessageFull};
 
 use crate::cpp::{self, Kind};
 
@@ -307,7 +307,7 @@ struct Sample<M> {
     cpp: *mut c_void,
 }
 
-impl<M: Message + PartialEq> Sample<M> {
+impl<M: MessageFull + PartialEq> Sample<M> {
     fn new(kind: Kind, msg: M) -> Self {
         let bytes = encode(&msg);
         // SAFETY: the pointer and length describe `bytes`, alive for the call.
@@ -340,7 +340,7 @@ struct Sink<M> {
 }
 
 /// The Rust side of the callback direction: copy the lent bytes, decode them.
-unsafe extern "C" fn on_bytes<M: Message>(ctx: *mut c_void, bytes: mesos_bytes) {
+unsafe extern "C" fn on_bytes<M: MessageFull>(ctx: *mut c_void, bytes: mesos_bytes) {
     // SAFETY: ctx is the &mut Sink<M> passed by `callback_loop`, alive for the whole loop, and
     // the bytes are valid for the duration of this call (as in the shim's callbacks).
     let sink = unsafe { &mut *(ctx as *mut Sink<M>) };
@@ -355,7 +355,7 @@ unsafe extern "C" fn on_bytes<M: Message>(ctx: *mut c_void, bytes: mesos_bytes) 
     }
 }
 
-fn callback_loop<M: Message + PartialEq>(s: &Sample<M>, n: u64) -> f64 {
+fn callback_loop<M: MessageFull + PartialEq>(s: &Sample<M>, n: u64) -> f64 {
     let mut sink = Sink::<M> {
         received: 0,
         failed: 0,
@@ -385,7 +385,7 @@ fn callback_loop<M: Message + PartialEq>(s: &Sample<M>, n: u64) -> f64 {
     ns
 }
 
-fn call_loop<M: Message>(s: &Sample<M>, n: u64) -> f64 {
+fn call_loop<M: MessageFull>(s: &Sample<M>, n: u64) -> f64 {
     let t = CpuClock::start();
     for _ in 0..n {
         let bytes = encode(black_box(&s.msg));
@@ -428,7 +428,7 @@ fn cpp_parse_loop<M>(s: &Sample<M>, n: u64) -> f64 {
     ns
 }
 
-fn rust_encode_loop<M: Message>(s: &Sample<M>, n: u64) -> f64 {
+fn rust_encode_loop<M: MessageFull>(s: &Sample<M>, n: u64) -> f64 {
     let t = CpuClock::start();
     for _ in 0..n {
         black_box(encode(black_box(&s.msg)));
@@ -436,7 +436,7 @@ fn rust_encode_loop<M: Message>(s: &Sample<M>, n: u64) -> f64 {
     t.ns_per(n)
 }
 
-fn rust_decode_loop<M: Message>(s: &Sample<M>, n: u64) -> f64 {
+fn rust_decode_loop<M: MessageFull>(s: &Sample<M>, n: u64) -> f64 {
     let t = CpuClock::start();
     for _ in 0..n {
         let owned = black_box(&s.bytes[..]).to_vec();
@@ -455,7 +455,7 @@ fn median(mut v: Vec<f64>) -> f64 {
     }
 }
 
-fn measure<M: Message + PartialEq>(
+fn measure<M: MessageFull + PartialEq>(
     name: &'static str,
     s: &Sample<M>,
     n: u64,

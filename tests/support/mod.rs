@@ -248,15 +248,7 @@ pub fn http_get(master: &str, path: &str) -> String {
 
 /// A numeric value of `/metrics/snapshot`.
 pub fn metric(master: &str, name: &str) -> f64 {
-    let body = http_get(master, "/metrics/snapshot");
-    let key = format!("\"{name}\":");
-    let start = body
-        .find(&key)
-        .unwrap_or_else(|| panic!("metric {name} not in {body}"))
-        + key.len();
-    let rest = &body[start..];
-    let end = rest.find([',', '}']).unwrap();
-    rest[..end].trim().parse().unwrap()
+    metrics(master, &[name])[0]
 }
 
 /// Several values of one `/metrics/snapshot` (each snapshot takes the master a while).
@@ -275,6 +267,31 @@ pub fn metrics(master: &str, names: &[&str]) -> Vec<f64> {
             rest[..end].trim().parse().unwrap()
         })
         .collect()
+}
+
+/// A local cluster whose master requires CRAM-MD5 authentication, with one credential:
+/// principal `alice`, secret `right` (in a file in the work directory). Keep the dir alive.
+pub fn auth_cluster() -> tempfile::TempDir {
+    let work = local_cluster(
+        "cpus:1;mem:128",
+        &[("MESOS_AUTHENTICATE_FRAMEWORKS", "true")],
+    );
+    let creds = work.path().join("credentials.json");
+    std::fs::write(
+        &creds,
+        r#"{"credentials":[{"principal":"alice","secret":"right"}]}"#,
+    )
+    .unwrap();
+    std::env::set_var("MESOS_CREDENTIALS", &creds);
+    work
+}
+
+/// A credential for principal `alice` with `secret`.
+pub fn credential(secret: &str) -> Credential {
+    let mut c = Credential::new();
+    c.set_principal("alice".into());
+    c.set_secret(secret.into());
+    c
 }
 
 pub fn scalar(offer: &Offer, name: &str) -> f64 {

@@ -102,13 +102,10 @@ fn stop_without_failover_unregisters_and_with_failover_keeps_the_framework() {
     host.stop(false).unwrap();
 }
 
-/// The child half of `second_framework_in_another_process`: registers with the master in
-/// MESOS_RS_CHILD_MASTER, prints its framework ID and unregisters. Does nothing otherwise.
-#[test]
-fn child_process_framework() {
-    let Ok(master) = std::env::var("MESOS_RS_CHILD_MASTER") else {
-        return;
-    };
+/// The child half of `second_framework_in_another_process`, run when this test binary is
+/// re-executed with MESOS_RS_CHILD_MASTER: registers with that master, prints its framework
+/// ID and unregisters.
+fn child_process_framework(master: String) {
     std::env::set_var("LIBPROCESS_IP", "127.0.0.1");
     let (probe, mut events) = probe();
     let driver = SchedulerDriver::new(probe, framework("child"), master).unwrap();
@@ -121,6 +118,9 @@ fn child_process_framework() {
 
 #[test]
 fn second_framework_in_another_process_uses_this_process_master() {
+    if let Ok(master) = std::env::var("MESOS_RS_CHILD_MASTER") {
+        return child_process_framework(master);
+    }
     let _work = local_cluster("cpus:2;mem:256", &[]);
     let (probe, mut events) = probe();
     let host = SchedulerDriver::new(probe, framework("host"), "local").unwrap();
@@ -134,7 +134,7 @@ fn second_framework_in_another_process_uses_this_process_master() {
     let out = Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
-            "child_process_framework",
+            "second_framework_in_another_process_uses_this_process_master",
             "--nocapture",
             "--test-threads=1",
         ])

@@ -52,6 +52,7 @@
 //!   (log files). [`local::LocalCluster`] sets `ERROR` unless the environment says otherwise;
 //!   the examples and tests of this crate use it, so they are quiet by default.
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod dispatch;
 mod error;
@@ -62,6 +63,7 @@ pub mod local;
 pub mod resources;
 pub mod scheduler;
 #[cfg(feature = "stream")]
+#[cfg_attr(docsrs, doc(cfg(feature = "stream")))]
 pub mod stream;
 pub mod task_status;
 pub mod types;
@@ -71,6 +73,7 @@ pub use executor::{Executor, ExecutorDriver};
 pub use resources::Resources;
 pub use scheduler::{Scheduler, SchedulerDriver, SchedulerDriverBuilder};
 #[cfg(feature = "stream")]
+#[cfg_attr(docsrs, doc(cfg(feature = "stream")))]
 pub use stream::SchedulerEvents;
 pub use types::Status;
 

@@ -89,6 +89,7 @@ impl SchedulerDriverBuilder {
     /// a [`Scheduler`](crate::Scheduler) receiving them. Requires the `stream` feature; see
     /// the [`stream`](crate::stream) module for the ordering, acknowledgement and end-of-stream
     /// guarantees.
+    #[cfg_attr(docsrs, doc(cfg(feature = "stream")))]
     pub fn build_stream(self) -> Result<(SchedulerDriver, SchedulerEvents)> {
         let queue = Arc::new(Queue::default());
         let for_handler = queue.clone();

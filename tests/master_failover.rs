@@ -107,7 +107,7 @@ fn framework_a() {
         .unwrap();
     for name in FAILOVER_TASKS {
         let s = next_update(&mut events, name, |s| {
-            s.task_id.value() == name && is_terminal(s)
+            s.task_id.value() == name && s.is_terminal()
         });
         println!("A_TASK {name} {:?}", s.state());
     }

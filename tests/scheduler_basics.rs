@@ -59,7 +59,7 @@ fn launched_task_reaches_a_terminal_state() {
         .launch_tasks(&[offer.id.clone().unwrap()], &[t], None)
         .unwrap();
     let update = next_update(&mut events, "terminal update of t-1", |s| {
-        s.task_id.value() == "t-1" && is_terminal(s)
+        s.task_id.value() == "t-1" && s.is_terminal()
     });
     assert_eq!(update.slave_id.value(), offer.slave_id.value());
     assert!(update.has_uuid(), "agent updates carry a uuid");
@@ -79,7 +79,7 @@ fn kill_task_yields_a_terminal_update_for_that_task() {
         .unwrap();
     driver.kill_task(&tid("doomed")).unwrap();
     let update = next_update(&mut events, "terminal update of the killed task", |s| {
-        s.task_id.value() == "doomed" && is_terminal(s)
+        s.task_id.value() == "doomed" && s.is_terminal()
     });
     assert_eq!(
         update.state(),
@@ -92,7 +92,7 @@ fn kill_task_yields_a_terminal_update_for_that_task() {
     let unknown = next_update(&mut events, "update for an unknown task", |s| {
         s.task_id.value() == "never-launched"
     });
-    assert!(is_terminal(&unknown) || unknown.state() == TaskState::TASK_UNKNOWN);
+    assert!(unknown.is_terminal() || unknown.state() == TaskState::TASK_UNKNOWN);
     driver.stop(false).unwrap();
 }
 

@@ -86,7 +86,7 @@ fn accept_offers_launches_with_a_launch_operation() {
         .accept_offers(&[offer.id.clone().unwrap()], &[op], None)
         .unwrap();
     let update = next_update(&mut events, "update of via-accept", |s| {
-        s.task_id.value() == "via-accept" && is_terminal(s)
+        s.task_id.value() == "via-accept" && s.is_terminal()
     });
     assert_eq!(update.slave_id.value(), offer.slave_id.value());
     driver.stop(false).unwrap();

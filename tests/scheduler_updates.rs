@@ -57,7 +57,7 @@ fn implicit_reconciliation_reports_unacknowledged_tasks_and_acks_clear_them() {
     let _work = local_cluster("cpus:1;mem:128", &[]);
     let (driver, mut events) = explicit_ack_driver_with_task("reconcile implicit", "kept");
     let terminal = next_update(&mut events, "terminal update of kept", |s| {
-        s.task_id.value() == "kept" && is_terminal(s)
+        s.task_id.value() == "kept" && s.is_terminal()
     });
     assert!(terminal.has_uuid());
 

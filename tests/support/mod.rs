@@ -317,21 +317,6 @@ pub fn task(name: &str, offer: &Offer, cpus: f64, command: &str) -> TaskInfo {
     t
 }
 
-pub fn is_terminal(s: &TaskStatus) -> bool {
-    use TaskState::*;
-    matches!(
-        s.state(),
-        TASK_FINISHED
-            | TASK_FAILED
-            | TASK_KILLED
-            | TASK_LOST
-            | TASK_ERROR
-            | TASK_DROPPED
-            | TASK_GONE
-            | TASK_GONE_BY_OPERATOR
-    )
-}
-
 pub fn tid(v: &str) -> TaskID {
     let mut id = TaskID::new();
     id.set_value(v.into());

@@ -1,0 +1,674 @@
+//! The command executor's logic, apart from any transport: it takes [`Input`]s (what the
+//! agent said, plus its own process events) on a channel and sends status updates through
+//! an [`Outbox`]. `mesos-executor` connects it to the agent with `mesos::ExecutorDriver`;
+//! tests drive it directly.
+//!
+//! # The contract (Mesos 1.11's command executor, as the agent expects it)
+//!
+//! * One task per executor. On `LAUNCH`: `TASK_STARTING`, start the command, `TASK_RUNNING`.
+//!   A second `LAUNCH` gets `TASK_FAILED`.
+//! * The command is the task's `CommandInfo` (or `--task_command`): `shell` true (the
+//!   default) runs `/bin/sh -c <value>`; `shell` false execs `value` with `arguments` as argv.
+//!   Its environment: the executor's own, then `--task_environment`, then the command's
+//!   variables (secrets skipped), then `MESOS_ALLOCATION_ROLE`. It inherits the executor's
+//!   stdin/stdout/stderr: under an agent, the sandbox's `stdout` and `stderr` files.
+//! * When the command ends: `TASK_FINISHED` (exit status 0) or `TASK_FAILED`, with the
+//!   message `Command exited with status N` / `Command terminated with signal NAME`.
+//! * `KILL`: `TASK_KILLING` if the framework has the `TASK_KILLING_STATE` capability,
+//!   SIGTERM to every process of the task, SIGKILL after the grace period (the `KILL`'s
+//!   policy, else the task's `KillPolicy`, else 3 seconds), then `TASK_KILLED`. A second
+//!   `KILL` can shorten the grace period, never lengthen it.
+//! * `SHUTDOWN`: a kill with the agent's shutdown grace period less one second; before a
+//!   launch, just exit.
+//! * `max_completion_time`: the task is killed at once when it runs longer, and ends
+//!   `TASK_FAILED` with reason `REASON_MAX_COMPLETION_TIME_REACHED`.
+//! * The executor exits once the agent acknowledged the terminal update, or after a
+//!   bounded wait for that acknowledgement (exit status 1 then, as Mesos').
+//! * Whatever is left of the task when its first process exits is SIGKILLed before the
+//!   terminal update is sent: nothing of the task outlives its executor.
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::io;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use mesos::types::environment::variable::Type as VariableType;
+use mesos::types::framework_info::capability::Type as Capability;
+use mesos::types::task_status::{Reason, Source};
+use mesos::types::{
+    CommandInfo, ExecutorID, FrameworkInfo, KillPolicy, TaskID, TaskInfo, TaskState, TaskStatus,
+};
+
+use super::duration::from_nanos;
+use super::flags::{AgentEnvironment, Flags};
+use super::process::{LaunchSpec, Program, Reaping, TaskProcess, WaitStatus};
+
+/// The grace period of a kill when neither the `KILL` nor the task has a kill policy.
+pub const DEFAULT_KILL_GRACE_PERIOD: Duration = Duration::from_secs(3);
+
+/// How long leftovers of a task get to die after SIGKILL before the executor gives up on
+/// them (they are reported on stderr).
+const LEFTOVER_KILL_WAIT: Duration = Duration::from_secs(5);
+
+/// What the executor reacts to.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Input {
+    /// The agent accepted the subscription (`SUBSCRIBED`).
+    Subscribed {
+        /// The task's framework (its capabilities decide whether `TASK_KILLING` is sent).
+        framework_info: FrameworkInfo,
+    },
+    /// `LAUNCH`.
+    Launch(Box<TaskInfo>),
+    /// `KILL`, with the kill policy that overrides the task's, if any.
+    Kill {
+        /// The task.
+        task_id: TaskID,
+        /// The override.
+        kill_policy: Option<KillPolicy>,
+    },
+    /// `SHUTDOWN`.
+    Shutdown,
+    /// `ACKNOWLEDGED`: the agent took the update with this `uuid`.
+    Acknowledged {
+        /// The update's uuid.
+        uuid: Vec<u8>,
+    },
+    /// The connection to the agent ended for good (the driver stopped or gave up).
+    AgentGone(String),
+    /// The task's first process exited (sent by the executor's own waiting thread).
+    Exited(io::Result<WaitStatus>),
+}
+
+/// Where status updates go (the agent, or a test).
+pub trait Outbox: Send + 'static {
+    /// Sends `status` (which has its `uuid` set) to the agent.
+    fn send(&mut self, status: &TaskStatus) -> Result<(), String>;
+}
+
+/// Whether and how long to wait for the agent's acknowledgement of the terminal update.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Acknowledgements {
+    /// The transport reports [`Input::Acknowledged`]: wait up to this long, then exit with
+    /// failure (Mesos waits 60 seconds).
+    Reported(Duration),
+    /// The transport cannot tell: linger this long after the terminal update, then exit
+    /// with success.
+    NotReported(Duration),
+}
+
+/// Everything the executor is configured with.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// From the agent's environment.
+    pub agent: AgentEnvironment,
+    /// From the command line.
+    pub flags: Flags,
+    /// The executor's own environment, the base of the task's.
+    pub base_environment: Vec<(OsString, OsString)>,
+    /// How the task's processes are waited for ([`Reaping::AllChildren`] only in a process
+    /// that made itself a subreaper and has no other children).
+    pub reaping: Reaping,
+    /// Kill the task if the executor's thread dies (see [`LaunchSpec::die_with_parent`]).
+    pub die_with_parent: bool,
+    /// See [`Acknowledgements`].
+    pub acknowledgements: Acknowledgements,
+}
+
+/// How the executor ended; [`Outcome::exit_code`] is the process' exit status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The terminal update was acknowledged (or, without acknowledgements, sent).
+    Done {
+        /// The terminal state.
+        state: TaskState,
+    },
+    /// Asked to shut down before any task was launched.
+    ShutdownBeforeLaunch,
+    /// The terminal update was sent but not acknowledged in time.
+    NoAcknowledgement {
+        /// The terminal state that was sent.
+        state: TaskState,
+    },
+    /// A `KILL` came before any `LAUNCH` (Mesos' executor aborts too).
+    KillBeforeLaunch,
+    /// The agent went away; the task (if any) was killed.
+    AgentGone(String),
+}
+
+impl Outcome {
+    /// 0 for [`Outcome::Done`] and [`Outcome::ShutdownBeforeLaunch`], 1 otherwise.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Outcome::Done { .. } | Outcome::ShutdownBeforeLaunch => 0,
+            _ => 1,
+        }
+    }
+}
+
+/// The running executor: feed it [`Input`]s through [`CommandExecutor::sender`].
+pub struct CommandExecutor<O: Outbox> {
+    settings: Settings,
+    outbox: O,
+    inputs: Receiver<Input>,
+    /// A sender to itself, for the waiting thread.
+    to_self: Sender<Input>,
+    framework_info: Option<FrameworkInfo>,
+    task: Option<TaskInfo>,
+    process: Option<Arc<TaskProcess>>,
+    launched: bool,
+    killed: bool,
+    killed_by_completion_timer: bool,
+    terminated: bool,
+    kill_started: Option<Instant>,
+    /// When SIGKILL follows the SIGTERM of a kill.
+    escalate_at: Option<Instant>,
+    /// When the task has run for its `max_completion_time`.
+    completion_deadline: Option<Instant>,
+    unacknowledged: BTreeMap<Vec<u8>, TaskState>,
+    terminal: Option<(Vec<u8>, TaskState, Instant)>,
+    gone: Option<String>,
+}
+
+impl<O: Outbox> CommandExecutor<O> {
+    /// An executor that reads `inputs`; `to_self` must send to the same channel.
+    pub fn new(
+        settings: Settings,
+        outbox: O,
+        inputs: Receiver<Input>,
+        to_self: Sender<Input>,
+    ) -> Self {
+        CommandExecutor {
+            settings,
+            outbox,
+            inputs,
+            to_self,
+            framework_info: None,
+            task: None,
+            process: None,
+            launched: false,
+            killed: false,
+            killed_by_completion_timer: false,
+            terminated: false,
+            kill_started: None,
+            escalate_at: None,
+            completion_deadline: None,
+            unacknowledged: BTreeMap::new(),
+            terminal: None,
+            gone: None,
+        }
+    }
+
+    /// Runs until the executor is done; call it on a thread that lives until it returns
+    /// (with `die_with_parent`, the task dies with that thread).
+    pub fn run(mut self) -> Outcome {
+        loop {
+            let now = Instant::now();
+            if let Some(outcome) = self.check_deadlines(now) {
+                return outcome;
+            }
+            let input = match self.next_deadline() {
+                Some(at) => match self.inputs.recv_timeout(at.saturating_duration_since(now)) {
+                    Ok(i) => i,
+                    Err(RecvTimeoutError::Timeout) => continue,
+                    Err(RecvTimeoutError::Disconnected) => {
+                        Input::AgentGone("the driver's channel closed".into())
+                    }
+                },
+                None => match self.inputs.recv() {
+                    Ok(i) => i,
+                    Err(_) => Input::AgentGone("the driver's channel closed".into()),
+                },
+            };
+            if let Some(outcome) = self.handle(input) {
+                return outcome;
+            }
+        }
+    }
+
+    fn log(&self, line: impl AsRef<str>) {
+        if !self.settings.flags.quiet {
+            eprintln!("mesos-executor: {}", line.as_ref());
+        }
+    }
+
+    fn next_deadline(&self) -> Option<Instant> {
+        [
+            self.escalate_at,
+            self.completion_deadline,
+            self.terminal.as_ref().map(|(_, _, at)| *at),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    fn check_deadlines(&mut self, now: Instant) -> Option<Outcome> {
+        if let Some(at) = self.escalate_at {
+            if now >= at {
+                self.escalate_at = None;
+                if let Some(p) = &self.process {
+                    let pids = p.signal(libc::SIGKILL);
+                    self.log(format!(
+                        "the task did not end within its grace period: SIGKILL to {pids:?}"
+                    ));
+                }
+            }
+        }
+        if let Some(at) = self.completion_deadline {
+            if now >= at && !self.terminated {
+                self.completion_deadline = None;
+                self.killed_by_completion_timer = true;
+                if let Some(id) = self.task_id() {
+                    self.log(format!(
+                        "task {} exceeded its max_completion_time: killing it",
+                        id.value()
+                    ));
+                    self.kill(&id, Duration::ZERO);
+                }
+            }
+        }
+        if let Some((_, state, at)) = &self.terminal {
+            if now >= *at {
+                return Some(match self.settings.acknowledgements {
+                    Acknowledgements::NotReported(_) => Outcome::Done { state: *state },
+                    Acknowledgements::Reported(wait) => {
+                        self.log(format!(
+                            "the agent did not acknowledge the terminal update ({state:?}) within {wait:?}"
+                        ));
+                        Outcome::NoAcknowledgement { state: *state }
+                    }
+                });
+            }
+        }
+        None
+    }
+
+    fn task_id(&self) -> Option<TaskID> {
+        self.task.as_ref().and_then(|t| t.task_id.clone().into_option())
+    }
+
+    fn handle(&mut self, input: Input) -> Option<Outcome> {
+        match input {
+            Input::Subscribed { framework_info } => {
+                self.framework_info = Some(framework_info);
+                None
+            }
+            Input::Launch(task) => {
+                self.launch(*task);
+                None
+            }
+            Input::Kill {
+                task_id,
+                kill_policy,
+            } => {
+                if !self.launched && !self.terminated {
+                    self.log(format!(
+                        "asked to kill task {} before any task was launched: exiting",
+                        task_id.value()
+                    ));
+                    return Some(Outcome::KillBeforeLaunch);
+                }
+                if self.task_id().as_ref() != Some(&task_id) {
+                    self.log(format!(
+                        "asked to kill unknown task {}: ignored",
+                        task_id.value()
+                    ));
+                    return None;
+                }
+                let grace = kill_policy
+                    .as_ref()
+                    .and_then(|p| p.grace_period.as_ref())
+                    .or_else(|| {
+                        self.task
+                            .as_ref()
+                            .and_then(|t| t.kill_policy.as_ref())
+                            .and_then(|p| p.grace_period.as_ref())
+                    })
+                    .map(|d| from_nanos(d.nanoseconds()))
+                    .unwrap_or(DEFAULT_KILL_GRACE_PERIOD);
+                self.kill(&task_id, grace);
+                None
+            }
+            Input::Shutdown => {
+                self.log("shutting down");
+                if !self.launched {
+                    return Some(Outcome::ShutdownBeforeLaunch);
+                }
+                if let (Some(id), false) = (self.task_id(), self.terminated) {
+                    let grace = self
+                        .settings
+                        .agent
+                        .shutdown_grace_period
+                        .saturating_sub(Duration::from_secs(1));
+                    self.kill(&id, grace);
+                }
+                None
+            }
+            Input::Acknowledged { uuid } => {
+                self.unacknowledged.remove(&uuid);
+                match &self.terminal {
+                    Some((terminal, state, _)) if *terminal == uuid => {
+                        Some(Outcome::Done { state: *state })
+                    }
+                    _ => None,
+                }
+            }
+            Input::AgentGone(why) => {
+                self.log(format!("lost the agent: {why}"));
+                if let Some(p) = &self.process {
+                    if !self.terminated {
+                        p.signal(libc::SIGKILL);
+                        self.gone = Some(why.clone());
+                        // Wait for the task's exit (the waiting thread reports it).
+                        return None;
+                    }
+                }
+                Some(Outcome::AgentGone(why))
+            }
+            Input::Exited(status) => self.exited(status),
+        }
+    }
+
+    fn status(&self, task_id: &TaskID, state: TaskState) -> TaskStatus {
+        let mut s = TaskStatus::new();
+        s.task_id = Some(task_id.clone()).into();
+        s.set_state(state);
+        s.set_uuid(random_uuid());
+        s.set_timestamp(
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_secs_f64())
+                .unwrap_or(0.0),
+        );
+        s.set_source(Source::SOURCE_EXECUTOR);
+        let mut e = ExecutorID::new();
+        e.set_value(self.settings.agent.executor_id.value().to_owned());
+        s.executor_id = Some(e).into();
+        s
+    }
+
+    fn forward(&mut self, status: TaskStatus) {
+        let uuid = status.uuid().to_vec();
+        let state = status.state();
+        self.log(format!(
+            "{:?} for task {}{}",
+            state,
+            status.task_id.value(),
+            if status.has_message() {
+                format!(": {}", status.message())
+            } else {
+                String::new()
+            }
+        ));
+        if let Err(e) = self.outbox.send(&status) {
+            self.log(format!("could not send {state:?}: {e}"));
+        }
+        self.unacknowledged.insert(uuid.clone(), state);
+        if status.task_id.as_ref() == self.task_id().as_ref()
+            && mesos::task_status::is_terminal(state)
+        {
+            let wait = match self.settings.acknowledgements {
+                Acknowledgements::Reported(d) | Acknowledgements::NotReported(d) => d,
+            };
+            self.terminal = Some((uuid, state, Instant::now() + wait));
+        }
+    }
+
+    /// Sends a terminal update for a task that never ran.
+    fn fail_launch(&mut self, task_id: &TaskID, message: String) {
+        self.terminated = true;
+        let s = self
+            .status(task_id, TaskState::TASK_FAILED)
+            .with_reason(Reason::REASON_COMMAND_EXECUTOR_FAILED)
+            .with_message(message);
+        self.forward(s);
+    }
+
+    fn launch(&mut self, task: TaskInfo) {
+        let task_id = task.task_id.clone().unwrap_or_default();
+        if self.task.is_some() {
+            let s = self
+                .status(&task_id, TaskState::TASK_FAILED)
+                .with_message("a command executor runs one task only; this one already has one");
+            self.forward(s);
+            return;
+        }
+        self.task = Some(task.clone());
+        self.forward(self.status(&task_id, TaskState::TASK_STARTING));
+
+        if !self.settings.flags.unsupported.is_empty() {
+            let flags: Vec<String> = self
+                .settings
+                .flags
+                .unsupported
+                .iter()
+                .map(|f| format!("--{f}"))
+                .collect();
+            return self.fail_launch(
+                &task_id,
+                format!(
+                    "mesos-executor cannot honour {}: it needs isolation this command executor does not provide",
+                    flags.join(", ")
+                ),
+            );
+        }
+        let command = match (&self.settings.flags.task_command, task.command.as_ref()) {
+            (Some(c), _) => c.clone(),
+            (None, Some(c)) => c.clone(),
+            (None, None) => {
+                return self.fail_launch(&task_id, "the task has no CommandInfo".into());
+            }
+        };
+        if !command.has_value() {
+            let what = if command.shell() {
+                "shell command"
+            } else {
+                "executable"
+            };
+            return self.fail_launch(&task_id, format!("the task's {what} is not set"));
+        }
+        if task.health_check.is_some() || task.check.is_some() {
+            self.log("the task's health check / check is not run by this executor");
+        }
+        let spec = LaunchSpec {
+            program: program_of(&command),
+            environment: task_environment(
+                &self.settings.base_environment,
+                self.settings.flags.task_environment.as_ref(),
+                &command,
+                &task,
+            ),
+            working_directory: self.settings.flags.working_directory.clone(),
+            user: self.settings.flags.user.clone(),
+            supplementary_groups: self.settings.flags.task_supplementary_groups.clone(),
+            die_with_parent: self.settings.die_with_parent,
+        };
+        self.log(format!("starting task {}", task_id.value()));
+        let process = match TaskProcess::spawn(&spec, self.settings.reaping) {
+            Ok(p) => Arc::new(p),
+            Err(e) => return self.fail_launch(&task_id, format!("failed to launch: {e}")),
+        };
+        self.log(format!("forked command at {}", process.pid()));
+        let waiter = process.clone();
+        let tx = self.to_self.clone();
+        std::thread::Builder::new()
+            .name("task-wait".into())
+            .spawn(move || {
+                let _ = tx.send(Input::Exited(waiter.wait()));
+            })
+            .expect("spawn the task's waiting thread");
+        self.process = Some(process);
+        if let Some(max) = task.max_completion_time.as_ref() {
+            if max.nanoseconds() > 0 {
+                self.completion_deadline = Some(Instant::now() + from_nanos(max.nanoseconds()));
+            }
+        }
+        self.forward(self.status(&task_id, TaskState::TASK_RUNNING));
+        self.launched = true;
+    }
+
+    fn kill(&mut self, task_id: &TaskID, grace: Duration) {
+        if self.terminated {
+            return;
+        }
+        self.completion_deadline = None;
+        let now = Instant::now();
+        if self.killed {
+            // A later kill may only bring the SIGKILL closer.
+            let started = self.kill_started.unwrap_or(now);
+            if let Some(at) = self.escalate_at {
+                if started + grace < at {
+                    self.escalate_at = Some((started + grace).max(now));
+                    self.log(format!("SIGKILL rescheduled: grace period now {grace:?}"));
+                }
+            }
+            return;
+        }
+        self.log(format!(
+            "killing task {} with a grace period of {grace:?}",
+            task_id.value()
+        ));
+        let killing_capable = self.framework_info.as_ref().is_some_and(|f| {
+            f.capabilities
+                .iter()
+                .any(|c| c.type_() == Capability::TASK_KILLING_STATE)
+        });
+        if killing_capable && !self.killed_by_completion_timer {
+            self.forward(self.status(task_id, TaskState::TASK_KILLING));
+        }
+        if let Some(p) = &self.process {
+            let pids = p.signal(libc::SIGTERM);
+            self.log(format!("SIGTERM to {pids:?}"));
+        }
+        self.killed = true;
+        self.kill_started = Some(now);
+        self.escalate_at = Some(now + grace);
+    }
+
+    fn exited(&mut self, status: io::Result<WaitStatus>) -> Option<Outcome> {
+        self.terminated = true;
+        self.escalate_at = None;
+        self.completion_deadline = None;
+        if let Some(p) = &self.process {
+            let left = p.kill_remaining(LEFTOVER_KILL_WAIT);
+            if !left.is_empty() {
+                self.log(format!(
+                    "processes of the task still alive after SIGKILL: {left:?}"
+                ));
+            }
+        }
+        let task_id = self.task_id().unwrap_or_default();
+        let (state, reason, message) = match status {
+            Err(e) => (
+                TaskState::TASK_FAILED,
+                None,
+                format!("Failed to get exit status for Command: {e}"),
+            ),
+            Ok(ws) => {
+                let (state, reason) = if self.killed_by_completion_timer {
+                    (
+                        TaskState::TASK_FAILED,
+                        Some(Reason::REASON_MAX_COMPLETION_TIME_REACHED),
+                    )
+                } else if self.killed {
+                    (TaskState::TASK_KILLED, None)
+                } else if ws.success() {
+                    (TaskState::TASK_FINISHED, None)
+                } else {
+                    (TaskState::TASK_FAILED, None)
+                };
+                (state, reason, format!("Command {}", ws.describe()))
+            }
+        };
+        if let Some(why) = self.gone.take() {
+            // Nobody to report to.
+            self.log(format!("task ended ({message}) after the agent went away"));
+            return Some(Outcome::AgentGone(why));
+        }
+        let mut s = self.status(&task_id, state).with_message(message);
+        if let Some(r) = reason {
+            s = s.with_reason(r);
+        }
+        self.forward(s);
+        None
+    }
+}
+
+/// The program a `CommandInfo` describes.
+pub fn program_of(command: &CommandInfo) -> Program {
+    if command.shell() {
+        Program::Shell(command.value().to_owned())
+    } else {
+        Program::Exec {
+            path: command.value().to_owned(),
+            argv: command.arguments.clone(),
+        }
+    }
+}
+
+/// The task's environment: `base` (the executor's own), overridden by `task_environment`
+/// (from the containerizer), overridden by the command's variables (secrets are skipped:
+/// an isolator resolves those), plus `MESOS_ALLOCATION_ROLE` (the role of the task's first
+/// resource).
+pub fn task_environment(
+    base: &[(OsString, OsString)],
+    extra: Option<&mesos::types::Environment>,
+    command: &CommandInfo,
+    task: &TaskInfo,
+) -> Vec<(OsString, OsString)> {
+    let mut env: BTreeMap<OsString, OsString> = base.iter().cloned().collect();
+    let layers = extra
+        .map(|e| e.variables.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .chain(command.environment.variables.iter());
+    for v in layers {
+        if v.type_() == VariableType::SECRET {
+            continue;
+        }
+        env.insert(v.name().into(), v.value().into());
+    }
+    if let Some(first) = task.resources.first() {
+        let role = first
+            .allocation_info
+            .as_ref()
+            .map(|a| a.role().to_owned())
+            .unwrap_or_default();
+        env.insert("MESOS_ALLOCATION_ROLE".into(), role.into());
+    }
+    env.into_iter().collect()
+}
+
+/// 16 random bytes (a version 4 UUID), as Mesos puts in `TaskStatus.uuid`.
+pub fn random_uuid() -> Vec<u8> {
+    let mut bytes = [0u8; 16];
+    let mut filled = 0;
+    while filled < bytes.len() {
+        // SAFETY: the pointer and length describe the unfilled tail of `bytes`.
+        let n = unsafe {
+            libc::getrandom(
+                bytes[filled..].as_mut_ptr().cast(),
+                bytes.len() - filled,
+                0,
+            )
+        };
+        if n > 0 {
+            filled += n as usize;
+        } else if io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
+            // No kernel randomness: fall back on time and pid, unique enough for an id.
+            let t = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0);
+            bytes = (t ^ ((std::process::id() as u128) << 64)).to_le_bytes();
+            break;
+        }
+    }
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    bytes.to_vec()
+}

@@ -1,26 +1,38 @@
-//! Runs shell commands as Mesos command tasks (no custom executor) and reports how each ended.
+//! Runs shell commands as Mesos command tasks (a `CommandInfo`, no executor of its own: the
+//! agent runs each under its command executor, `mesos-executor`) and reports how each ended.
 //!
+//!     cargo run --example no_executor_framework                 # three sample commands
 //!     cargo run --example no_executor_framework -- 'echo hello' 'sleep 2'
 //!     cargo run --example no_executor_framework -- --master 10.0.0.1:5050 'uname -a'
 //!
-//! Exits 0 when every command's task reached a terminal state, non-zero otherwise. On the dev
-//! kit's local cluster tasks end `TASK_FAILED` (it cannot start executors).
+//! Each command's output is in its task's sandbox (`stdout`, `stderr`). Prints a one-line
+//! summary and exits 0 when every command's task finished (`TASK_FINISHED`: exit status 0).
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
+use std::sync::mpsc::RecvTimeoutError;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use mesos::local::LocalCluster;
 use mesos::resources::{cpus, mem};
-use mesos::task_status::is_terminal;
 use mesos::types::*;
 use mesos::{Resources, Scheduler, SchedulerDriver};
+
+#[path = "shared/children.rs"]
+mod children;
+
+/// What runs when no command is given.
+const SAMPLE_COMMANDS: [&str; 3] = [
+    "echo hello from a command task",
+    "uname -a",
+    "sleep 1 && echo slept",
+];
 
 struct Commands {
     pending: Vec<(String, String)>, // (task id, command)
     total: usize,
-    ended: Arc<Mutex<BTreeMap<String, (String, TaskState)>>>,
+    ended: Arc<Mutex<BTreeMap<String, (String, TaskState, String)>>>,
     commands: BTreeMap<String, String>,
 }
 
@@ -52,14 +64,22 @@ impl Scheduler for Commands {
 
     fn status_update(&mut self, driver: &SchedulerDriver, status: &TaskStatus) {
         let id = status.task_id.value();
-        if is_terminal(status.state()) {
+        println!("task {id} is in state {:?}", status.state());
+        if status.is_terminal() {
             let cmd = self.commands.get(id).cloned().unwrap_or_default();
             let mut ended = self.ended.lock().unwrap();
-            ended.insert(id.to_owned(), (cmd, status.state()));
+            ended.insert(
+                id.to_owned(),
+                (cmd, status.state(), status.message().to_owned()),
+            );
             if ended.len() == self.total {
                 driver.stop(false).ok();
             }
         }
+    }
+
+    fn error(&mut self, _: &SchedulerDriver, message: &str) {
+        eprintln!("error: {message}");
     }
 }
 
@@ -69,20 +89,35 @@ fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
-            "--master" => master = args.next().unwrap_or_default(),
+            "--master" => match args.next() {
+                Some(m) => master = m,
+                None => {
+                    eprintln!("--master needs a value");
+                    return ExitCode::from(2);
+                }
+            },
+            "-h" | "--help" => {
+                eprintln!("usage: no_executor_framework [--master MASTER] [COMMAND...]");
+                return ExitCode::from(2);
+            }
             _ => commands.push(a),
         }
     }
     if commands.is_empty() {
-        eprintln!("usage: no_executor_framework [--master MASTER] COMMAND...");
-        return ExitCode::from(2);
+        commands = SAMPLE_COMMANDS.iter().map(|c| c.to_string()).collect();
     }
-    let _cluster = (master == "local").then(|| {
-        LocalCluster::new()
-            .resources("cpus:2;mem:512")
-            .apply()
-            .expect("work dir")
-    });
+    let local = master == "local";
+    let _cluster = if local {
+        match LocalCluster::new().resources("cpus:2;mem:512").apply() {
+            Ok(c) => Some(c),
+            Err(e) => {
+                eprintln!("cannot prepare the local cluster: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        None
+    };
     let pending: Vec<(String, String)> = commands
         .iter()
         .enumerate()
@@ -105,21 +140,44 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let started = Instant::now();
     let watchdog = driver.clone();
-    std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_secs(120));
-        watchdog.abort().ok();
+    let (done, wait) = std::sync::mpsc::channel::<()>();
+    let watchdog = std::thread::spawn(move || {
+        if wait.recv_timeout(Duration::from_secs(120)) == Err(RecvTimeoutError::Timeout) {
+            eprintln!("timed out");
+            watchdog.abort().ok();
+        }
     });
     let result = driver.run();
-    let ended = ended.lock().unwrap();
-    for (id, (cmd, state)) in ended.iter() {
-        println!("task {id} `{cmd}`: {state:?}");
+    drop(done);
+    watchdog.join().ok();
+    if local {
+        // Wait for the command executors the agents shut down, so that none outlives us.
+        let left = children::wait_for_descendants(Duration::from_secs(15));
+        if !left.is_empty() {
+            eprintln!("processes still running after the framework stopped: {left:?}");
+        }
     }
+    drop(driver);
+    let ended = ended.lock().unwrap();
+    for (id, (cmd, state, message)) in ended.iter() {
+        println!("task {id} `{cmd}`: {state:?} ({message})");
+    }
+    let finished = ended
+        .values()
+        .filter(|(_, s, _)| *s == TaskState::TASK_FINISHED)
+        .count();
+    println!(
+        "{finished} of {} tasks finished in {:.1}s",
+        commands.len(),
+        started.elapsed().as_secs_f64()
+    );
     match result {
-        Ok(_) if ended.len() == commands.len() => ExitCode::SUCCESS,
+        Ok(_) if finished == commands.len() => ExitCode::SUCCESS,
         other => {
             eprintln!(
-                "only {} of {} commands accounted for ({other:?})",
+                "{} of {} commands accounted for, {finished} finished ({other:?})",
                 ended.len(),
                 commands.len()
             );

@@ -1,13 +1,19 @@
-//! The classic Mesos test framework: registers, launches N tasks across offers, waits for every
-//! task's terminal status, prints a per-state summary, and exits 0 when all N are accounted
-//! for (non-zero otherwise).
+//! The classic Mesos test framework: registers, launches N tasks with a custom executor
+//! (`test_executor`), pings each running task's executor, waits for every task's terminal
+//! status, and prints a one-line summary. Exits 0 when every task finished.
 //!
 //!     cargo run --example test_framework                       # local cluster, 5 tasks
 //!     cargo run --example test_framework -- --master 10.0.0.1:5050 --tasks 20
-//!     cargo run --example test_framework -- --executor target/debug/examples/test_executor
+//!     cargo run --example test_framework -- --executor /path/to/an/executor
 //!
-//! The dev kit's libmesos cannot start executors, so there every task ends `TASK_FAILED`
-//! ("Executor terminated"); against a real Mesos they finish.
+//! **Which executor.** By default the tasks run under `test_executor`, found next to this
+//! program (`target/<profile>/examples/`). `cargo run --example test_framework` builds only
+//! this example, so when `test_executor` is not there, this program is its own executor: the
+//! agent runs it as `test_framework --run-as-executor`, which runs exactly the code of
+//! `test_executor` (both include `shared/test_executor.rs`). This way the first command of
+//! the README works without a second build step, and never runs a stale `test_executor`
+//! build by surprise (the line `executor: ...` says which one is used). Against a remote
+//! master, the executor path must exist on the agents: pass it with `--executor`.
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -17,9 +23,16 @@ use std::time::{Duration, Instant};
 
 use mesos::local::LocalCluster;
 use mesos::resources::{cpus, mem};
-use mesos::task_status::is_terminal;
 use mesos::types::*;
 use mesos::{Scheduler, SchedulerDriver};
+
+#[path = "shared/children.rs"]
+mod children;
+#[path = "shared/test_executor.rs"]
+mod test_executor;
+
+/// The argument that makes this program run as the test executor.
+const EXECUTOR_MODE: &str = "--run-as-executor";
 
 struct Options {
     master: String,
@@ -56,11 +69,38 @@ fn parse_args() -> Result<Options, String> {
     Ok(o)
 }
 
+/// The executor's command: `--executor PATH`, else `test_executor` next to this program,
+/// else this program in executor mode.
+fn executor_command(explicit: Option<&str>) -> Result<(CommandInfo, String), String> {
+    let mut command = CommandInfo::new();
+    command.set_shell(false);
+    if let Some(path) = explicit {
+        command.set_value(path.to_owned());
+        command.arguments = vec![path.to_owned()];
+        return Ok((command, path.to_owned()));
+    }
+    let me = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
+    let sibling = me.with_file_name("test_executor");
+    if sibling.is_file() {
+        let path = sibling.to_string_lossy().into_owned();
+        command.set_value(path.clone());
+        command.arguments = vec![path.clone()];
+        return Ok((command, path));
+    }
+    let path = me.to_string_lossy().into_owned();
+    command.set_value(path.clone());
+    command.arguments = vec![path.clone(), EXECUTOR_MODE.into()];
+    Ok((
+        command,
+        format!("{path} {EXECUTOR_MODE} (test_executor is not built; this program runs its code)"),
+    ))
+}
+
 struct TestScheduler {
     total: usize,
     launched: usize,
-    executor: Option<ExecutorInfo>,
-    finished: Arc<Mutex<BTreeMap<String, TaskState>>>,
+    executor: ExecutorInfo,
+    ended: Arc<Mutex<BTreeMap<String, TaskState>>>,
 }
 
 const CPUS_PER_TASK: f64 = 0.5;
@@ -89,13 +129,8 @@ impl Scheduler for TestScheduler {
                     offer.slave_id.clone().unwrap(),
                     need.clone().into(),
                 );
-                match &self.executor {
-                    Some(e) => {
-                        task.executor = Some(e.clone()).into();
-                        task.set_data(b"sleep 1".to_vec());
-                    }
-                    None => task.command = Some(mesos::ids::command_info("sleep 1")).into(),
-                }
+                task.executor = Some(self.executor.clone()).into();
+                task.set_data(b"sleep 1".to_vec());
                 available -= need.clone();
                 tasks.push(task);
                 self.launched += 1;
@@ -127,10 +162,10 @@ impl Scheduler for TestScheduler {
                 .send_framework_message(&status.executor_id, &status.slave_id, b"ping")
                 .ok();
         }
-        if is_terminal(status.state()) {
-            let mut finished = self.finished.lock().unwrap();
-            finished.insert(id, status.state());
-            if finished.len() == self.total {
+        if status.is_terminal() {
+            let mut ended = self.ended.lock().unwrap();
+            ended.insert(id, status.state());
+            if ended.len() == self.total {
                 driver.stop(false).ok();
             }
         }
@@ -150,6 +185,9 @@ impl Scheduler for TestScheduler {
 }
 
 fn main() -> ExitCode {
+    if std::env::args().nth(1).as_deref() == Some(EXECUTOR_MODE) {
+        return test_executor::run();
+    }
     let opts = match parse_args() {
         Ok(o) => o,
         Err(e) => {
@@ -157,32 +195,42 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let _cluster = if opts.master == "local" {
-        Some(
-            LocalCluster::new()
-                .resources("cpus:4;mem:1024;disk:1024")
-                .apply()
-                .expect("local cluster work dir"),
-        )
+    let (command, described) = match executor_command(opts.executor.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("executor: {described}");
+    let local = opts.master == "local";
+    let _cluster = if local {
+        match LocalCluster::new()
+            .resources("cpus:4;mem:1024;disk:1024")
+            .apply()
+        {
+            Ok(c) => Some(c),
+            Err(e) => {
+                eprintln!("cannot prepare the local cluster: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
     } else {
         None
     };
-    let executor = opts.executor.as_ref().map(|path| {
-        let mut e = ExecutorInfo::new();
-        e.executor_id = Some(mesos::ids::executor_id("test-executor")).into();
-        e.set_name("Test Executor (Rust)".into());
-        e.command = Some(mesos::ids::command_info(path)).into();
-        e
-    });
+    let mut executor = ExecutorInfo::new();
+    executor.executor_id = Some(mesos::ids::executor_id("test-executor")).into();
+    executor.set_name("Test Executor (Rust)".into());
+    executor.command = Some(command).into();
     let mut info = FrameworkInfo::new();
     info.set_user(String::new());
     info.set_name("Test Framework (Rust)".into());
-    let finished = Arc::new(Mutex::new(BTreeMap::new()));
+    let ended = Arc::new(Mutex::new(BTreeMap::new()));
     let scheduler = TestScheduler {
         total: opts.tasks,
         launched: 0,
         executor,
-        finished: finished.clone(),
+        ended: ended.clone(),
     };
     let driver = match SchedulerDriver::new(scheduler, info, opts.master.clone()) {
         Ok(d) => d,
@@ -205,29 +253,40 @@ fn main() -> ExitCode {
     let status = driver.run();
     drop(done);
     watchdog.join().ok();
-    // The last handle: frees libmesos' driver and ends the callback thread.
+    if local {
+        // The framework is gone: the agents shut its executors down. Wait for them, so
+        // that nothing this run started outlives it.
+        let left = children::wait_for_descendants(Duration::from_secs(15));
+        if !left.is_empty() {
+            eprintln!("processes still running after the framework stopped: {left:?}");
+        }
+    }
+    // The last handle: frees libmesos' driver (and the local cluster).
     drop(driver);
-    let finished = finished.lock().unwrap().clone();
+    let ended = ended.lock().unwrap().clone();
+    let finished = ended
+        .values()
+        .filter(|s| **s == TaskState::TASK_FINISHED)
+        .count();
     let mut by_state: BTreeMap<String, usize> = BTreeMap::new();
-    for state in finished.values() {
+    for state in ended.values() {
         *by_state.entry(format!("{state:?}")).or_default() += 1;
     }
+    let breakdown: Vec<String> = by_state.iter().map(|(s, n)| format!("{s}: {n}")).collect();
     println!(
-        "summary: {} of {} tasks accounted for in {:.1}s",
-        finished.len(),
+        "{finished} of {} tasks finished in {:.1}s ({})",
         opts.tasks,
-        started.elapsed().as_secs_f64()
-    );
-    for (state, n) in &by_state {
-        println!("  {state}: {n}");
-    }
-    match status {
-        Ok(s) if finished.len() == opts.tasks => {
-            println!("driver ended with {s:?}");
-            ExitCode::SUCCESS
+        started.elapsed().as_secs_f64(),
+        if breakdown.is_empty() {
+            "no terminal update".to_owned()
+        } else {
+            breakdown.join(", ")
         }
+    );
+    match status {
+        Ok(_) if finished == opts.tasks => ExitCode::SUCCESS,
         Ok(s) => {
-            eprintln!("driver ended with {s:?} before every task was accounted for");
+            eprintln!("driver ended with {s:?} before every task finished");
             ExitCode::FAILURE
         }
         Err(e) => {

@@ -1,6 +1,6 @@
-//! The executor side. The dev kit's libmesos has no `MesosExecutorDriver`, so the executor
-//! path is tested by driving the shim's C++ executor adapter with libmesos' own message
-//! objects; the end-to-end test runs only where libmesos has the executor driver.
+//! The executor side: the shim's C++ executor adapter driven with libmesos' own message
+//! objects, and executors end to end under the local cluster's agents (custom executors with
+//! the HTTP executor API or libmesos' driver, and command tasks under `mesos-executor`).
 
 mod support;
 
@@ -229,95 +229,390 @@ fn a_panicking_executor_callback_is_contained() {
     );
 }
 
-#[test]
-fn executor_driver_construction_reports_a_missing_executor_driver() {
-    if mesos::has_executor_driver() {
-        eprintln!("this libmesos has MesosExecutorDriver; nothing to check here");
-        return;
+// ---------------------------------------------------------------------------------------
+// End to end, under the local cluster's real agent(s): the agent starts executors through
+// the launch helper and the command executor in MESOS_LAUNCHER_DIR (on the dev kit,
+// `LocalCluster` points it at the kit's `libexec/mesos`; set it yourself to use other
+// builds). Custom-executor tests run `test_executor` (the example, when built; otherwise
+// this test binary, re-run as that executor, runs the same code).
+// ---------------------------------------------------------------------------------------
+
+#[path = "../examples/shared/test_executor.rs"]
+mod test_executor;
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use mesos::local::{LocalCluster, LocalClusterGuard};
+use mesos::scheduler::SchedulerEvent;
+use mesos::SchedulerDriver;
+
+/// The role variable of a re-run of this test binary.
+const ROLE_VAR: &str = "MESOS_RS_TEST_ROLE";
+
+/// In a test that may run `test_executor` as this binary: become it when asked to.
+fn executor_role() {
+    if std::env::var(ROLE_VAR).as_deref() == Ok("test-executor") {
+        std::process::exit(i32::from(test_executor::exit_status()));
     }
-    let (tx, _rx) = channel();
-    match ExecutorDriver::new(Recorder(tx)) {
-        Err(Error::Unsupported(why)) => assert!(why.contains("MesosExecutorDriver"), "{why}"),
-        other => panic!("expected Unsupported, got {other:?}"),
-    }
-    let (tx, _rx) = channel();
-    let env = [("MESOS_FRAMEWORK_ID".to_owned(), "x".to_owned())]
-        .into_iter()
-        .collect();
-    assert!(matches!(
-        ExecutorDriver::with_environment(Recorder(tx), &env),
-        Err(Error::Unsupported(_))
-    ));
 }
 
-/// Why the end-to-end test cannot run here, if it cannot.
-fn e2e_skip_reason() -> Option<String> {
-    if !mesos::has_executor_driver() {
-        return Some(
-            "the linked libmesos has no MesosExecutorDriver (the dev kit's is scheduler-only)"
-                .into(),
-        );
-    }
+/// Starts a local cluster and checks that its agents can find the helper programs.
+fn cluster(agents: u32, resources: &str) -> LocalClusterGuard {
+    let guard = LocalCluster::new()
+        .agents(agents)
+        .resources(resources)
+        .env("MESOS_ALLOCATION_INTERVAL", "100ms")
+        .apply()
+        .expect("local cluster work directory");
     match std::env::var_os("MESOS_LAUNCHER_DIR") {
-        None => Some("MESOS_LAUNCHER_DIR is not set (it must hold mesos-containerizer)".into()),
-        Some(dir)
-            if !std::path::Path::new(&dir)
-                .join("mesos-containerizer")
-                .exists() =>
-        {
-            Some(format!(
-                "{} holds no mesos-containerizer",
-                dir.to_string_lossy()
-            ))
+        Some(dir) => {
+            for program in ["mesos-containerizer", "mesos-executor"] {
+                let p = Path::new(&dir).join(program);
+                assert!(
+                    p.is_file(),
+                    "MESOS_LAUNCHER_DIR={} holds no {program}: provision the dev kit \
+                     (python3 devkit/provision.py) or build mesos-launcher into that directory",
+                    Path::new(&dir).display()
+                );
+            }
         }
-        Some(_) => None,
+        None => assert!(
+            mesos::has_executor_driver(),
+            "MESOS_LAUNCHER_DIR is not set and the linked libmesos ({}) ships no agent helper \
+             programs: provision the dev kit (python3 devkit/provision.py) or set it",
+            linked_libmesos()
+        ),
     }
+    guard
 }
 
-#[test]
-fn end_to_end_framework_and_test_executor_under_the_local_agent() {
-    if let Some(reason) = e2e_skip_reason() {
-        println!("SKIPPED end-to-end executor test: {reason}");
-        return;
-    }
-    use mesos::scheduler::SchedulerEvent;
-    use support::*;
-    let exe = std::env::current_exe().unwrap();
-    let executor_path = exe
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("examples")
-        .join("test_executor");
-    assert!(
-        executor_path.exists(),
-        "build the example first: cargo build --example test_executor"
-    );
-    let _work = local_cluster("cpus:2;mem:512", &[]);
-    let (probe, mut events) = probe();
-    let driver = mesos::SchedulerDriver::new(probe, framework("executor e2e"), "local").unwrap();
+/// The libmesos this process has loaded, from `/proc/self/maps`.
+fn linked_libmesos() -> String {
+    let maps = std::fs::read_to_string("/proc/self/maps").unwrap_or_default();
+    maps.lines()
+        .filter_map(|l| l.split_whitespace().nth(5))
+        .find(|path| {
+            Path::new(path)
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("libmesos"))
+        })
+        .unwrap_or("no libmesos mapped")
+        .to_owned()
+}
+
+/// A framework on the local cluster, registered; returns its id too.
+fn framework_on_local(name: &str) -> (SchedulerDriver, support::Events, FrameworkID, MasterInfo) {
+    let (probe, mut events) = support::probe();
+    let mut info = support::framework(name);
+    // Tasks may report TASK_KILLING.
+    let mut cap = framework_info::Capability::new();
+    cap.set_type(framework_info::capability::Type::TASK_KILLING_STATE);
+    info.capabilities.push(cap);
+    let driver = SchedulerDriver::new(probe, info, "local").unwrap();
     driver.start().unwrap();
-    let offer = next_offers(&mut events).remove(0);
+    let (framework_id, master) = support::registered(&mut events);
+    (driver, events, framework_id, master)
+}
+
+/// The custom executor: the `test_executor` example if built, else this test binary re-run
+/// in the executor role of test `test`.
+fn test_executor_info(test: &str) -> ExecutorInfo {
+    let me = std::env::current_exe().unwrap();
+    let example = me
+        .parent()
+        .and_then(Path::parent)
+        .map(|d| d.join("examples").join("test_executor"))
+        .filter(|p| p.is_file());
     let mut e = ExecutorInfo::new();
     e.executor_id = Some(id::<ExecutorID>("rust-test-executor")).into();
-    e.command
+    e.set_name("test_executor".into());
+    let c = e.command.mut_or_insert_default();
+    c.set_shell(false);
+    match example {
+        Some(path) => {
+            println!("custom executor: {}", path.display());
+            let path = path.to_string_lossy().into_owned();
+            c.set_value(path.clone());
+            c.arguments = vec![path];
+        }
+        None => {
+            let path = me.to_string_lossy().into_owned();
+            println!("custom executor: {path} (re-run as test_executor; the example is not built)");
+            c.set_value(path.clone());
+            c.arguments = vec![
+                path,
+                "--exact".into(),
+                test.into(),
+                "--nocapture".into(),
+                "--test-threads=1".into(),
+            ];
+            let mut v = environment::Variable::new();
+            v.set_name(ROLE_VAR.into());
+            v.set_value("test-executor".into());
+            c.environment.mut_or_insert_default().variables.push(v);
+        }
+    }
+    e
+}
+
+fn resources(cpus: f64, mem: f64) -> Vec<Resource> {
+    vec![scalar("cpus", cpus), scalar("mem", mem)]
+}
+
+/// A task with the custom executor, running `script` (its `data`).
+fn executor_task(name: &str, offer: &Offer, executor: &ExecutorInfo, script: &str) -> TaskInfo {
+    let mut t = TaskInfo::new();
+    t.set_name(name.into());
+    t.task_id = Some(id::<TaskID>(name)).into();
+    t.slave_id = offer.slave_id.clone();
+    t.resources = resources(0.2, 32.0);
+    t.executor = Some(executor.clone()).into();
+    t.set_data(script.as_bytes().to_vec());
+    t
+}
+
+/// A command task (run by `mesos-executor`).
+fn command_task(name: &str, offer: &Offer, script: &str) -> TaskInfo {
+    let mut t = TaskInfo::new();
+    t.set_name(name.into());
+    t.task_id = Some(id::<TaskID>(name)).into();
+    t.slave_id = offer.slave_id.clone();
+    t.resources = resources(0.1, 16.0);
+    t.command.mut_or_insert_default().set_value(script.into());
+    t
+}
+
+fn grace(seconds: u64) -> KillPolicy {
+    let mut k = KillPolicy::new();
+    k.grace_period
         .mut_or_insert_default()
-        .set_value(executor_path.to_string_lossy().into_owned());
-    let mut t = task("e2e-1", &offer, 0.5, "unused");
-    t.command.clear();
-    t.executor = Some(e.clone()).into();
-    t.set_data(b"sleep 2".to_vec());
-    let mut k = task("e2e-kill", &offer, 0.5, "unused");
-    k.command.clear();
-    k.executor = Some(e).into();
-    k.set_data(b"sleep 600".to_vec());
-    driver
-        .launch_tasks(&[offer.id.clone().unwrap()], &[t, k], None)
-        .unwrap();
-    let running = next_update(&mut events, "TASK_RUNNING of e2e-1", |s| {
-        s.task_id.value() == "e2e-1" && s.state() == TaskState::TASK_RUNNING
+        .set_nanoseconds(seconds as i64 * 1_000_000_000);
+    k
+}
+
+/// Waits for the update of `task` in `state`, failing on any other terminal state of it.
+fn wait_state(events: &mut support::Events, task: &str, state: TaskState) -> TaskStatus {
+    let s = support::next_update(events, &format!("{state:?} of {task}"), |s| {
+        s.task_id.value() == task && (s.state() == state || s.is_terminal())
     });
+    assert_eq!(
+        s.state(),
+        state,
+        "{task} ended otherwise: {s:?} (helpers from MESOS_LAUNCHER_DIR={:?})",
+        std::env::var_os("MESOS_LAUNCHER_DIR")
+    );
+    s
+}
+
+/// `(pid, command line)` of live processes that carry `MESOS_FRAMEWORK_ID=<framework>` in
+/// their environment (executors, and the tasks they started) or descend from this process
+/// (the in-process agents' launch helpers and executors).
+fn leftovers(framework: &FrameworkID) -> Vec<(i32, String)> {
+    let me = std::process::id() as i32;
+    let marker = format!("MESOS_FRAMEWORK_ID={}", framework.value());
+    let mut stats = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        let Some(close) = stat.rfind(')') else {
+            continue;
+        };
+        let mut rest = stat[close + 1..].split_whitespace();
+        let state = rest.next().unwrap_or("?").to_owned();
+        let ppid: i32 = rest.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+        stats.push((pid, ppid, state));
+    }
+    let mut descendants = vec![me];
+    let mut i = 0;
+    while i < descendants.len() {
+        let parent = descendants[i];
+        for (pid, ppid, _) in &stats {
+            if *ppid == parent && !descendants.contains(pid) {
+                descendants.push(*pid);
+            }
+        }
+        i += 1;
+    }
+    stats
+        .iter()
+        .filter(|(pid, _, state)| *pid != me && state != "Z" && state != "X")
+        .filter(|(pid, _, _)| {
+            descendants.contains(pid)
+                || std::fs::read(format!("/proc/{pid}/environ"))
+                    .map(|env| env.split(|b| *b == 0).any(|v| v == marker.as_bytes()))
+                    .unwrap_or(false)
+        })
+        .map(|(pid, _, _)| {
+            let cmd = std::fs::read(format!("/proc/{pid}/cmdline"))
+                .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+                .unwrap_or_default();
+            (*pid, cmd)
+        })
+        .collect()
+}
+
+/// Waits until [`leftovers`] is empty, for up to `within`.
+fn wait_no_leftovers(framework: &FrameworkID, within: Duration) -> Vec<(i32, String)> {
+    let deadline = Instant::now() + within;
+    loop {
+        let left = leftovers(framework);
+        if left.is_empty() || Instant::now() >= deadline {
+            return left;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The sandbox of executor `executor` under the cluster's work directory.
+fn sandbox(work: &Path, executor: &str) -> PathBuf {
+    fn walk(dir: &Path, executor: &str, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            let Ok(meta) = std::fs::symlink_metadata(&p) else {
+                continue;
+            };
+            if !meta.is_dir() {
+                continue;
+            }
+            let is_run = p.parent().and_then(Path::file_name) == Some("runs".as_ref())
+                && p.parent()
+                    .and_then(Path::parent)
+                    .and_then(Path::file_name)
+                    .is_some_and(|n| n == executor)
+                && !p.to_string_lossy().contains("/meta/");
+            if is_run {
+                out.push(p);
+            } else {
+                walk(&p, executor, out);
+            }
+        }
+    }
+    let mut found = Vec::new();
+    walk(work, executor, &mut found);
+    assert_eq!(found.len(), 1, "sandboxes of {executor}: {found:?}");
+    found.remove(0)
+}
+
+/// Percent-encodes a query value.
+fn encode_query(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The `data` string of a `/files/read` answer (`{"data":"...","offset":N}`).
+fn json_data(body: &str) -> Option<String> {
+    let start = body.find("\"data\":\"")? + 8;
+    let mut out = String::new();
+    let mut chars = body[start..].chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => return Some(out),
+            '\\' => match chars.next()? {
+                'n' => out.push('\n'),
+                't' => out.push('\t'),
+                'r' => out.push('\r'),
+                'b' => out.push('\u{8}'),
+                'f' => out.push('\u{c}'),
+                'u' => {
+                    let hex: String = chars.by_ref().take(4).collect();
+                    out.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
+                }
+                other => out.push(other),
+            },
+            c => out.push(c),
+        }
+    }
+    None
+}
+
+/// GET `path_and_query` from the libprocess server at `address`; (status line, body).
+fn http_get(address: &str, path_and_query: &str) -> (String, String) {
+    let mut s = std::net::TcpStream::connect(address).expect("connect to the agent");
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        s,
+        "GET {path_and_query} HTTP/1.0\r\nHost: {address}\r\nAccept: application/json\r\n\r\n"
+    )
+    .unwrap();
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).unwrap();
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    (
+        head.lines().next().unwrap_or_default().to_owned(),
+        body.to_owned(),
+    )
+}
+
+#[test]
+fn custom_executor_end_to_end_registers_runs_messages_kills_and_shuts_down() {
+    executor_role();
+    let started = Instant::now();
+    let _cluster = cluster(1, "cpus:4;mem:1024");
+    let (driver, mut events, framework_id, _) = framework_on_local("executor e2e");
+    let executor = test_executor_info(
+        "custom_executor_end_to_end_registers_runs_messages_kills_and_shuts_down",
+    );
+    let offer = support::next_offers(&mut events).remove(0);
+    let finishes = executor_task("finishes", &offer, &executor, "echo working; sleep 1");
+    let mut killed = executor_task(
+        "killed",
+        &offer,
+        &executor,
+        "trap 'echo got TERM; exit 0' TERM; while :; do sleep 0.1; done",
+    );
+    killed.kill_policy = Some(grace(30)).into();
+    // dash does not exec the last command: the sleeps are children of the task's shell.
+    let lingers = executor_task("lingers", &offer, &executor, "sleep 600 & sleep 600");
+    driver
+        .launch_tasks(
+            &[offer.id.clone().unwrap()],
+            &[finishes, killed, lingers],
+            None,
+        )
+        .unwrap();
+
+    // registered: the executor says so (with its pid) in a framework message.
+    let hello = events.wait_for(
+        Duration::from_secs(60),
+        "the executor's hello",
+        |e| match e {
+            SchedulerEvent::FrameworkMessage { data, .. } => {
+                Some(String::from_utf8_lossy(data).into_owned())
+            }
+            _ => None,
+        },
+    );
+    assert!(
+        hello.starts_with("registered rust-test-executor pid "),
+        "{hello}"
+    );
+    let executor_pid: i32 = hello.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(Path::new(&format!("/proc/{executor_pid}")).exists());
+
+    // launch, TASK_RUNNING, a framework message each way.
+    let running = wait_state(&mut events, "finishes", TaskState::TASK_RUNNING);
+    assert_eq!(running.executor_id.value(), "rust-test-executor");
     driver
         .send_framework_message(&running.executor_id, &running.slave_id, b"ping")
         .unwrap();
@@ -325,17 +620,428 @@ fn end_to_end_framework_and_test_executor_under_the_local_agent() {
         Duration::from_secs(30),
         "the executor's reply",
         |e| match e {
-            SchedulerEvent::FrameworkMessage { data, .. } => Some(data.clone()),
+            SchedulerEvent::FrameworkMessage { data, .. } if data.starts_with(b"echo: ") => {
+                Some(data.clone())
+            }
             _ => None,
         },
     );
     assert_eq!(reply, b"echo: ping");
-    next_update(&mut events, "TASK_FINISHED of e2e-1", |s| {
-        s.task_id.value() == "e2e-1" && s.state() == TaskState::TASK_FINISHED
-    });
-    driver.kill_task(&id::<TaskID>("e2e-kill")).unwrap();
-    next_update(&mut events, "TASK_KILLED of e2e-kill", |s| {
-        s.task_id.value() == "e2e-kill" && s.state() == TaskState::TASK_KILLED
-    });
+    let finished = wait_state(&mut events, "finishes", TaskState::TASK_FINISHED);
+    assert!(
+        finished.message().contains("exited with status 0"),
+        "{finished:?}"
+    );
+
+    // A kill within the grace period: the task handles SIGTERM and exits at once.
+    wait_state(&mut events, "killed", TaskState::TASK_RUNNING);
+    let asked = Instant::now();
+    driver.kill_task(&id::<TaskID>("killed")).unwrap();
+    wait_state(&mut events, "killed", TaskState::TASK_KILLED);
+    let kill_took = asked.elapsed();
+    assert!(kill_took < Duration::from_secs(30), "{kill_took:?}");
+
+    // Shutdown: the framework goes away, the agent shuts the executor down, which kills
+    // the task's whole process group; nothing of the framework is left.
+    wait_state(&mut events, "lingers", TaskState::TASK_RUNNING);
     driver.stop(false).unwrap();
+    let left = wait_no_leftovers(&framework_id, Duration::from_secs(20));
+    assert!(left.is_empty(), "left after shutdown: {left:?}");
+    assert!(
+        !Path::new(&format!("/proc/{executor_pid}/stat")).exists()
+            || std::fs::read_to_string(format!("/proc/{executor_pid}/stat"))
+                .unwrap_or_default()
+                .contains(") Z ")
+    );
+    println!(
+        "custom executor end to end: {:?} (kill took {kill_took:?})",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn command_task_output_lands_in_the_sandbox_and_the_agent_serves_it() {
+    let _cluster = cluster(1, "cpus:2;mem:512");
+    let (driver, mut events, framework_id, master) = framework_on_local("command output");
+    let offer = support::next_offers(&mut events).remove(0);
+    let marker = format!("marker-{}", std::process::id());
+    let t = command_task(
+        "speaks",
+        &offer,
+        &format!("echo out-{marker}; echo err-{marker} >&2"),
+    );
+    driver
+        .launch_tasks(&[offer.id.clone().unwrap()], &[t], None)
+        .unwrap();
+    // The command executor's own sequence, as Mesos': STARTING, RUNNING, FINISHED.
+    let starting = wait_state(&mut events, "speaks", TaskState::TASK_STARTING);
+    assert_eq!(starting.source(), task_status::Source::SOURCE_EXECUTOR);
+    wait_state(&mut events, "speaks", TaskState::TASK_RUNNING);
+    let finished = wait_state(&mut events, "speaks", TaskState::TASK_FINISHED);
+    assert_eq!(finished.message(), "Command exited with status 0");
+    // The command executor's id is the task's.
+    assert_eq!(finished.executor_id.value(), "speaks");
+
+    let dir = sandbox(_cluster.work_dir(), "speaks");
+    let stdout = std::fs::read_to_string(dir.join("stdout")).unwrap();
+    let stderr = std::fs::read_to_string(dir.join("stderr")).unwrap();
+    assert!(
+        stdout.contains(&format!("out-{marker}\n")),
+        "stdout: {stdout}"
+    );
+    assert!(
+        stderr.contains(&format!("err-{marker}\n")),
+        "stderr: {stderr}"
+    );
+    assert!(
+        !stdout.contains(&format!("err-{marker}")),
+        "stdout: {stdout}"
+    );
+
+    // The same bytes through the agent's /files endpoint.
+    let address = support::master_address(&master);
+    let query = format!(
+        "/files/read?path={}&offset=0",
+        encode_query(&dir.join("stdout").to_string_lossy())
+    );
+    let (status, body) = http_get(&address, &query);
+    assert!(status.contains("200"), "{status}: {body}");
+    let data = json_data(&body).unwrap_or_else(|| panic!("no data in {body}"));
+    assert_eq!(data, stdout);
+    driver.stop(false).unwrap();
+    let left = wait_no_leftovers(&framework_id, Duration::from_secs(20));
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn a_failing_command_reports_its_exit_code_in_task_failed() {
+    let _cluster = cluster(1, "cpus:2;mem:512");
+    let (driver, mut events, framework_id, _) = framework_on_local("command failure");
+    let offer = support::next_offers(&mut events).remove(0);
+    let mut argv = command_task("no-such-program", &offer, "");
+    argv.command.mut_or_insert_default().set_shell(false);
+    argv.command
+        .mut_or_insert_default()
+        .set_value("/nonexistent/program".into());
+    driver
+        .launch_tasks(
+            &[offer.id.clone().unwrap()],
+            &[
+                command_task("fails", &offer, "echo about to fail; exit 7"),
+                argv,
+            ],
+            None,
+        )
+        .unwrap();
+    let failed = wait_state(&mut events, "fails", TaskState::TASK_FAILED);
+    assert_eq!(failed.message(), "Command exited with status 7");
+    assert_eq!(failed.source(), task_status::Source::SOURCE_EXECUTOR);
+    // Bad launch info: a clear reason, not a hang.
+    let bad = wait_state(&mut events, "no-such-program", TaskState::TASK_FAILED);
+    assert!(
+        bad.message().contains("/nonexistent/program") && bad.message().contains("No such file"),
+        "{bad:?}"
+    );
+    driver.stop(false).unwrap();
+    let left = wait_no_leftovers(&framework_id, Duration::from_secs(20));
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn command_tasks_are_killed_within_their_grace_period_and_shutdown_leaves_nothing() {
+    let started = Instant::now();
+    let _cluster = cluster(1, "cpus:2;mem:512");
+    let (driver, mut events, framework_id, _) = framework_on_local("command kill");
+    let offer = support::next_offers(&mut events).remove(0);
+    let mut polite = command_task(
+        "polite",
+        &offer,
+        "trap 'echo bye; exit 0' TERM; while :; do sleep 0.1; done",
+    );
+    polite.kill_policy = Some(grace(30)).into();
+    let stubborn = command_task("stubborn", &offer, "sleep 600 & sleep 600");
+    driver
+        .launch_tasks(&[offer.id.clone().unwrap()], &[polite, stubborn], None)
+        .unwrap();
+    wait_state(&mut events, "polite", TaskState::TASK_RUNNING);
+    let asked = Instant::now();
+    driver.kill_task(&id::<TaskID>("polite")).unwrap();
+    // The framework has TASK_KILLING_STATE: the executor says it is killing first.
+    wait_state(&mut events, "polite", TaskState::TASK_KILLING);
+    let killed = wait_state(&mut events, "polite", TaskState::TASK_KILLED);
+    let took = asked.elapsed();
+    assert!(took < Duration::from_secs(30), "{took:?}");
+    assert_eq!(killed.message(), "Command exited with status 0");
+
+    wait_state(&mut events, "stubborn", TaskState::TASK_RUNNING);
+    driver.stop(false).unwrap();
+    let left = wait_no_leftovers(&framework_id, Duration::from_secs(20));
+    assert!(left.is_empty(), "left after shutdown: {left:?}");
+    println!(
+        "command kill and shutdown: {:?} (kill took {took:?})",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn twenty_tasks_in_parallel_on_two_agents_all_finish() {
+    executor_role();
+    let started = Instant::now();
+    let _cluster = cluster(2, "cpus:4;mem:2048");
+    let (driver, mut events, framework_id, _) = framework_on_local("twenty");
+    let executor = test_executor_info("twenty_tasks_in_parallel_on_two_agents_all_finish");
+    // Ten command tasks and ten test_executor tasks, spread over both agents.
+    let mut offers = Vec::new();
+    while offers.len() < 2 {
+        for o in support::next_offers(&mut events) {
+            if !offers.iter().any(|x: &Offer| x.slave_id == o.slave_id) {
+                offers.push(o);
+            }
+        }
+    }
+    for (a, offer) in offers.iter().enumerate() {
+        let mut tasks = Vec::new();
+        for i in 0..5 {
+            tasks.push(command_task(&format!("cmd-{a}-{i}"), offer, "sleep 0.5"));
+            tasks.push(executor_task(
+                &format!("exe-{a}-{i}"),
+                offer,
+                &executor,
+                "sleep 0.5",
+            ));
+        }
+        driver
+            .launch_tasks(&[offer.id.clone().unwrap()], &tasks, None)
+            .unwrap();
+    }
+    let mut finished = std::collections::BTreeMap::new();
+    while finished.len() < 20 {
+        let s = support::next_update(&mut events, "20 terminal updates", |s| s.is_terminal());
+        assert_eq!(s.state(), TaskState::TASK_FINISHED, "{s:?}");
+        finished.insert(s.task_id.value().to_owned(), s.slave_id.value().to_owned());
+    }
+    let agents: std::collections::BTreeSet<&String> = finished.values().collect();
+    assert_eq!(agents.len(), 2, "{finished:?}");
+    let took = started.elapsed();
+    driver.stop(false).unwrap();
+    let left = wait_no_leftovers(&framework_id, Duration::from_secs(30));
+    assert!(left.is_empty(), "{left:?}");
+    println!("20 tasks on 2 agents finished in {took:?}");
+}
+
+#[test]
+fn a_missing_executor_program_fails_its_tasks_instead_of_hanging() {
+    let _cluster = cluster(1, "cpus:2;mem:512");
+    let (driver, mut events, framework_id, _) = framework_on_local("bad executor");
+    let offer = support::next_offers(&mut events).remove(0);
+    let mut e = ExecutorInfo::new();
+    e.executor_id = Some(id::<ExecutorID>("missing")).into();
+    e.command
+        .mut_or_insert_default()
+        .set_value("/nonexistent/executor --flag".into());
+    let t = executor_task("orphaned", &offer, &e, "sleep 1");
+    driver
+        .launch_tasks(&[offer.id.clone().unwrap()], &[t], None)
+        .unwrap();
+    let failed = wait_state(&mut events, "orphaned", TaskState::TASK_FAILED);
+    assert_eq!(
+        failed.source(),
+        task_status::Source::SOURCE_SLAVE,
+        "{failed:?}"
+    );
+    // Why is on the sandbox's stderr.
+    let stderr =
+        std::fs::read_to_string(sandbox(_cluster.work_dir(), "missing").join("stderr")).unwrap();
+    assert!(stderr.contains("/nonexistent/executor"), "{stderr}");
+    driver.stop(false).unwrap();
+    let left = wait_no_leftovers(&framework_id, Duration::from_secs(20));
+    assert!(left.is_empty(), "{left:?}");
+}
+
+/// What an executor finds in its environment, with the agent endpoint at `endpoint`.
+fn executor_environment(endpoint: &str, sandbox: &Path) -> Vec<(&'static str, String)> {
+    vec![
+        ("MESOS_FRAMEWORK_ID", "fw-unreachable".into()),
+        ("MESOS_EXECUTOR_ID", "ex-unreachable".into()),
+        ("MESOS_SLAVE_ID", "agent-unreachable".into()),
+        ("MESOS_AGENT_ENDPOINT", endpoint.into()),
+        ("MESOS_SLAVE_PID", format!("slave(1)@{endpoint}")),
+        ("MESOS_DIRECTORY", sandbox.to_string_lossy().into_owned()),
+        ("MESOS_SANDBOX", sandbox.to_string_lossy().into_owned()),
+        ("MESOS_CHECKPOINT", "0".into()),
+        ("MESOS_HTTP_COMMAND_EXECUTOR", "0".into()),
+        ("MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD", "5secs".into()),
+        ("MESOS_SUBSCRIPTION_BACKOFF_MAX", "2secs".into()),
+        ("MESOS_RECOVERY_TIMEOUT", "15mins".into()),
+        ("PATH", "/usr/bin:/bin".into()),
+    ]
+}
+
+/// Runs `program` with `args` and exactly `env`; (exit status, stderr, how long it took).
+fn run_bounded(
+    program: &Path,
+    args: &[&str],
+    env: &[(&str, String)],
+    limit: Duration,
+) -> (Option<i32>, String, Duration) {
+    let dir = tempfile::tempdir().unwrap();
+    let err_path = dir.path().join("stderr");
+    let started = Instant::now();
+    let mut child = std::process::Command::new(program)
+        .args(args)
+        .env_clear()
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .current_dir(dir.path())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&err_path).unwrap())
+        .spawn()
+        .unwrap();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "{} {args:?} still running after {limit:?}; stderr: {}",
+                program.display(),
+                std::fs::read_to_string(&err_path).unwrap_or_default()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    (
+        status.code(),
+        std::fs::read_to_string(&err_path).unwrap_or_default(),
+        started.elapsed(),
+    )
+}
+
+#[test]
+fn executors_outside_an_agent_or_with_an_unreachable_one_exit_with_a_clear_error() {
+    executor_role();
+    let _cluster = cluster(1, "cpus:1;mem:128");
+    let sandbox_dir = tempfile::tempdir().unwrap();
+    // A loopback port nobody listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let endpoint = format!("127.0.0.1:{port}");
+    let env = executor_environment(&endpoint, sandbox_dir.path());
+    let limit = Duration::from_secs(60);
+
+    let mut programs: Vec<(PathBuf, Vec<&str>)> = Vec::new();
+    if let Some(dir) = std::env::var_os("MESOS_LAUNCHER_DIR") {
+        programs.push((Path::new(&dir).join("mesos-executor"), vec![]));
+    }
+    let e = test_executor_info(
+        "executors_outside_an_agent_or_with_an_unreachable_one_exit_with_a_clear_error",
+    );
+    let c = e.command.into_option().unwrap();
+    programs.push((
+        PathBuf::from(c.value()),
+        c.arguments[1..].iter().map(String::as_str).collect(),
+    ));
+    let role_env: Vec<(&str, String)> = c
+        .environment
+        .variables
+        .iter()
+        .map(|v| (ROLE_VAR, v.value().to_owned()))
+        .collect();
+
+    for (program, args) in &programs {
+        // No agent environment at all.
+        let mut bare: Vec<(&str, String)> = vec![("PATH", "/usr/bin:/bin".into())];
+        bare.extend(role_env.iter().cloned());
+        let (code, stderr, took) = run_bounded(program, args, &bare, limit);
+        assert_ne!(code, Some(0), "{}: {stderr}", program.display());
+        assert!(stderr.contains("MESOS_"), "{}: {stderr}", program.display());
+        println!(
+            "{} without an agent: exit {code:?} after {took:?}",
+            program.display()
+        );
+
+        // An agent endpoint where nothing listens.
+        let mut unreachable = env.clone();
+        unreachable.extend(role_env.iter().cloned());
+        let (code, stderr, took) = run_bounded(program, args, &unreachable, limit);
+        assert_ne!(code, Some(0), "{}: {stderr}", program.display());
+        assert!(
+            stderr.contains(&endpoint) || stderr.contains(&port.to_string()),
+            "{} does not name the endpoint: {stderr}",
+            program.display()
+        );
+        println!(
+            "{} with an unreachable agent: exit {code:?} after {took:?}",
+            program.display()
+        );
+    }
+    // mesos-executor's own input checks.
+    if let Some(dir) = std::env::var_os("MESOS_LAUNCHER_DIR") {
+        let program = Path::new(&dir).join("mesos-executor");
+        let (code, stderr, _) = run_bounded(&program, &["--frobnicate=1"], &env, limit);
+        assert_eq!(code, Some(1));
+        assert!(stderr.contains("--frobnicate"), "{stderr}");
+        let (code, stderr, _) = run_bounded(&program, &["--task_environment={"], &env, limit);
+        assert_eq!(code, Some(1));
+        assert!(stderr.contains("--task_environment"), "{stderr}");
+    }
+}
+
+/// Why the libmesos-driver test cannot run here, if it cannot.
+fn libmesos_driver_skip_reason() -> Option<String> {
+    if !mesos::has_executor_driver() {
+        return Some(format!(
+            "the linked libmesos ({}) has no MesosExecutorDriver",
+            linked_libmesos()
+        ));
+    }
+    None
+}
+
+/// The same custom executor over libmesos' own `MesosExecutorDriver`, where the linked
+/// libmesos has one (a real Mesos installation).
+#[test]
+fn end_to_end_with_libmesos_executor_driver() {
+    executor_role();
+    if let Some(reason) = libmesos_driver_skip_reason() {
+        println!("SKIPPED end-to-end test of MesosExecutorDriver: {reason}");
+        return;
+    }
+    let _cluster = cluster(1, "cpus:2;mem:512");
+    let (driver, mut events, framework_id, _) = framework_on_local("libmesos executor e2e");
+    let executor = test_executor_info("end_to_end_with_libmesos_executor_driver");
+    let offer = support::next_offers(&mut events).remove(0);
+    let t = executor_task("e2e-1", &offer, &executor, "sleep 1");
+    let mut k = executor_task("e2e-kill", &offer, &executor, "sleep 600");
+    k.kill_policy = Some(grace(5)).into();
+    driver
+        .launch_tasks(&[offer.id.clone().unwrap()], &[t, k], None)
+        .unwrap();
+    let running = wait_state(&mut events, "e2e-1", TaskState::TASK_RUNNING);
+    driver
+        .send_framework_message(&running.executor_id, &running.slave_id, b"ping")
+        .unwrap();
+    let reply = events.wait_for(
+        Duration::from_secs(30),
+        "the executor's reply",
+        |e| match e {
+            SchedulerEvent::FrameworkMessage { data, .. } if data.starts_with(b"echo: ") => {
+                Some(data.clone())
+            }
+            _ => None,
+        },
+    );
+    assert_eq!(reply, b"echo: ping");
+    wait_state(&mut events, "e2e-1", TaskState::TASK_FINISHED);
+    wait_state(&mut events, "e2e-kill", TaskState::TASK_RUNNING);
+    driver.kill_task(&id::<TaskID>("e2e-kill")).unwrap();
+    wait_state(&mut events, "e2e-kill", TaskState::TASK_KILLED);
+    driver.stop(false).unwrap();
+    let left = wait_no_leftovers(&framework_id, Duration::from_secs(20));
+    assert!(left.is_empty(), "{left:?}");
 }

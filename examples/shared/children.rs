@@ -32,7 +32,9 @@ pub fn descendants() -> Vec<i32> {
         found.extend(
             procs
                 .iter()
-                .filter(|(pid, ppid, state)| *ppid == parent && *state != 'Z' && !found.contains(pid))
+                .filter(|(pid, ppid, state)| {
+                    *ppid == parent && *state != 'Z' && !found.contains(pid)
+                })
                 .map(|(pid, _, _)| *pid)
                 .collect::<Vec<_>>(),
         );

@@ -15,6 +15,8 @@
 //!
 //! It sends the scheduler `registered <executor id> pid <pid>` when it registers and answers
 //! every framework message with `echo: <message>`.
+// Each includer uses part of it (the tests only `exit_status`).
+#![allow(dead_code)]
 
 use std::collections::HashMap;
 use std::os::unix::process::CommandExt;
@@ -66,7 +68,10 @@ fn update(driver: &ExecutorDriver, id: &TaskID, state: TaskState, message: &str)
         s.set_message(message.into());
     }
     if let Err(e) = driver.send_status_update(&s) {
-        eprintln!("test_executor: could not send {state:?} for {}: {e}", id.value());
+        eprintln!(
+            "test_executor: could not send {state:?} for {}: {e}",
+            id.value()
+        );
     }
 }
 
@@ -239,11 +244,20 @@ impl Executor for TestExecutor {
             let clean = kill_group_and_wait(pgid, REAP_WAIT);
             shared.tasks.lock().unwrap().remove(id.value());
             let (state, mut message) = if killed.load(Ordering::SeqCst) {
-                (TaskState::TASK_KILLED, format!("killed; command {}", describe(status)))
+                (
+                    TaskState::TASK_KILLED,
+                    format!("killed; command {}", describe(status)),
+                )
             } else if libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0 {
-                (TaskState::TASK_FINISHED, format!("command {}", describe(status)))
+                (
+                    TaskState::TASK_FINISHED,
+                    format!("command {}", describe(status)),
+                )
             } else {
-                (TaskState::TASK_FAILED, format!("command {}", describe(status)))
+                (
+                    TaskState::TASK_FAILED,
+                    format!("command {}", describe(status)),
+                )
             };
             if !clean {
                 message.push_str("; some of its processes would not die");
@@ -257,7 +271,10 @@ impl Executor for TestExecutor {
     fn kill_task(&mut self, _: &ExecutorDriver, task_id: &TaskID) {
         // A task that already ended has sent its terminal update: nothing to do.
         if !self.start_kill(task_id.value(), None) {
-            eprintln!("test_executor: kill of {}: no such running task", task_id.value());
+            eprintln!(
+                "test_executor: kill of {}: no such running task",
+                task_id.value()
+            );
         }
     }
 
@@ -284,29 +301,35 @@ impl Executor for TestExecutor {
     }
 }
 
-/// Runs the test executor under the agent that started this process; the exit status
-/// says how the driver ended.
-pub fn run() -> ExitCode {
+/// Runs the test executor under the agent that started this process and returns the
+/// process' exit status: 0 when the driver stopped, 3 when no executor driver is available,
+/// 1 otherwise.
+pub fn exit_status() -> u8 {
     let driver = match ExecutorDriver::new(TestExecutor::new()) {
         Ok(d) => d,
         Err(Error::Unsupported(why)) => {
             eprintln!("test_executor: {why}");
-            return ExitCode::from(3);
+            return 3;
         }
         Err(e) => {
             eprintln!("test_executor: cannot create the executor driver: {e}");
-            return ExitCode::FAILURE;
+            return 1;
         }
     };
     match driver.run() {
-        Ok(Status::DRIVER_STOPPED) => ExitCode::SUCCESS,
+        Ok(Status::DRIVER_STOPPED) => 0,
         Ok(s) => {
             eprintln!("test_executor: driver ended with {s:?}");
-            ExitCode::FAILURE
+            1
         }
         Err(e) => {
             eprintln!("test_executor: {e}");
-            ExitCode::FAILURE
+            1
         }
     }
+}
+
+/// [`exit_status`] as a `main`'s return value.
+pub fn run() -> ExitCode {
+    ExitCode::from(exit_status())
 }

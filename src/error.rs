@@ -44,6 +44,30 @@ pub enum Error {
     /// A callback of the user's `Scheduler`/`Executor` panicked; the driver was aborted.
     #[error("a callback panicked: {0}")]
     CallbackPanicked(String),
+    /// The driver was closed with `close()` (through this handle or a clone); nothing was sent.
+    #[error("the driver was closed")]
+    Closed,
+    /// A call that waits for the driver's callbacks was made on the callback thread itself,
+    /// where it would wait forever (e.g. `join()` inside a callback). Names the call.
+    #[error("{0} was called on the driver's callback thread, where it would wait for itself")]
+    WouldDeadlock(&'static str),
+    /// The environment an executor needs (set by the Mesos agent) lacks variables or holds
+    /// values that cannot be parsed. Names every variable concerned.
+    #[error("executor environment: {}: {reason}", .variables.join(", "))]
+    Environment {
+        /// The variables concerned, e.g. `["MESOS_AGENT_ENDPOINT"]`.
+        variables: Vec<String>,
+        /// What is wrong with them.
+        reason: String,
+    },
+    /// The HTTP executor backend could not reach the agent, or the agent refused a call.
+    #[error("agent at {endpoint}: {detail}")]
+    Agent {
+        /// The agent's `host:port` (`MESOS_AGENT_ENDPOINT`).
+        endpoint: String,
+        /// What happened (connection error, HTTP status and body, ...).
+        detail: String,
+    },
     /// A status code the shim does not know (a bug).
     #[error("unexpected status code {0} from the shim")]
     Unexpected(i32),

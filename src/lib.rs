@@ -54,13 +54,24 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod codec;
+#[cfg(any(feature = "libmesos", feature = "http-executor"))]
+// Parts of it (the C callbacks' entry point, the stream's stop marker) serve libmesos only.
+#[cfg_attr(not(feature = "libmesos"), allow(dead_code))]
 mod dispatch;
 mod error;
+#[cfg(any(feature = "libmesos", feature = "http-executor"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "libmesos", feature = "http-executor"))))]
 pub mod executor;
+#[cfg(feature = "libmesos")]
 mod ffi;
 pub mod ids;
+#[cfg(feature = "libmesos")]
+#[cfg_attr(docsrs, doc(cfg(feature = "libmesos")))]
 pub mod local;
 pub mod resources;
+#[cfg(feature = "libmesos")]
+#[cfg_attr(docsrs, doc(cfg(feature = "libmesos")))]
 pub mod scheduler;
 #[cfg(feature = "stream")]
 #[cfg_attr(docsrs, doc(cfg(feature = "stream")))]
@@ -69,8 +80,12 @@ pub mod task_status;
 pub mod types;
 
 pub use error::{Error, Result};
+#[cfg(any(feature = "libmesos", feature = "http-executor"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "libmesos", feature = "http-executor"))))]
 pub use executor::{Executor, ExecutorDriver};
 pub use resources::Resources;
+#[cfg(feature = "libmesos")]
+#[cfg_attr(docsrs, doc(cfg(feature = "libmesos")))]
 pub use scheduler::{Scheduler, SchedulerDriver, SchedulerDriverBuilder};
 #[cfg(feature = "stream")]
 #[cfg_attr(docsrs, doc(cfg(feature = "stream")))]
@@ -82,6 +97,8 @@ pub use types::Status;
 /// ```no_run
 /// assert!(mesos::mesos_version().starts_with("1."));
 /// ```
+#[cfg(feature = "libmesos")]
+#[cfg_attr(docsrs, doc(cfg(feature = "libmesos")))]
 pub fn mesos_version() -> &'static str {
     ffi::mesos_version()
 }
@@ -93,6 +110,8 @@ pub fn mesos_version() -> &'static str {
 ///     eprintln!("this libmesos is scheduler-only");
 /// }
 /// ```
+#[cfg(feature = "libmesos")]
+#[cfg_attr(docsrs, doc(cfg(feature = "libmesos")))]
 pub fn has_executor_driver() -> bool {
     ffi::has_executor_driver()
 }
@@ -104,16 +123,16 @@ pub fn has_executor_driver() -> bool {
 pub mod __bench {
     /// Serializes a message as every driver call does before handing it to libmesos.
     pub fn encode<M: protobuf::Message>(msg: &M) -> Vec<u8> {
-        crate::ffi::encode(msg)
+        crate::codec::encode(msg)
     }
 
     /// Decodes callback bytes as the drivers' callback thread does.
     pub fn decode<M: protobuf::MessageFull>(bytes: &[u8]) -> crate::Result<M> {
-        crate::ffi::decode(bytes)
+        crate::codec::decode(bytes)
     }
 }
 
 /// The README's code, compiled as a doc test so that it stays correct.
 #[doc = include_str!("../README.md")]
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "libmesos"))]
 pub struct ReadmeDoctests;

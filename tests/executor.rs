@@ -7,7 +7,7 @@ mod support;
 use std::sync::mpsc::{channel, Sender};
 use std::time::Duration;
 
-use mesos::executor::{ExecutorEvent, ExecutorHarness};
+use mesos::executor::{Backend, ExecutorEvent, ExecutorHarness};
 use mesos::types::*;
 use mesos::{Error, Executor, ExecutorDriver};
 
@@ -227,6 +227,34 @@ fn a_panicking_executor_callback_is_contained() {
         rx.try_recv().is_err(),
         "callbacks after a panic are not delivered"
     );
+}
+
+#[test]
+fn executor_driver_construction_reports_a_missing_executor_driver() {
+    if mesos::has_executor_driver() {
+        eprintln!("this libmesos has MesosExecutorDriver; nothing to check here");
+        return;
+    }
+    // Asked for explicitly; `ExecutorDriver::new` would pick the HTTP backend here.
+    let (tx, _rx) = channel();
+    match ExecutorDriver::builder(Recorder(tx))
+        .backend(Backend::Libmesos)
+        .build()
+    {
+        Err(Error::Unsupported(why)) => assert!(why.contains("MesosExecutorDriver"), "{why}"),
+        other => panic!("expected Unsupported, got {other:?}"),
+    }
+    let (tx, _rx) = channel();
+    let env = [("MESOS_FRAMEWORK_ID".to_owned(), "x".to_owned())]
+        .into_iter()
+        .collect();
+    assert!(matches!(
+        ExecutorDriver::builder(Recorder(tx))
+            .backend(Backend::Libmesos)
+            .environment(env)
+            .build(),
+        Err(Error::Unsupported(_))
+    ));
 }
 
 // ---------------------------------------------------------------------------------------

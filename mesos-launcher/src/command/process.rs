@@ -178,6 +178,10 @@ fn resolve_user(name: &str, extra_groups: &[u32]) -> Result<Identity, LaunchErro
 pub struct TaskProcess {
     pid: i32,
     reaping: Reaping,
+    /// Every process ever found to belong to the task, as `(pid, start time)`: one that
+    /// left the task's session and lost its parent is still known (and, thanks to the start
+    /// time, never confused with a later process that reuses its pid).
+    seen: std::sync::Mutex<Vec<(i32, u64)>>,
 }
 
 impl TaskProcess {
@@ -265,6 +269,7 @@ impl TaskProcess {
         Ok(TaskProcess {
             pid: child.id() as i32,
             reaping,
+            seen: std::sync::Mutex::new(Vec::new()),
         })
     }
 
@@ -279,29 +284,63 @@ impl TaskProcess {
         wait_for(self.pid, self.reaping)
     }
 
-    /// The live processes that belong to the task now (zombies excluded).
+    /// The live processes that belong to the task now (zombies excluded), including any
+    /// seen earlier that is still alive.
     pub fn members(&self) -> Vec<i32> {
-        task_members(self.pid, self.reaping)
+        let procs = all_processes();
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        let mut members = task_members(&procs, self.pid, self.reaping);
+        for p in &procs {
+            if members.contains(&p.pid) && !seen.contains(&(p.pid, p.start_time)) {
+                seen.push((p.pid, p.start_time));
+            }
+        }
+        for (pid, start) in seen.iter() {
+            let same_and_alive = procs.iter().any(|p| {
+                p.pid == *pid && p.start_time == *start && p.state != 'Z' && p.state != 'X'
+            });
+            if same_and_alive && !members.contains(pid) {
+                members.push(*pid);
+            }
+        }
+        members.sort_unstable();
+        members
     }
 
-    /// Sends `signal` to the task's process group and to every process that belongs to the
-    /// task, then `SIGCONT` so that a stopped process handles it. Returns the pids signalled.
+    /// Sends `signal` to every process that belongs to the task and to its process group,
+    /// then `SIGCONT` so that a stopped process handles it. Returns the pids signalled.
+    ///
+    /// The members are listed before anything is signalled: once the task's shell dies, a
+    /// child that started a session of its own is re-parented and no longer looks like part
+    /// of the task (it stays known to this `TaskProcess`, see [`TaskProcess::members`]).
     pub fn signal(&self, signal: i32) -> Vec<i32> {
-        // SAFETY: kill takes plain integers; a negative pid addresses the process group.
+        let mut signalled = self.members();
+        let send = |pids: &[i32]| {
+            for &p in pids {
+                // SAFETY: kill takes plain integers; a process that exited meanwhile just
+                // gives ESRCH.
+                unsafe {
+                    libc::kill(p, signal);
+                    if signal != libc::SIGKILL && signal != libc::SIGCONT {
+                        libc::kill(p, libc::SIGCONT);
+                    }
+                }
+            }
+        };
+        send(&signalled);
+        // SAFETY: as above; a negative pid addresses the task's process group.
         unsafe {
             libc::kill(-self.pid, signal);
         }
-        let members = self.members();
-        for &p in &members {
-            // SAFETY: as above; a process that exited meanwhile just gives ESRCH.
-            unsafe {
-                libc::kill(p, signal);
-                if signal != libc::SIGKILL && signal != libc::SIGCONT {
-                    libc::kill(p, libc::SIGCONT);
-                }
-            }
-        }
-        members
+        // Processes forked while the first ones were being signalled.
+        let late: Vec<i32> = self
+            .members()
+            .into_iter()
+            .filter(|p| !signalled.contains(p))
+            .collect();
+        send(&late);
+        signalled.extend(late);
+        signalled
     }
 
     /// SIGKILLs whatever is left of the task until nothing is, or until `within` passed;
@@ -424,6 +463,8 @@ pub struct ProcStat {
     pub pgrp: i32,
     /// Session id.
     pub session: i32,
+    /// Start time in clock ticks after boot (with the pid, identifies a process).
+    pub start_time: u64,
 }
 
 /// Parses `/proc/<pid>/stat` text (the command name may hold spaces and parentheses).
@@ -436,12 +477,15 @@ pub fn parse_stat(text: &str) -> Option<ProcStat> {
     let ppid = rest.next()?.parse().ok()?;
     let pgrp = rest.next()?.parse().ok()?;
     let session = rest.next()?.parse().ok()?;
+    // Fields 7 to 21 (tty_nr ... itrealvalue), then 22: starttime.
+    let start_time = rest.nth(15)?.parse().ok()?;
     Some(ProcStat {
         pid,
         state,
         ppid,
         pgrp,
         session,
+        start_time,
     })
 }
 
@@ -477,17 +521,16 @@ pub fn descendants(procs: &[ProcStat], root: i32) -> Vec<i32> {
     found
 }
 
-fn task_members(leader: i32, reaping: Reaping) -> Vec<i32> {
-    let procs = all_processes();
+fn task_members(procs: &[ProcStat], leader: i32, reaping: Reaping) -> Vec<i32> {
     let me = std::process::id() as i32;
     let mut members: Vec<i32> = procs
         .iter()
         .filter(|p| p.session == leader || p.pgrp == leader || p.pid == leader)
         .map(|p| p.pid)
         .collect();
-    members.extend(descendants(&procs, leader));
+    members.extend(descendants(procs, leader));
     if reaping == Reaping::AllChildren {
-        members.extend(descendants(&procs, me));
+        members.extend(descendants(procs, me));
     }
     members.sort_unstable();
     members.dedup();
@@ -507,7 +550,9 @@ mod tests {
 
     #[test]
     fn stat_lines_with_odd_command_names() {
-        let s = parse_stat("4242 (a (b) c) S 1 4242 4242 0 -1 4194560 0").unwrap();
+        let line = "4242 (a (b) c) S 1 4242 4242 0 -1 4194560 151 0 0 0 1 2 0 0 20 0 1 0 987654 \
+                    2000000 300";
+        let s = parse_stat(line).unwrap();
         assert_eq!(
             s,
             ProcStat {
@@ -515,7 +560,8 @@ mod tests {
                 state: 'S',
                 ppid: 1,
                 pgrp: 4242,
-                session: 4242
+                session: 4242,
+                start_time: 987654,
             }
         );
         assert!(parse_stat("garbage").is_none());
@@ -529,6 +575,7 @@ mod tests {
             ppid,
             pgrp: pid,
             session: pid,
+            start_time: 0,
         };
         let procs = [p(10, 1), p(11, 10), p(12, 11), p(13, 1), p(14, 12)];
         let mut d = descendants(&procs, 10);

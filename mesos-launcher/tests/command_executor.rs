@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use mesos::types::framework_info::capability::Type as Capability;
 use mesos::types::task_status::Reason;
 use mesos::types::{
-    CommandInfo, DurationInfo, Environment, FrameworkInfo, KillPolicy, Resource, TaskID,
-    TaskInfo, TaskState, TaskStatus,
+    CommandInfo, DurationInfo, Environment, FrameworkInfo, KillPolicy, Resource, TaskID, TaskInfo,
+    TaskState, TaskStatus,
 };
 use mesos_launcher::command::executor::{
     Acknowledgements, CommandExecutor, Input, Outbox, Outcome, Settings,
@@ -78,7 +78,9 @@ impl Harness {
             f.capabilities.push(Default::default());
             f.capabilities[0].set_type(Capability::TASK_KILLING_STATE);
         }
-        self.send(Input::Subscribed { framework_info: f });
+        self.send(Input::Subscribed {
+            framework_info: Box::new(f),
+        });
         self
     }
 
@@ -117,7 +119,9 @@ fn task(id: &str, command: CommandInfo) -> TaskInfo {
     let mut tid = TaskID::new();
     tid.set_value(id.into());
     t.task_id = Some(tid).into();
-    t.slave_id.mut_or_insert_default().set_value("agent-1".into());
+    t.slave_id
+        .mut_or_insert_default()
+        .set_value("agent-1".into());
     let mut cpus = Resource::new();
     cpus.set_name("cpus".into());
     cpus.allocation_info
@@ -155,7 +159,11 @@ fn wait_file(path: &Path) -> String {
                 return s;
             }
         }
-        assert!(Instant::now() < deadline, "{} never written", path.display());
+        assert!(
+            Instant::now() < deadline,
+            "{} never written",
+            path.display()
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -206,11 +214,19 @@ fn argv_commands_and_the_environment_layers() {
     let mut var = mesos::types::environment::Variable::new();
     var.set_name("OVERRIDDEN".into());
     var.set_value("command".into());
-    command.environment.mut_or_insert_default().variables.push(var);
+    command
+        .environment
+        .mut_or_insert_default()
+        .variables
+        .push(var);
     let mut secret = mesos::types::environment::Variable::new();
     secret.set_name("A_SECRET".into());
     secret.set_type(mesos::types::environment::variable::Type::SECRET);
-    command.environment.mut_or_insert_default().variables.push(secret);
+    command
+        .environment
+        .mut_or_insert_default()
+        .variables
+        .push(secret);
     let mut extra = Environment::new();
     let mut v = mesos::types::environment::Variable::new();
     v.set_name("FROM_ISOLATOR".into());
@@ -231,7 +247,11 @@ fn argv_commands_and_the_environment_layers() {
     s.base_environment
         .push(("OUT".into(), OsString::from(out.as_os_str())));
     command.set_value("/bin/sh".into());
-    command.arguments = vec!["sh".into(), "-c".into(), "env > \"$OUT\"; pwd >> \"$OUT\"".into()];
+    command.arguments = vec![
+        "sh".into(),
+        "-c".into(),
+        "env > \"$OUT\"; pwd >> \"$OUT\"".into(),
+    ];
     let h = Harness::start(s).subscribed(false);
     h.send(Input::Launch(Box::new(task("t1", command))));
     h.expect(TaskState::TASK_STARTING);
@@ -367,7 +387,11 @@ fn a_second_kill_can_shorten_the_grace_period() {
         kill_policy: policy(0.3),
     });
     h.expect(TaskState::TASK_KILLED);
-    assert!(asked.elapsed() < Duration::from_secs(10), "{:?}", asked.elapsed());
+    assert!(
+        asked.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        asked.elapsed()
+    );
     h.outcome();
 }
 
@@ -400,7 +424,10 @@ fn a_kill_reaches_every_process_of_the_task_and_none_is_left() {
         kill_policy: None,
     });
     let killed = h.expect(TaskState::TASK_KILLED);
-    assert_eq!(killed.message(), "Command terminated with signal Terminated");
+    assert_eq!(
+        killed.message(),
+        "Command terminated with signal Terminated"
+    );
     for p in &pids {
         assert!(!alive(*p), "{p} survived the kill: {text}");
     }
@@ -471,7 +498,11 @@ fn a_second_task_is_refused() {
     h.send(Input::Launch(Box::new(task("t2", shell("exit 0")))));
     let refused = h.expect(TaskState::TASK_FAILED);
     assert_eq!(refused.task_id.value(), "t2");
-    assert!(refused.message().contains("one task"), "{}", refused.message());
+    assert!(
+        refused.message().contains("one task"),
+        "{}",
+        refused.message()
+    );
     let done = h.expect(TaskState::TASK_FINISHED);
     assert_eq!(done.task_id.value(), "t1");
     h.outcome();
@@ -502,8 +533,16 @@ fn isolation_flags_fail_the_task_naming_them() {
     h.send(Input::Launch(Box::new(task("t1", shell("exit 0")))));
     h.expect(TaskState::TASK_STARTING);
     let failed = h.expect(TaskState::TASK_FAILED);
-    assert!(failed.message().contains("--rootfs"), "{}", failed.message());
-    assert!(failed.message().contains("--tty_slave_path"), "{}", failed.message());
+    assert!(
+        failed.message().contains("--rootfs"),
+        "{}",
+        failed.message()
+    );
+    assert!(
+        failed.message().contains("--tty_slave_path"),
+        "{}",
+        failed.message()
+    );
     assert_eq!(failed.reason(), Reason::REASON_COMMAND_EXECUTOR_FAILED);
     h.outcome();
 }

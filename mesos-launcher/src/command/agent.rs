@@ -30,7 +30,7 @@ impl Executor for Forwarder {
             slave_info.hostname()
         );
         let _ = self.inputs.send(Input::Subscribed {
-            framework_info: framework_info.clone(),
+            framework_info: Box::new(framework_info.clone()),
         });
     }
 

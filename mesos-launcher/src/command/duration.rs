@@ -16,7 +16,9 @@ use std::time::Duration;
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let split = text
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .ok_or_else(|| format!("'{text}' has no unit (ns, us, ms, secs, mins, hrs, days, weeks)"))?;
+        .ok_or_else(|| {
+            format!("'{text}' has no unit (ns, us, ms, secs, mins, hrs, days, weeks)")
+        })?;
     let (number, unit) = text.split_at(split);
     let value: f64 = number
         .parse()
@@ -61,8 +63,14 @@ mod tests {
         assert_eq!(parse_duration("7secs").unwrap(), Duration::from_secs(7));
         assert_eq!(parse_duration("2mins").unwrap(), Duration::from_secs(120));
         assert_eq!(parse_duration("1hrs").unwrap(), Duration::from_secs(3600));
-        assert_eq!(parse_duration("1days").unwrap(), Duration::from_secs(86_400));
-        assert_eq!(parse_duration("1weeks").unwrap(), Duration::from_secs(604_800));
+        assert_eq!(
+            parse_duration("1days").unwrap(),
+            Duration::from_secs(86_400)
+        );
+        assert_eq!(
+            parse_duration("1weeks").unwrap(),
+            Duration::from_secs(604_800)
+        );
         assert_eq!(
             parse_duration("1.5secs").unwrap(),
             Duration::from_millis(1500)

@@ -59,7 +59,7 @@ pub enum Input {
     /// The agent accepted the subscription (`SUBSCRIBED`).
     Subscribed {
         /// The task's framework (its capabilities decide whether `TASK_KILLING` is sent).
-        framework_info: FrameworkInfo,
+        framework_info: Box<FrameworkInfo>,
     },
     /// `LAUNCH`.
     Launch(Box<TaskInfo>),
@@ -288,13 +288,15 @@ impl<O: Outbox> CommandExecutor<O> {
     }
 
     fn task_id(&self) -> Option<TaskID> {
-        self.task.as_ref().and_then(|t| t.task_id.clone().into_option())
+        self.task
+            .as_ref()
+            .and_then(|t| t.task_id.clone().into_option())
     }
 
     fn handle(&mut self, input: Input) -> Option<Outcome> {
         match input {
             Input::Subscribed { framework_info } => {
-                self.framework_info = Some(framework_info);
+                self.framework_info = Some(*framework_info);
                 None
             }
             Input::Launch(task) => {
@@ -650,11 +652,7 @@ pub fn random_uuid() -> Vec<u8> {
     while filled < bytes.len() {
         // SAFETY: the pointer and length describe the unfilled tail of `bytes`.
         let n = unsafe {
-            libc::getrandom(
-                bytes[filled..].as_mut_ptr().cast(),
-                bytes.len() - filled,
-                0,
-            )
+            libc::getrandom(bytes[filled..].as_mut_ptr().cast(), bytes.len() - filled, 0)
         };
         if n > 0 {
             filled += n as usize;

@@ -89,7 +89,9 @@ impl Flags {
                 .into_string()
                 .map_err(|a| format!("argument {a:?} is not UTF-8"))?;
             let Some(body) = arg.strip_prefix("--") else {
-                return Err(format!("unexpected argument '{arg}' (flags are --name=value)"));
+                return Err(format!(
+                    "unexpected argument '{arg}' (flags are --name=value)"
+                ));
             };
             let (name, value) = match body.split_once('=') {
                 Some((n, v)) => (n.to_owned(), Some(v.to_owned())),
@@ -113,9 +115,9 @@ impl Flags {
                     let value = match value {
                         Some(v) => v,
                         None => match args.next() {
-                            Some(v) => v
-                                .into_string()
-                                .map_err(|v| format!("the value of --{name} ({v:?}) is not UTF-8"))?,
+                            Some(v) => v.into_string().map_err(|v| {
+                                format!("the value of --{name} ({v:?}) is not UTF-8")
+                            })?,
                             None => return Err(format!("--{name} needs a value")),
                         },
                     };
@@ -139,11 +141,10 @@ impl Flags {
                 )
             }
             "task_environment" => {
-                self.task_environment = Some(
-                    parse_json::<Environment>(&value).map_err(|e| {
+                self.task_environment =
+                    Some(parse_json::<Environment>(&value).map_err(|e| {
                         format!("--task_environment is not a JSON Environment: {e}")
-                    })?,
-                )
+                    })?)
             }
             "task_supplementary_groups" => {
                 self.task_supplementary_groups = value
@@ -156,9 +157,15 @@ impl Flags {
                     })
                     .collect::<Result<_, _>>()?
             }
-            "rootfs" | "effective_capabilities" | "bounding_capabilities" | "tty_slave_path"
+            "rootfs"
+            | "effective_capabilities"
+            | "bounding_capabilities"
+            | "tty_slave_path"
             | "task_launch_info" => self.unsupported.push(name.to_owned()),
-            "logging_level" | "log_dir" | "logbufsecs" | "initialize_driver_logging"
+            "logging_level"
+            | "log_dir"
+            | "logbufsecs"
+            | "initialize_driver_logging"
             | "external_log_file" => {}
             other => return Err(format!("unknown flag --{other}\n{USAGE}")),
         }
@@ -200,9 +207,7 @@ impl AgentEnvironment {
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<AgentEnvironment, String> {
         let required = |name: &str| {
             get(name).filter(|v| !v.is_empty()).ok_or_else(|| {
-                format!(
-                    "{name} is not set: mesos-executor runs under a Mesos agent, which sets it"
-                )
+                format!("{name} is not set: mesos-executor runs under a Mesos agent, which sets it")
             })
         };
         let mut framework_id = FrameworkID::new();
@@ -260,8 +265,8 @@ mod tests {
 
     #[test]
     fn space_separated_values_and_booleans() {
-        let f = Flags::parse(["--user", "nobody", "--quiet", "--working_directory", "/tmp"])
-            .unwrap();
+        let f =
+            Flags::parse(["--user", "nobody", "--quiet", "--working_directory", "/tmp"]).unwrap();
         assert_eq!(f.user.as_deref(), Some("nobody"));
         assert!(f.quiet);
         assert_eq!(f.working_directory, Some(PathBuf::from("/tmp")));
@@ -316,6 +321,9 @@ mod tests {
             ("MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD", "soon"),
         ]))
         .unwrap_err();
-        assert!(err.contains("MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD"), "{err}");
+        assert!(
+            err.contains("MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD"),
+            "{err}"
+        );
     }
 }

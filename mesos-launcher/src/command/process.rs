@@ -244,8 +244,13 @@ impl TaskProcess {
                     return Err(io::Error::last_os_error());
                 }
                 if die_with_parent
-                    && libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong, 0, 0, 0)
-                        < 0
+                    && libc::prctl(
+                        libc::PR_SET_PDEATHSIG,
+                        libc::SIGKILL as libc::c_ulong,
+                        0,
+                        0,
+                        0,
+                    ) < 0
                 {
                     return Err(io::Error::last_os_error());
                 }
@@ -587,7 +592,10 @@ mod tests {
     fn wait_status_wording() {
         assert_eq!(WaitStatus(0).describe(), "exited with status 0");
         assert!(WaitStatus(0).success());
-        assert_eq!(WaitStatus(15).describe(), "terminated with signal Terminated");
+        assert_eq!(
+            WaitStatus(15).describe(),
+            "terminated with signal Terminated"
+        );
         assert_eq!(WaitStatus(15).signal(), Some(15));
         assert!(!WaitStatus(1 << 8).success());
     }

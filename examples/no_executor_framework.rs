@@ -29,10 +29,13 @@ const SAMPLE_COMMANDS: [&str; 3] = [
     "sleep 1 && echo slept",
 ];
 
+/// How each task ended: task id -> (command, terminal state, message).
+type Ended = Arc<Mutex<BTreeMap<String, (String, TaskState, String)>>>;
+
 struct Commands {
     pending: Vec<(String, String)>, // (task id, command)
     total: usize,
-    ended: Arc<Mutex<BTreeMap<String, (String, TaskState, String)>>>,
+    ended: Ended,
     commands: BTreeMap<String, String>,
 }
 
@@ -123,7 +126,7 @@ fn main() -> ExitCode {
         .enumerate()
         .map(|(i, c)| (i.to_string(), c.clone()))
         .collect();
-    let ended = Arc::new(Mutex::new(BTreeMap::new()));
+    let ended: Ended = Arc::new(Mutex::new(BTreeMap::new()));
     let scheduler = Commands {
         total: pending.len(),
         commands: pending.iter().cloned().collect(),

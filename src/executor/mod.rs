@@ -36,10 +36,13 @@ use crate::dispatch::{Dispatcher, Handler};
 use crate::error::{Error, Result};
 use crate::types::{ExecutorInfo, FrameworkInfo, SlaveInfo, Status, TaskID, TaskInfo, TaskStatus};
 
-#[cfg_attr(not(feature = "libmesos"), allow(dead_code))] // milestone 1: HTTP backend next
 mod env;
 #[cfg(feature = "http-executor")]
 mod http;
+#[cfg(feature = "http-executor")]
+mod http1;
+#[cfg(feature = "http-executor")]
+mod recordio;
 #[cfg(feature = "libmesos")]
 mod libmesos;
 
@@ -221,7 +224,7 @@ pub(crate) enum Incoming {
     #[cfg(feature = "libmesos")]
     Raw(libmesos::RawEvent),
     /// An event already decoded by the backend.
-    #[allow(dead_code)] // milestone 1: built by the HTTP backend next
+    #[cfg_attr(not(feature = "http-executor"), allow(dead_code))]
     Event(ExecutorEvent),
 }
 
@@ -258,6 +261,13 @@ trait EngineOps {
     fn join(&self) -> Result<Status>;
     fn send_status_update(&self, status: &TaskStatus) -> Result<()>;
     fn send_framework_message(&self, data: &[u8]) -> Result<()>;
+    /// Waits until every status update sent was acknowledged by the agent.
+    fn wait_acknowledged(&self, timeout: std::time::Duration) -> Result<bool> {
+        let _ = timeout;
+        Err(Error::Unsupported(
+            "libmesos' executor driver does not report acknowledgements".into(),
+        ))
+    }
     /// Frees the backend's resources; afterwards no more events are queued. Returns the
     /// context of the callback channel, once nothing else can use it.
     fn release(&mut self) -> Option<Box<crate::dispatch::Context<Incoming>>>;
@@ -591,6 +601,16 @@ impl ExecutorDriver {
     /// Sends `data` to the scheduler.
     pub fn send_framework_message(&self, data: &[u8]) -> Result<()> {
         with_engine!(&self.live()?.engine, e => e.send_framework_message(data))
+    }
+
+    /// Waits until the agent has acknowledged every status update this driver sent, for at
+    /// most `timeout`: `Ok(true)` once none is left, `Ok(false)` on timeout or when the
+    /// driver stopped first. An executor that exits after its last task's terminal update
+    /// calls this first, so that the update is known to be safe with the agent. HTTP
+    /// backend only ([`Error::Unsupported`] with libmesos' driver, which does not tell).
+    /// Never waits for callbacks, so it may be called inside one.
+    pub fn wait_acknowledged(&self, timeout: std::time::Duration) -> Result<bool> {
+        with_engine!(&self.live()?.engine, e => e.wait_acknowledged(timeout))
     }
 
     /// A weak handle that does not keep the driver alive; what an [`Executor`] should keep

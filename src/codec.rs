@@ -171,12 +171,12 @@ fn collect_missing(msg: &dyn protobuf::MessageDyn, prefix: &str, out: &mut Vec<S
         let path = format!("{prefix}{}", field.name());
         match field.get_reflect(msg) {
             ReflectFieldRef::Optional(value) => match value.value() {
-                None if proto.label() == protobuf::descriptor::field_descriptor_proto::Label::LABEL_REQUIRED => {
+                None if proto.label()
+                    == protobuf::descriptor::field_descriptor_proto::Label::LABEL_REQUIRED =>
+                {
                     out.push(path)
                 }
-                Some(ReflectValueRef::Message(m)) => {
-                    collect_missing(&*m, &format!("{path}."), out)
-                }
+                Some(ReflectValueRef::Message(m)) => collect_missing(&*m, &format!("{path}."), out),
                 _ => {}
             },
             ReflectFieldRef::Repeated(list) => {

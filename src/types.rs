@@ -39,7 +39,7 @@ pub use generated::scheduler::{AttributeConstraint, OfferConstraints};
 
 /// The raw generated modules, named like the proto files.
 pub mod proto_files {
-    pub use super::generated::mesos;
     pub use super::generated::executor;
+    pub use super::generated::mesos;
     pub use super::generated::scheduler;
 }

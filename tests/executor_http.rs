@@ -97,7 +97,9 @@ impl Executor for Child {
         driver
             .send_status_update(&status_of(&task.task_id, TaskState::TASK_RUNNING))
             .unwrap();
-        driver.send_framework_message(self.registered.as_bytes()).unwrap();
+        driver
+            .send_framework_message(self.registered.as_bytes())
+            .unwrap();
     }
     fn framework_message(&mut self, driver: &ExecutorDriver, data: &[u8]) {
         eprintln!("child: message {:?}", String::from_utf8_lossy(data));
@@ -185,7 +187,9 @@ fn http_executor_under_the_real_agent() {
 
     let mut task = TaskInfo::new();
     task.set_name("one".into());
-    task.task_id.mut_or_insert_default().set_value("task-1".into());
+    task.task_id
+        .mut_or_insert_default()
+        .set_value("task-1".into());
     task.slave_id = offer.slave_id.clone();
     task.resources = vec![scalar("cpus", 0.1), scalar("mem", 32.0)];
     task.executor = Some(executor).into();
@@ -244,7 +248,10 @@ fn http_executor_under_the_real_agent() {
         SchedulerEvent::ExecutorLost { status, .. } => Some(*status),
         _ => None,
     });
-    assert_eq!(code, 0, "the executor process exited with wait status {code}");
+    assert_eq!(
+        code, 0,
+        "the executor process exited with wait status {code}"
+    );
     driver.stop(false).unwrap();
 }
 
@@ -258,7 +265,13 @@ fn ids_executor(value: &str) -> ExecutorID {
 struct Recorder(Sender<ExecutorEvent>);
 
 impl Executor for Recorder {
-    fn registered(&mut self, _: &ExecutorDriver, e: &ExecutorInfo, f: &FrameworkInfo, s: &SlaveInfo) {
+    fn registered(
+        &mut self,
+        _: &ExecutorDriver,
+        e: &ExecutorInfo,
+        f: &FrameworkInfo,
+        s: &SlaveInfo,
+    ) {
         let _ = self.0.send(ExecutorEvent::Registered {
             executor_info: e.clone(),
             framework_info: f.clone(),
@@ -313,7 +326,10 @@ fn unreachable_agent_without_checkpointing_ends_at_once() {
     let result = driver.run();
     let took = started.elapsed();
     match &result {
-        Err(Error::Agent { endpoint: e, detail }) => {
+        Err(Error::Agent {
+            endpoint: e,
+            detail,
+        }) => {
             assert_eq!(e, &endpoint);
             assert!(detail.contains("cannot connect"), "{detail}");
             assert!(detail.contains("checkpointing is off"), "{detail}");
@@ -381,7 +397,11 @@ fn missing_or_invalid_environment_is_named() {
                 .environment(BTreeMap::new())
                 .build()
         ),
-        ["MESOS_FRAMEWORK_ID", "MESOS_EXECUTOR_ID", "MESOS_AGENT_ENDPOINT"]
+        [
+            "MESOS_FRAMEWORK_ID",
+            "MESOS_EXECUTOR_ID",
+            "MESOS_AGENT_ENDPOINT"
+        ]
     );
     assert_eq!(
         names(

@@ -475,7 +475,10 @@ impl Shared {
                     ExecutorEvent::Shutdown
                 } else {
                     ExecutorEvent::Error {
-                        message: format!("cannot subscribe to the agent at {}: {why}", self.config.endpoint),
+                        message: format!(
+                            "cannot subscribe to the agent at {}: {why}",
+                            self.config.endpoint
+                        ),
                     }
                 };
                 return self.give_up(last, why);
@@ -538,7 +541,10 @@ impl Shared {
                 _ => Outcome::Refused(why),
             };
         }
-        if let Some(kind) = head.header("Content-Type").filter(|t| !t.starts_with(PROTOBUF)) {
+        if let Some(kind) = head
+            .header("Content-Type")
+            .filter(|t| !t.starts_with(PROTOBUF))
+        {
             return Outcome::Refused(format!("the event stream has content type '{kind}'"));
         }
         tracing::debug!(endpoint = %endpoint, "subscribed to the agent");
@@ -578,7 +584,9 @@ impl Shared {
                             return outcome;
                         }
                     }
-                    Err(e) => tracing::error!(error = %e, "could not decode an event from the agent"),
+                    Err(e) => {
+                        tracing::error!(error = %e, "could not decode an event from the agent")
+                    }
                 }
             }
             if dechunker.as_ref().is_some_and(Dechunker::is_done) {
@@ -730,11 +738,7 @@ impl Shared {
                 202 => Ok(()),
                 code => Err(CallError::Status(
                     code,
-                    format!(
-                        "{} {}",
-                        head.reason,
-                        String::from_utf8_lossy(&body).trim()
-                    ),
+                    format!("{} {}", head.reason, String::from_utf8_lossy(&body).trim()),
                 )),
             };
         }
@@ -866,7 +870,11 @@ impl EngineOps for Driver {
                 let mut state = lock(&shared.state);
                 state.unacked_updates.retain(|u| u.uuid() != status.uuid());
                 shared.changed.notify_all();
-                Err(shared.agent_error(format!("UPDATE for task '{}': {}", status.task_id.value(), e.text())))
+                Err(shared.agent_error(format!(
+                    "UPDATE for task '{}': {}",
+                    status.task_id.value(),
+                    e.text()
+                )))
             }
         }
     }
@@ -985,13 +993,23 @@ mod tests {
         };
         assert_eq!(
             names(Config::from_env(&env(&[]))),
-            ["MESOS_FRAMEWORK_ID", "MESOS_EXECUTOR_ID", "MESOS_AGENT_ENDPOINT"]
+            [
+                "MESOS_FRAMEWORK_ID",
+                "MESOS_EXECUTOR_ID",
+                "MESOS_AGENT_ENDPOINT"
+            ]
         );
         let mut bad = BASE.to_vec();
         bad[2] = ("MESOS_AGENT_ENDPOINT", "localhost");
-        assert_eq!(names(Config::from_env(&env(&bad))), ["MESOS_AGENT_ENDPOINT"]);
+        assert_eq!(
+            names(Config::from_env(&env(&bad))),
+            ["MESOS_AGENT_ENDPOINT"]
+        );
         bad[2] = ("MESOS_AGENT_ENDPOINT", "127.0.0.1:port");
-        assert_eq!(names(Config::from_env(&env(&bad))), ["MESOS_AGENT_ENDPOINT"]);
+        assert_eq!(
+            names(Config::from_env(&env(&bad))),
+            ["MESOS_AGENT_ENDPOINT"]
+        );
         let mut bad = BASE.to_vec();
         bad[3] = ("MESOS_SLAVE_PID", "nonsense");
         assert_eq!(names(Config::from_env(&env(&bad))), ["MESOS_SLAVE_PID"]);
@@ -1043,7 +1061,10 @@ mod tests {
         assert_eq!(c.request(&heartbeat), expected);
 
         let mut message = c.call(call::Type::MESSAGE);
-        message.message.mut_or_insert_default().set_data(b"hi".to_vec());
+        message
+            .message
+            .mut_or_insert_default()
+            .set_data(b"hi".to_vec());
         // ... type (3) = 3, message (6) {data (2) "hi"}.
         assert_eq!(
             codec::encode(&message),
@@ -1060,7 +1081,10 @@ mod tests {
             b"\x0a\x06\x0a\x04ex-1\x12\x06\x0a\x04fw-1\x18\x01\x22\x00"
         );
         let mut update = TaskStatus::new();
-        update.task_id.mut_or_insert_default().set_value("t1".into());
+        update
+            .task_id
+            .mut_or_insert_default()
+            .set_value("t1".into());
         update.set_state(TaskState::TASK_RUNNING);
         update.set_uuid(vec![7; 16]);
         let mut task = TaskInfo::new();
@@ -1073,10 +1097,7 @@ mod tests {
         assert_eq!(parsed.type_(), call::Type::SUBSCRIBE);
         assert_eq!(parsed.subscribe.unacknowledged_tasks, [task.clone()]);
         assert_eq!(parsed.subscribe.unacknowledged_updates.len(), 1);
-        assert_eq!(
-            *parsed.subscribe.unacknowledged_updates[0].status,
-            update
-        );
+        assert_eq!(*parsed.subscribe.unacknowledged_updates[0].status, update);
         // On the wire: subscribe (4) holds unacknowledged_tasks (1) then
         // unacknowledged_updates (2), each length-delimited.
         let task_bytes = codec::encode(&task);

@@ -465,7 +465,9 @@ mod tests {
         assert_eq!(head.header("content-type"), Some("application/x-protobuf"));
         assert_eq!(&raw[used..], b"5\r\nhello");
 
-        assert!(parse_head(b"HTTP/1.1 202 Accepted\r\nContent-Le").unwrap().is_none());
+        assert!(parse_head(b"HTTP/1.1 202 Accepted\r\nContent-Le")
+            .unwrap()
+            .is_none());
 
         let (head, _) = parse_head(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n")
             .unwrap()
@@ -521,7 +523,10 @@ mod tests {
             .unwrap()
             .unwrap();
         let mut rest: &[u8] = b"3\r\nabc\r\n0\r\n\r\n";
-        assert_eq!(read_body(&mut rest, &head, Vec::new(), 100).unwrap(), b"abc");
+        assert_eq!(
+            read_body(&mut rest, &head, Vec::new(), 100).unwrap(),
+            b"abc"
+        );
         let mut rest: &[u8] = b"3\r\nab";
         assert!(read_body(&mut rest, &head, Vec::new(), 100).is_err());
     }

@@ -41,10 +41,10 @@ mod env;
 mod http;
 #[cfg(feature = "http-executor")]
 mod http1;
-#[cfg(feature = "http-executor")]
-mod recordio;
 #[cfg(feature = "libmesos")]
 mod libmesos;
+#[cfg(feature = "http-executor")]
+mod recordio;
 
 #[cfg(feature = "libmesos")]
 #[cfg_attr(docsrs, doc(cfg(feature = "libmesos")))]

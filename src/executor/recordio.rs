@@ -166,7 +166,10 @@ mod tests {
         assert!(!d.is_idle());
         assert_eq!(d.feed(b"1\nhello").unwrap(), Vec::<Vec<u8>>::new());
         assert_eq!(d.feed(b"").unwrap(), Vec::<Vec<u8>>::new());
-        assert_eq!(d.feed(b" world3\nabc").unwrap(), [b"hello world".to_vec(), b"abc".to_vec()]);
+        assert_eq!(
+            d.feed(b" world3\nabc").unwrap(),
+            [b"hello world".to_vec(), b"abc".to_vec()]
+        );
         assert!(d.is_idle());
     }
 

@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{channel, Sender};
 use std::time::{Duration, Instant};
 
-use mesos::executor::{Backend, ExecutorDriver, ExecutorEvent, WeakExecutorDriver};
+use mesos::executor::{Backend, ExecutorDriver, ExecutorEvent};
+use mesos::ids;
 use mesos::local::LocalCluster;
 use mesos::scheduler::SchedulerEvent;
 use mesos::types::*;
@@ -68,37 +69,52 @@ fn status_of(task: &TaskID, state: TaskState) -> TaskStatus {
     mesos::task_status::task_status(task, state)
 }
 
-/// The executor run by the agent: answers the framework, finishes its task on request.
+/// The executor run by the agent. It reports every task running; once it has both tasks it
+/// breaks its event stream (as a network failure would) and, re-subscribed, tells the
+/// framework what it saw; it reports a killed task killed, and finishes the other one when the
+/// framework pings it, then stops once the agent has acknowledged everything.
 struct Child {
-    driver: WeakExecutorDriver,
-    task: Option<TaskID>,
-    registered: String,
+    tasks: Vec<TaskID>,
+    seen: Vec<String>,
 }
 
 impl Executor for Child {
     fn registered(
         &mut self,
-        driver: &ExecutorDriver,
+        _: &ExecutorDriver,
         executor_info: &ExecutorInfo,
         framework_info: &FrameworkInfo,
         _: &SlaveInfo,
     ) {
-        eprintln!("child: registered");
-        self.driver = driver.downgrade();
-        self.registered = format!(
+        self.seen.push(format!(
             "registered {} of {}",
             executor_info.executor_id.value(),
             framework_info.name()
-        );
+        ));
+    }
+    fn reregistered(&mut self, driver: &ExecutorDriver, _: &SlaveInfo) {
+        self.seen.push("reregistered".into());
+        driver
+            .send_framework_message(self.seen.join("; ").as_bytes())
+            .unwrap();
+    }
+    fn disconnected(&mut self, _: &ExecutorDriver) {
+        self.seen.push("disconnected".into());
     }
     fn launch_task(&mut self, driver: &ExecutorDriver, task: &TaskInfo) {
         eprintln!("child: launch {}", task.task_id.value());
-        self.task = Some(task.task_id.clone().unwrap());
+        self.tasks.push(task.task_id.clone().unwrap());
         driver
             .send_status_update(&status_of(&task.task_id, TaskState::TASK_RUNNING))
             .unwrap();
+        if self.tasks.len() == 2 {
+            driver.__break_connection();
+        }
+    }
+    fn kill_task(&mut self, driver: &ExecutorDriver, task_id: &TaskID) {
+        eprintln!("child: kill {}", task_id.value());
         driver
-            .send_framework_message(self.registered.as_bytes())
+            .send_status_update(&status_of(task_id, TaskState::TASK_KILLED))
             .unwrap();
     }
     fn framework_message(&mut self, driver: &ExecutorDriver, data: &[u8]) {
@@ -106,14 +122,13 @@ impl Executor for Child {
         let mut reply = b"pong: ".to_vec();
         reply.extend_from_slice(data);
         driver.send_framework_message(&reply).unwrap();
-        let task = self.task.clone().expect("a task was launched");
-        let mut done = status_of(&task, TaskState::TASK_FINISHED);
+        let mut done = status_of(&self.tasks[0], TaskState::TASK_FINISHED);
         done.set_message("done".into());
         driver.send_status_update(&done).unwrap();
         // The agent acknowledges on the connection thread: waiting here does not block it.
         let acked = driver.wait_acknowledged(Duration::from_secs(30)).unwrap();
         eprintln!("child: acknowledged {acked}");
-        assert!(acked, "the terminal update was not acknowledged");
+        assert!(acked, "the updates were not all acknowledged");
         assert_eq!(driver.stop().unwrap(), Status::DRIVER_STOPPED);
     }
     fn shutdown(&mut self, driver: &ExecutorDriver) {
@@ -127,9 +142,8 @@ impl Executor for Child {
 
 fn run_child() {
     let driver = ExecutorDriver::builder(Child {
-        driver: WeakExecutorDriver::default(),
-        task: None,
-        registered: String::new(),
+        tasks: Vec::new(),
+        seen: Vec::new(),
     })
     .backend(Backend::Http)
     .build()
@@ -138,6 +152,16 @@ fn run_child() {
     let status = driver.run().expect("the driver runs to its stop");
     assert_eq!(status, Status::DRIVER_STOPPED);
     eprintln!("child: exiting");
+}
+
+fn task(name: &str, offer: &Offer, executor: &ExecutorInfo) -> TaskInfo {
+    let mut task = TaskInfo::new();
+    task.set_name(name.into());
+    task.task_id.mut_or_insert_default().set_value(name.into());
+    task.slave_id = offer.slave_id.clone();
+    task.resources = vec![scalar("cpus", 0.1), scalar("mem", 32.0)];
+    task.executor = Some(executor.clone()).into();
+    task
 }
 
 #[test]
@@ -153,7 +177,7 @@ fn http_executor_under_the_real_agent() {
         .unwrap();
     let (probe, mut events) = probe();
     let mut info = framework("http executor test");
-    info.set_checkpoint(true); // the executor then gets MESOS_CHECKPOINT=1 and the timeouts
+    info.set_checkpoint(true); // the executor then gets MESOS_CHECKPOINT=1 and reconnects
     let driver = SchedulerDriver::new(probe, info, "local").unwrap();
     driver.start().unwrap();
     registered(&mut events);
@@ -185,33 +209,32 @@ fn http_executor_under_the_real_agent() {
         .push(var);
     executor.resources = vec![scalar("cpus", 0.1), scalar("mem", 64.0)];
 
-    let mut task = TaskInfo::new();
-    task.set_name("one".into());
-    task.task_id
-        .mut_or_insert_default()
-        .set_value("task-1".into());
-    task.slave_id = offer.slave_id.clone();
-    task.resources = vec![scalar("cpus", 0.1), scalar("mem", 32.0)];
-    task.executor = Some(executor).into();
+    let tasks = [
+        task("one", &offer, &executor),
+        task("two", &offer, &executor),
+    ];
     driver
-        .launch_tasks(&[offer.id.clone().unwrap()], &[task], None)
+        .launch_tasks(&[offer.id.clone().unwrap()], &tasks, None)
         .unwrap();
 
     let long = Duration::from_secs(60);
-    let running = events.wait_for(long, "TASK_RUNNING", |e| match e {
-        SchedulerEvent::StatusUpdate { status }
-            if status.state() == TaskState::TASK_RUNNING || status.is_terminal() =>
-        {
-            Some(status.clone())
+    let mut running = Vec::new();
+    while running.len() < 2 {
+        let status = events.wait_for(long, "TASK_RUNNING", |e| match e {
+            SchedulerEvent::StatusUpdate { status } => Some(status.clone()),
+            _ => None,
+        });
+        assert_eq!(status.state(), TaskState::TASK_RUNNING, "{status:?}");
+        assert_eq!(status.source(), task_status::Source::SOURCE_EXECUTOR);
+        assert_eq!(status.executor_id.value(), "http-exec");
+        assert_eq!(status.uuid().len(), 16, "the driver's fresh uuid");
+        assert!(status.timestamp() > 1.0e9, "the driver's timestamp");
+        if !running.contains(&status.task_id.value().to_owned()) {
+            running.push(status.task_id.value().to_owned());
         }
-        _ => None,
-    });
-    assert_eq!(running.state(), TaskState::TASK_RUNNING, "{running:?}");
-    assert_eq!(running.source(), task_status::Source::SOURCE_EXECUTOR);
-    assert_eq!(running.executor_id.value(), "http-exec");
-    assert_eq!(running.uuid().len(), 16, "the driver's fresh uuid");
-    assert!(running.timestamp() > 1.0e9, "the driver's timestamp");
+    }
 
+    // Re-subscribed after its event stream broke, the executor says what it saw.
     let (hello, slave_id) = events.wait_for(long, "the executor's message", |e| match e {
         SchedulerEvent::FrameworkMessage {
             data,
@@ -225,8 +248,18 @@ fn http_executor_under_the_real_agent() {
     });
     assert_eq!(
         String::from_utf8_lossy(&hello),
-        "registered http-exec of http executor test"
+        "registered http-exec of http executor test; disconnected; reregistered"
     );
+
+    // KILL reaches the executor through the new stream.
+    driver.kill_task(&ids::task_id("two")).unwrap();
+    let killed = events.wait_for(long, "TASK_KILLED", |e| match e {
+        SchedulerEvent::StatusUpdate { status } if status.is_terminal() => Some(status.clone()),
+        _ => None,
+    });
+    assert_eq!(killed.task_id.value(), "two");
+    assert_eq!(killed.state(), TaskState::TASK_KILLED, "{killed:?}");
+
     driver
         .send_framework_message(&ids_executor("http-exec"), &slave_id, b"ping")
         .unwrap();
@@ -240,10 +273,11 @@ fn http_executor_under_the_real_agent() {
         SchedulerEvent::StatusUpdate { status } if status.is_terminal() => Some(status.clone()),
         _ => None,
     });
+    assert_eq!(finished.task_id.value(), "one");
     assert_eq!(finished.state(), TaskState::TASK_FINISHED, "{finished:?}");
     assert_eq!(finished.message(), "done");
 
-    // The executor exits by itself once its update is acknowledged: status 0.
+    // The executor exits by itself once its updates are acknowledged: status 0.
     let code = events.wait_for(long, "the executor's exit", |e| match e {
         SchedulerEvent::ExecutorLost { status, .. } => Some(*status),
         _ => None,

@@ -911,6 +911,10 @@ impl EngineOps for Driver {
         Ok(state.unacked_updates.is_empty())
     }
 
+    fn break_connection(&self) {
+        self.shared.interrupt();
+    }
+
     fn release(&mut self) -> Option<Box<Context<Incoming>>> {
         {
             let mut state = lock(&self.shared.state);

@@ -268,6 +268,8 @@ trait EngineOps {
             "libmesos' executor driver does not report acknowledgements".into(),
         ))
     }
+    /// Breaks the connection to the agent as a failure would (tests only).
+    fn break_connection(&self) {}
     /// Frees the backend's resources; afterwards no more events are queued. Returns the
     /// context of the callback channel, once nothing else can use it.
     fn release(&mut self) -> Option<Box<crate::dispatch::Context<Incoming>>>;
@@ -611,6 +613,16 @@ impl ExecutorDriver {
     /// Never waits for callbacks, so it may be called inside one.
     pub fn wait_acknowledged(&self, timeout: std::time::Duration) -> Result<bool> {
         with_engine!(&self.live()?.engine, e => e.wait_acknowledged(timeout))
+    }
+
+    /// Not part of the API: breaks the HTTP backend's event stream as a network failure would,
+    /// so that tests can watch a reconnection against a real agent. No effect on libmesos'
+    /// driver.
+    #[doc(hidden)]
+    pub fn __break_connection(&self) {
+        if let Ok(live) = self.live() {
+            with_engine!(&live.engine, e => e.break_connection())
+        }
     }
 
     /// A weak handle that does not keep the driver alive; what an [`Executor`] should keep

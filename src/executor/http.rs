@@ -36,7 +36,10 @@
 //! A `TASK_STAGING` update, or one lacking required fields, is refused before anything is
 //! sent. Every update is kept until the agent acknowledges it; tasks received are kept until
 //! an update of theirs is acknowledged. Both sets are sent again with the next `SUBSCRIBE`
-//! after a reconnection, as the protocol requires.
+//! after a reconnection, as the protocol requires. An update sent while the driver is not
+//! subscribed (before the first subscription, or while reconnecting) is only kept, for that
+//! `SUBSCRIBE`, and `Ok` is returned; without checkpointing, once disconnected, it is refused
+//! with [`Error::Agent`] instead, as nothing would carry it.
 //!
 //! # Disconnections
 //!
@@ -47,6 +50,8 @@
 //! * Without checkpointing, a broken or refused connection ends the driver at once, as Mesos
 //!   executors do. Only "agent not ready" answers (`503`, `404`) are retried, every second, for
 //!   at most a minute (the agent's default executor registration timeout).
+//! * After a `SHUTDOWN` event, the end of the stream is expected: the driver ends as stopped
+//!   (`DRIVER_STOPPED`), without reconnecting, once the `shutdown` callback has run.
 //! * When it gives up, the driver delivers `shutdown` if it had registered (so the executor
 //!   kills its tasks, as Mesos' library does) or `error` otherwise, then ends: `join`/`run`
 //!   return [`Error::Agent`] naming the endpoint and what happened.
@@ -252,6 +257,10 @@ struct State {
     failure: Option<Error>,
     /// Whether the event stream is open.
     subscribed: bool,
+    /// Whether the agent sent `SHUTDOWN` (its closing the stream is then expected).
+    shutdown_requested: bool,
+    /// Whether a subscription ever succeeded.
+    ever_subscribed: bool,
     /// Updates sent and not acknowledged, in sending order (each with its `uuid`).
     unacked_updates: Vec<TaskStatus>,
     /// Tasks received none of whose updates was acknowledged yet, in arrival order.
@@ -303,6 +312,8 @@ impl Driver {
                     status: Status::DRIVER_NOT_STARTED,
                     failure: None,
                     subscribed: false,
+                    shutdown_requested: false,
+                    ever_subscribed: false,
                     unacked_updates: Vec::new(),
                     unacked_tasks: Vec::new(),
                 }),
@@ -443,8 +454,19 @@ impl Shared {
                 Outcome::NotReady(why) => (why, true),
                 Outcome::Lost(why) => (why, false),
             };
-            if !self.running() {
-                return;
+            {
+                let mut state = lock(&self.state);
+                if state.status != Status::DRIVER_RUNNING {
+                    return;
+                }
+                if state.shutdown_requested {
+                    // Told to shut down, then the agent closed the stream: the expected end.
+                    tracing::debug!(reason = %why, "event stream ended after SHUTDOWN");
+                    state.status = Status::DRIVER_STOPPED;
+                    state.subscribed = false;
+                    self.changed.notify_all();
+                    return;
+                }
             }
             let was_subscribed = std::mem::replace(&mut lock(&self.state).subscribed, false);
             if was_subscribed {
@@ -554,6 +576,7 @@ impl Shared {
                 return Outcome::Stopped;
             }
             state.subscribed = true;
+            state.ever_subscribed = true;
         }
         *outage = None;
         stream.set_timeouts(Some(HEARTBEAT_INTERVAL), Some(CALL_TIMEOUT));
@@ -669,7 +692,10 @@ impl Shared {
                 let data = event.message.unwrap_or_default().data().to_vec();
                 self.queue(ExecutorEvent::FrameworkMessage { data });
             }
-            Type::SHUTDOWN => self.queue(ExecutorEvent::Shutdown),
+            Type::SHUTDOWN => {
+                lock(&self.state).shutdown_requested = true;
+                self.queue(ExecutorEvent::Shutdown);
+            }
             Type::ERROR => {
                 let message = event.error.unwrap_or_default().message().to_owned();
                 self.give_up(
@@ -851,14 +877,22 @@ impl EngineOps for Driver {
             if state.status != Status::DRIVER_RUNNING {
                 return Err(Error::NotRunning(state.status));
             }
-            state.unacked_updates.push(status.clone());
             if !state.subscribed {
+                if state.ever_subscribed && !shared.config.checkpoint {
+                    return Err(shared.agent_error(format!(
+                        "UPDATE for task '{}': disconnected from the agent, and without \
+                         checkpointing the executor does not reconnect",
+                        status.task_id.value()
+                    )));
+                }
                 tracing::debug!(
                     task_id = status.task_id.value(),
                     "not subscribed: the update goes with the next SUBSCRIBE"
                 );
+                state.unacked_updates.push(status);
                 return Ok(());
             }
+            state.unacked_updates.push(status.clone());
         }
         match shared.post(&call) {
             Ok(()) => Ok(()),
@@ -943,6 +977,8 @@ fn subscribe_with(config: Config, updates: Vec<TaskStatus>, tasks: Vec<TaskInfo>
             status: Status::DRIVER_RUNNING,
             failure: None,
             subscribed: false,
+            shutdown_requested: false,
+            ever_subscribed: false,
             unacked_updates: updates,
             unacked_tasks: tasks,
         }),

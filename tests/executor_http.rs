@@ -316,8 +316,8 @@ impl Executor for Recorder {
         let _ = self.0.send(ExecutorEvent::Shutdown);
     }
     fn error(&mut self, driver: &ExecutorDriver, message: &str) {
-        assert_eq!(driver.join(), Err(Error::WouldDeadlock("join()")));
-        assert_eq!(driver.run(), Err(Error::WouldDeadlock("run()")));
+        assert_eq!(driver.join(), Err(Error::JoinInCallback));
+        assert_eq!(driver.run(), Err(Error::JoinInCallback));
         let _ = self.0.send(ExecutorEvent::Error {
             message: message.into(),
         });

@@ -27,7 +27,7 @@
 //!   `ExecutorDriver` clone, the driver can never be freed by dropping handles (a cycle).
 //!   Store a [`WeakExecutorDriver`] ([`ExecutorDriver::downgrade`]) instead, or call `close`.
 //! * [`ExecutorDriver::join`] (and `run`) on the callback thread would wait for itself, so it
-//!   returns [`Error::WouldDeadlock`] there.
+//!   returns [`Error::JoinInCallback`] there.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, Weak};
@@ -565,16 +565,12 @@ impl ExecutorDriver {
     }
 
     /// Waits until the driver is stopped or aborted and the queued callbacks have run.
-    /// [`Error::CallbackPanicked`] if a callback panicked; [`Error::WouldDeadlock`] when called
+    /// [`Error::CallbackPanicked`] if a callback panicked; [`Error::JoinInCallback`] when called
     /// on the callback thread (inside a callback), where it would wait for itself.
     pub fn join(&self) -> Result<Status> {
-        self.join_as("join()")
-    }
-
-    fn join_as(&self, call: &'static str) -> Result<Status> {
         let live = self.live()?;
         if live.dispatcher.shared.on_callback_thread() {
-            return Err(Error::WouldDeadlock(call));
+            return Err(Error::JoinInCallback);
         }
         let status = with_engine!(&live.engine, e => e.join());
         live.dispatcher.drain();
@@ -587,10 +583,10 @@ impl ExecutorDriver {
     /// [`start`](Self::start), then [`join`](Self::join).
     pub fn run(&self) -> Result<Status> {
         if self.live()?.dispatcher.shared.on_callback_thread() {
-            return Err(Error::WouldDeadlock("run()"));
+            return Err(Error::JoinInCallback);
         }
         match self.start()? {
-            Status::DRIVER_RUNNING => self.join_as("run()"),
+            Status::DRIVER_RUNNING => self.join(),
             other => Err(Error::NotRunning(other)),
         }
     }

@@ -16,7 +16,6 @@ use std::time::{Duration, Instant};
 
 use mesos::executor::{Backend, ExecutorDriver, ExecutorEvent};
 use mesos::ids;
-use mesos::local::LocalCluster;
 use mesos::scheduler::SchedulerEvent;
 use mesos::types::*;
 use mesos::{Error, Executor, SchedulerDriver, Status};
@@ -170,11 +169,10 @@ fn http_executor_under_the_real_agent() {
         return run_child();
     }
     let (launcher, _keep) = launcher_dir();
-    let _cluster = LocalCluster::new()
-        .resources("cpus:2;mem:1024;disk:1024")
-        .env("MESOS_LAUNCHER_DIR", launcher.to_str().unwrap())
-        .apply()
-        .unwrap();
+    let _work = local_cluster(
+        "cpus:2;mem:1024;disk:1024",
+        &[("MESOS_LAUNCHER_DIR", launcher.to_str().unwrap())],
+    );
     let (probe, mut events) = probe();
     let mut info = framework("http executor test");
     info.set_checkpoint(true); // the executor then gets MESOS_CHECKPOINT=1 and reconnects

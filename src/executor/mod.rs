@@ -284,14 +284,11 @@ pub(crate) struct Live {
 impl Drop for Live {
     fn drop(&mut self) {
         let ctx = with_engine!(&mut self.engine, e => e.release());
-        // Without the backend's context (which only a bug can lose) a fresh one closes the
-        // channel just the same.
-        let ctx = ctx.unwrap_or_else(|| {
-            Box::new(crate::dispatch::Context {
-                tx: std::sync::mpsc::channel().0,
-            })
-        });
-        self.dispatcher.finish(ctx);
+        // Every backend hands its context back exactly once, here.
+        debug_assert!(ctx.is_some(), "a backend lost its callback context");
+        if let Some(ctx) = ctx {
+            self.dispatcher.finish(ctx);
+        }
     }
 }
 

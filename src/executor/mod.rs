@@ -15,6 +15,90 @@
 //! `default-features = false, features = ["http-executor"]` links no libmesos and no C++ at
 //! all, so it can be shipped into any container image.
 //!
+//! # The HTTP backend
+//!
+//! ## Protocol
+//!
+//! Messages are the `mesos.executor` `Call`/`Event` of [`crate::types::executor`], sent as
+//! `application/x-protobuf` (the v1 messages are wire-identical). Two connections to the
+//! agent, as the protocol asks:
+//!
+//! * the **event stream**: a `SUBSCRIBE` call answered by `200 OK` and a never-ending chunked
+//!   body of RecordIO-framed `Event`s, read by a thread the driver owns;
+//! * a keep-alive connection for every other call (`UPDATE`, `MESSAGE`, `HEARTBEAT`), each
+//!   answered by `202 Accepted`; these calls are made synchronously by the thread that calls
+//!   the driver method, so an error answer is returned to it.
+//!
+//! The transport is std's `TcpStream` (or `UnixStream`) with response heads parsed by the
+//! `httparse` crate, rather than an HTTP client crate: the event stream is a body that never
+//! ends, read with a timeout that must not lose state (to send heartbeats) and that `stop()`
+//! must be able to interrupt from another thread by shutting the socket down; blocking clients
+//! such as `ureq` own their socket and only offer overall body deadlines, and an async client
+//! would bring a runtime into every executor. No TLS.
+//!
+//! ## Events and callbacks
+//!
+//! | agent event | [`Executor`] callback |
+//! | --- | --- |
+//! | `SUBSCRIBED`, the first time | `registered(executor_info, framework_info, slave_info)` |
+//! | `SUBSCRIBED`, after a reconnection | `reregistered(slave_info)` |
+//! | the event stream breaks | `disconnected` |
+//! | `LAUNCH` | `launch_task(task)` |
+//! | `LAUNCH_GROUP` | `launch_task` once per task of the group, in the group's order (the trait has no task-group callback: an executor that needs the group's all-or-nothing semantics must not be used with task groups) |
+//! | `KILL` | `kill_task(task_id)` (a `kill_policy` override in the event is not passed on; the task's own `TaskInfo.kill_policy` is) |
+//! | `MESSAGE` | `framework_message(data)` |
+//! | `SHUTDOWN` | `shutdown` |
+//! | `ERROR` | `error(message)`, then the driver is aborted |
+//! | `ACKNOWLEDGED` | none: the update is removed from the unacknowledged set (see [`ExecutorDriver::wait_acknowledged`](ExecutorDriver::wait_acknowledged)) |
+//! | `HEARTBEAT` | none |
+//!
+//! ## Status updates
+//!
+//! [`send_status_update`](ExecutorDriver::send_status_update) fills in, on a copy:
+//! `uuid` (always a fresh random UUID), `source` (`SOURCE_EXECUTOR`), `executor_id` (this
+//! executor's, when absent; a different one is refused) and `timestamp` (now, when absent).
+//! A `TASK_STAGING` update, or one lacking required fields, is refused before anything is
+//! sent. Every update is kept until the agent acknowledges it; tasks received are kept until
+//! an update of theirs is acknowledged. Both sets are sent again with the next `SUBSCRIBE`
+//! after a reconnection, as the protocol requires. An update sent while the driver is not
+//! subscribed (before the first subscription, or while reconnecting) is only kept, for that
+//! `SUBSCRIBE`, and `Ok` is returned; without checkpointing, once disconnected, it is refused
+//! with [`Error::Agent`] instead, as nothing would carry it.
+//!
+//! ## Disconnections
+//!
+//! * With framework checkpointing (`MESOS_CHECKPOINT=1`), the driver reconnects: at once,
+//!   then after random pauses of at most `MESOS_SUBSCRIPTION_BACKOFF_MAX`, for at most
+//!   `MESOS_RECOVERY_TIMEOUT` from the first failure. That applies to the first connection
+//!   too (Mesos' own library gives up at once there).
+//! * Without checkpointing, a broken or refused connection ends the driver at once, as Mesos
+//!   executors do. Only "agent not ready" answers (`503`, `404`) are retried, every second, for
+//!   at most a minute (the agent's default executor registration timeout).
+//! * After a `SHUTDOWN` event, the end of the stream is expected: the driver ends as stopped
+//!   (`DRIVER_STOPPED`), without reconnecting, once the `shutdown` callback has run.
+//! * When it gives up, the driver delivers `shutdown` if it had registered (so the executor
+//!   kills its tasks, as Mesos' library does) or `error` otherwise, then ends: `join`/`run`
+//!   return [`Error::Agent`] naming the endpoint and what happened.
+//!
+//! A broken connection is noticed when the socket reports it (the agent's process ended or
+//! closed it). The driver sends a `HEARTBEAT` call every 30 minutes, as Mesos' library does.
+//! Unlike Mesos' library, the driver never kills the executor's process group after a
+//! shutdown: the agent destroys the container once `MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD` has
+//! passed.
+//!
+//! ## Environment
+//!
+//! Read from the process (or the builder's map): `MESOS_FRAMEWORK_ID`, `MESOS_EXECUTOR_ID`;
+//! the agent's address from `MESOS_AGENT_ENDPOINT` (`host:port`), else from
+//! `MESOS_SLAVE_PID`; the endpoint's path from `MESOS_SLAVE_PID`'s process name
+//! (`/slave(1)/api/v1/executor`; `/api/v1/executor` without it); `MESOS_DOMAIN_SOCKET`
+//! (connect through that Unix socket instead); `MESOS_CHECKPOINT`, and with it
+//! `MESOS_RECOVERY_TIMEOUT` and `MESOS_SUBSCRIPTION_BACKOFF_MAX`;
+//! `MESOS_EXECUTOR_AUTHENTICATION_TOKEN` (sent as `Authorization: Bearer`);
+//! `MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD` (checked only). A missing or unparsable variable is
+//! an [`Error::Environment`] naming it, from `build()`. TLS (`LIBPROCESS_SSL_ENABLED`) is not
+//! supported: [`Error::Unsupported`].
+//!
 //! # Threads and lifetimes
 //!
 //! * Callbacks run one at a time, in the order the agent sent the events, on a thread the

@@ -9,6 +9,7 @@ fn main() {
         .inputs([
             "proto/mesos/mesos.proto",
             "proto/mesos/scheduler/scheduler.proto",
+            "proto/mesos/executor/executor.proto",
         ])
         .cargo_out_dir("protos")
         .run_from_script();

@@ -152,3 +152,47 @@ fn push_varint(out: &mut Vec<u8>, mut v: u64) {
     }
     out.push(v as u8);
 }
+
+/// The paths of the required fields missing in `msg`, at any depth, in the style the shim
+/// reports them (`"task_id"`, `"resources[0].name"`); empty when the message is complete.
+#[cfg_attr(not(feature = "http-executor"), allow(dead_code))]
+pub(crate) fn missing_fields(msg: &dyn protobuf::MessageDyn) -> Vec<String> {
+    let mut out = Vec::new();
+    collect_missing(msg, "", &mut out);
+    out
+}
+
+#[cfg_attr(not(feature = "http-executor"), allow(dead_code))]
+fn collect_missing(msg: &dyn protobuf::MessageDyn, prefix: &str, out: &mut Vec<String>) {
+    use protobuf::reflect::{ReflectFieldRef, ReflectValueRef};
+    let descriptor = msg.descriptor_dyn();
+    for field in descriptor.fields() {
+        let proto = field.proto();
+        let path = format!("{prefix}{}", field.name());
+        match field.get_reflect(msg) {
+            ReflectFieldRef::Optional(value) => match value.value() {
+                None if proto.label()
+                    == protobuf::descriptor::field_descriptor_proto::Label::LABEL_REQUIRED =>
+                {
+                    out.push(path)
+                }
+                Some(ReflectValueRef::Message(m)) => collect_missing(&*m, &format!("{path}."), out),
+                _ => {}
+            },
+            ReflectFieldRef::Repeated(list) => {
+                for (i, value) in list.into_iter().enumerate() {
+                    if let ReflectValueRef::Message(m) = value {
+                        collect_missing(&*m, &format!("{path}[{i}]."), out);
+                    }
+                }
+            }
+            ReflectFieldRef::Map(map) => {
+                for (key, value) in &map {
+                    if let ReflectValueRef::Message(m) = value {
+                        collect_missing(&*m, &format!("{path}[{key}]."), out);
+                    }
+                }
+            }
+        }
+    }
+}

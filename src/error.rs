@@ -44,13 +44,15 @@ pub enum Error {
     /// A callback of the user's `Scheduler`/`Executor` panicked; the driver was aborted.
     #[error("a callback panicked: {0}")]
     CallbackPanicked(String),
-    /// The driver was closed with `close()` (through this handle or a clone); nothing was sent.
+    /// The driver was closed (`close`, or its last handle was dropped): libmesos' driver is
+    /// freed and nothing reaches it any more.
     #[error("the driver was closed")]
     Closed,
-    /// A call that waits for the driver's callbacks was made on the callback thread itself,
-    /// where it would wait forever (e.g. `join()` inside a callback). Names the call.
-    #[error("{0} was called on the driver's callback thread, where it would wait for itself")]
-    WouldDeadlock(&'static str),
+    /// `join` (or `run`) was called inside a callback of the same running driver: it would
+    /// wait forever, since whatever stops the driver would be delivered by a later callback
+    /// on the very thread that waits.
+    #[error("join() inside a callback of the same running driver would wait forever; stop the driver, or join from another thread")]
+    JoinInCallback,
     /// The environment an executor needs (set by the Mesos agent) lacks variables or holds
     /// values that cannot be parsed. Names every variable concerned.
     #[error("executor environment: {}: {reason}", .variables.join(", "))]

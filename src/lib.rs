@@ -15,6 +15,19 @@
 //! * Helpers in the spirit of hs-mesos: [`resources`] (resource constructors and the
 //!   [`Resources`] collection), [`task_status`] (task-state predicates), [`ids`].
 //!
+//! # Crate features
+//!
+//! | feature | default | what it adds |
+//! | --- | --- | --- |
+//! | `libmesos` | yes | links libmesos (through `mesos-sys`): `scheduler`, `local`, the libmesos executor backend, `mesos_version`, `has_executor_driver` |
+//! | `http-executor` | yes | the executor backend over the agent's v1 executor HTTP API, in pure Rust (see `executor`) |
+//! | `stream` | no | the scheduler's events as a `futures::Stream` (implies `libmesos`) |
+//!
+//! With `default-features = false, features = ["http-executor"]` nothing of libmesos or C++
+//! is built or linked: [`types`], [`resources`], [`ids`], [`task_status`], the errors and the
+//! `executor` module (HTTP backend) remain, enough for an executor that can be shipped into
+//! any container image.
+//!
 //! ```no_run
 //! use mesos::{Scheduler, SchedulerDriver, types::{FrameworkInfo, Offer}};
 //!
@@ -52,6 +65,8 @@
 //!   (log files). [`local::LocalCluster`] sets `ERROR` unless the environment says otherwise;
 //!   the examples and tests of this crate use it, so they are quiet by default.
 #![warn(missing_docs)]
+// Without libmesos, the docs still mention the scheduler side (documented with all features).
+#![cfg_attr(not(feature = "libmesos"), allow(rustdoc::broken_intra_doc_links))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod codec;

@@ -33,7 +33,7 @@ impl Env {
     }
 
     /// The value of `name`, or an [`Error::Environment`] naming it.
-    #[allow(dead_code)] // milestone 1: used by the HTTP backend next
+    #[cfg_attr(not(feature = "http-executor"), allow(dead_code))]
     pub(crate) fn require(&self, name: &str) -> Result<&str> {
         self.get(name).ok_or_else(|| missing(&[name]))
     }

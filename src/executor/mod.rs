@@ -15,6 +15,90 @@
 //! `default-features = false, features = ["http-executor"]` links no libmesos and no C++ at
 //! all, so it can be shipped into any container image.
 //!
+//! # The HTTP backend
+//!
+//! ## Protocol
+//!
+//! Messages are the `mesos.executor` `Call`/`Event` of [`crate::types::executor`], sent as
+//! `application/x-protobuf` (the v1 messages are wire-identical). Two connections to the
+//! agent, as the protocol asks:
+//!
+//! * the **event stream**: a `SUBSCRIBE` call answered by `200 OK` and a never-ending chunked
+//!   body of RecordIO-framed `Event`s, read by a thread the driver owns;
+//! * a keep-alive connection for every other call (`UPDATE`, `MESSAGE`, `HEARTBEAT`), each
+//!   answered by `202 Accepted`; these calls are made synchronously by the thread that calls
+//!   the driver method, so an error answer is returned to it.
+//!
+//! The transport is std's `TcpStream` (or `UnixStream`) with response heads parsed by the
+//! `httparse` crate, rather than an HTTP client crate: the event stream is a body that never
+//! ends, read with a timeout that must not lose state (to send heartbeats) and that `stop()`
+//! must be able to interrupt from another thread by shutting the socket down; blocking clients
+//! such as `ureq` own their socket and only offer overall body deadlines, and an async client
+//! would bring a runtime into every executor. No TLS.
+//!
+//! ## Events and callbacks
+//!
+//! | agent event | [`Executor`] callback |
+//! | --- | --- |
+//! | `SUBSCRIBED`, the first time | `registered(executor_info, framework_info, slave_info)` |
+//! | `SUBSCRIBED`, after a reconnection | `reregistered(slave_info)` |
+//! | the event stream breaks | `disconnected` |
+//! | `LAUNCH` | `launch_task(task)` |
+//! | `LAUNCH_GROUP` | `launch_task` once per task of the group, in the group's order (the trait has no task-group callback: an executor that needs the group's all-or-nothing semantics must not be used with task groups) |
+//! | `KILL` | `kill_task(task_id)` (a `kill_policy` override in the event is not passed on; the task's own `TaskInfo.kill_policy` is) |
+//! | `MESSAGE` | `framework_message(data)` |
+//! | `SHUTDOWN` | `shutdown` |
+//! | `ERROR` | `error(message)`, then the driver is aborted |
+//! | `ACKNOWLEDGED` | none: the update is removed from the unacknowledged set (see [`ExecutorDriver::wait_acknowledged`](ExecutorDriver::wait_acknowledged)) |
+//! | `HEARTBEAT` | none |
+//!
+//! ## Status updates
+//!
+//! [`send_status_update`](ExecutorDriver::send_status_update) fills in, on a copy:
+//! `uuid` (always a fresh random UUID), `source` (`SOURCE_EXECUTOR`), `executor_id` (this
+//! executor's, when absent; a different one is refused) and `timestamp` (now, when absent).
+//! A `TASK_STAGING` update, or one lacking required fields, is refused before anything is
+//! sent. Every update is kept until the agent acknowledges it; tasks received are kept until
+//! an update of theirs is acknowledged. Both sets are sent again with the next `SUBSCRIBE`
+//! after a reconnection, as the protocol requires. An update sent while the driver is not
+//! subscribed (before the first subscription, or while reconnecting) is only kept, for that
+//! `SUBSCRIBE`, and `Ok` is returned; without checkpointing, once disconnected, it is refused
+//! with [`Error::Agent`] instead, as nothing would carry it.
+//!
+//! ## Disconnections
+//!
+//! * With framework checkpointing (`MESOS_CHECKPOINT=1`), the driver reconnects: at once,
+//!   then after random pauses of at most `MESOS_SUBSCRIPTION_BACKOFF_MAX`, for at most
+//!   `MESOS_RECOVERY_TIMEOUT` from the first failure. That applies to the first connection
+//!   too (Mesos' own library gives up at once there).
+//! * Without checkpointing, a broken or refused connection ends the driver at once, as Mesos
+//!   executors do. Only "agent not ready" answers (`503`, `404`) are retried, every second, for
+//!   at most a minute (the agent's default executor registration timeout).
+//! * After a `SHUTDOWN` event, the end of the stream is expected: the driver ends as stopped
+//!   (`DRIVER_STOPPED`), without reconnecting, once the `shutdown` callback has run.
+//! * When it gives up, the driver delivers `shutdown` if it had registered (so the executor
+//!   kills its tasks, as Mesos' library does) or `error` otherwise, then ends: `join`/`run`
+//!   return [`Error::Agent`] naming the endpoint and what happened.
+//!
+//! A broken connection is noticed when the socket reports it (the agent's process ended or
+//! closed it). The driver sends a `HEARTBEAT` call every 30 minutes, as Mesos' library does.
+//! Unlike Mesos' library, the driver never kills the executor's process group after a
+//! shutdown: the agent destroys the container once `MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD` has
+//! passed.
+//!
+//! ## Environment
+//!
+//! Read from the process (or the builder's map): `MESOS_FRAMEWORK_ID`, `MESOS_EXECUTOR_ID`;
+//! the agent's address from `MESOS_AGENT_ENDPOINT` (`host:port`), else from
+//! `MESOS_SLAVE_PID`; the endpoint's path from `MESOS_SLAVE_PID`'s process name
+//! (`/slave(1)/api/v1/executor`; `/api/v1/executor` without it); `MESOS_DOMAIN_SOCKET`
+//! (connect through that Unix socket instead); `MESOS_CHECKPOINT`, and with it
+//! `MESOS_RECOVERY_TIMEOUT` and `MESOS_SUBSCRIPTION_BACKOFF_MAX`;
+//! `MESOS_EXECUTOR_AUTHENTICATION_TOKEN` (sent as `Authorization: Bearer`);
+//! `MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD` (checked only). A missing or unparsable variable is
+//! an [`Error::Environment`] naming it, from `build()`. TLS (`LIBPROCESS_SSL_ENABLED`) is not
+//! supported: [`Error::Unsupported`].
+//!
 //! # Threads and lifetimes
 //!
 //! * Callbacks run one at a time, in the order the agent sent the events, on a thread the
@@ -27,7 +111,7 @@
 //!   `ExecutorDriver` clone, the driver can never be freed by dropping handles (a cycle).
 //!   Store a [`WeakExecutorDriver`] ([`ExecutorDriver::downgrade`]) instead, or call `close`.
 //! * [`ExecutorDriver::join`] (and `run`) on the callback thread would wait for itself, so it
-//!   returns [`Error::WouldDeadlock`] there.
+//!   returns [`Error::JoinInCallback`] there.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, Weak};
@@ -36,12 +120,15 @@ use crate::dispatch::{Dispatcher, Handler};
 use crate::error::{Error, Result};
 use crate::types::{ExecutorInfo, FrameworkInfo, SlaveInfo, Status, TaskID, TaskInfo, TaskStatus};
 
-#[cfg_attr(not(feature = "libmesos"), allow(dead_code))] // milestone 1: HTTP backend next
 mod env;
 #[cfg(feature = "http-executor")]
 mod http;
+#[cfg(feature = "http-executor")]
+mod http1;
 #[cfg(feature = "libmesos")]
 mod libmesos;
+#[cfg(feature = "http-executor")]
+mod recordio;
 
 #[cfg(feature = "libmesos")]
 #[cfg_attr(docsrs, doc(cfg(feature = "libmesos")))]
@@ -221,7 +308,7 @@ pub(crate) enum Incoming {
     #[cfg(feature = "libmesos")]
     Raw(libmesos::RawEvent),
     /// An event already decoded by the backend.
-    #[allow(dead_code)] // milestone 1: built by the HTTP backend next
+    #[cfg_attr(not(feature = "http-executor"), allow(dead_code))]
     Event(ExecutorEvent),
 }
 
@@ -258,6 +345,15 @@ trait EngineOps {
     fn join(&self) -> Result<Status>;
     fn send_status_update(&self, status: &TaskStatus) -> Result<()>;
     fn send_framework_message(&self, data: &[u8]) -> Result<()>;
+    /// Waits until every status update sent was acknowledged by the agent.
+    fn wait_acknowledged(&self, timeout: std::time::Duration) -> Result<bool> {
+        let _ = timeout;
+        Err(Error::Unsupported(
+            "libmesos' executor driver does not report acknowledgements".into(),
+        ))
+    }
+    /// Breaks the connection to the agent as a failure would (tests only).
+    fn break_connection(&self) {}
     /// Frees the backend's resources; afterwards no more events are queued. Returns the
     /// context of the callback channel, once nothing else can use it.
     fn release(&mut self) -> Option<Box<crate::dispatch::Context<Incoming>>>;
@@ -272,14 +368,11 @@ pub(crate) struct Live {
 impl Drop for Live {
     fn drop(&mut self) {
         let ctx = with_engine!(&mut self.engine, e => e.release());
-        // Without the backend's context (which only a bug can lose) a fresh one closes the
-        // channel just the same.
-        let ctx = ctx.unwrap_or_else(|| {
-            Box::new(crate::dispatch::Context {
-                tx: std::sync::mpsc::channel().0,
-            })
-        });
-        self.dispatcher.finish(ctx);
+        // Every backend hands its context back exactly once, here.
+        debug_assert!(ctx.is_some(), "a backend lost its callback context");
+        if let Some(ctx) = ctx {
+            self.dispatcher.finish(ctx);
+        }
     }
 }
 
@@ -553,16 +646,12 @@ impl ExecutorDriver {
     }
 
     /// Waits until the driver is stopped or aborted and the queued callbacks have run.
-    /// [`Error::CallbackPanicked`] if a callback panicked; [`Error::WouldDeadlock`] when called
+    /// [`Error::CallbackPanicked`] if a callback panicked; [`Error::JoinInCallback`] when called
     /// on the callback thread (inside a callback), where it would wait for itself.
     pub fn join(&self) -> Result<Status> {
-        self.join_as("join()")
-    }
-
-    fn join_as(&self, call: &'static str) -> Result<Status> {
         let live = self.live()?;
         if live.dispatcher.shared.on_callback_thread() {
-            return Err(Error::WouldDeadlock(call));
+            return Err(Error::JoinInCallback);
         }
         let status = with_engine!(&live.engine, e => e.join());
         live.dispatcher.drain();
@@ -575,10 +664,10 @@ impl ExecutorDriver {
     /// [`start`](Self::start), then [`join`](Self::join).
     pub fn run(&self) -> Result<Status> {
         if self.live()?.dispatcher.shared.on_callback_thread() {
-            return Err(Error::WouldDeadlock("run()"));
+            return Err(Error::JoinInCallback);
         }
         match self.start()? {
-            Status::DRIVER_RUNNING => self.join_as("run()"),
+            Status::DRIVER_RUNNING => self.join(),
             other => Err(Error::NotRunning(other)),
         }
     }
@@ -591,6 +680,26 @@ impl ExecutorDriver {
     /// Sends `data` to the scheduler.
     pub fn send_framework_message(&self, data: &[u8]) -> Result<()> {
         with_engine!(&self.live()?.engine, e => e.send_framework_message(data))
+    }
+
+    /// Waits until the agent has acknowledged every status update this driver sent, for at
+    /// most `timeout`: `Ok(true)` once none is left, `Ok(false)` on timeout or when the
+    /// driver stopped first. An executor that exits after its last task's terminal update
+    /// calls this first, so that the update is known to be safe with the agent. HTTP
+    /// backend only ([`Error::Unsupported`] with libmesos' driver, which does not tell).
+    /// Never waits for callbacks, so it may be called inside one.
+    pub fn wait_acknowledged(&self, timeout: std::time::Duration) -> Result<bool> {
+        with_engine!(&self.live()?.engine, e => e.wait_acknowledged(timeout))
+    }
+
+    /// Not part of the API: breaks the HTTP backend's event stream as a network failure would,
+    /// so that tests can watch a reconnection against a real agent. No effect on libmesos'
+    /// driver.
+    #[doc(hidden)]
+    pub fn __break_connection(&self) {
+        if let Ok(live) = self.live() {
+            with_engine!(&live.engine, e => e.break_connection())
+        }
     }
 
     /// A weak handle that does not keep the driver alive; what an [`Executor`] should keep

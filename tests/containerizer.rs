@@ -1,0 +1,198 @@
+//! The dev kit's real agent runs the project's own `mesos-containerizer` (package
+//! `mesos-launcher`): executors whose command is a plain shell command run in their sandbox,
+//! and the agent learns how they ended from the helper's status file.
+//!
+//! The helper is taken from `MESOS_LAUNCHER_DIR` when that directory holds one, and built with
+//! cargo otherwise.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use mesos::local::LocalCluster;
+use mesos::scheduler::SchedulerEvent;
+use mesos::types::*;
+use mesos::SchedulerDriver;
+use support::*;
+
+/// A directory holding an executable `mesos-containerizer` (and nothing else we build).
+fn launcher_dir() -> (PathBuf, Option<tempfile::TempDir>) {
+    if let Some(dir) = std::env::var_os("MESOS_LAUNCHER_DIR") {
+        let dir = PathBuf::from(dir);
+        if dir.join("mesos-containerizer").is_file() {
+            return (dir, None);
+        }
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let target = root.join("mesos-launcher").join("target");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .args(["build", "--bin", "mesos-containerizer", "--manifest-path"])
+        .arg(root.join("mesos-launcher").join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(&target)
+        .status()
+        .expect("run cargo to build mesos-launcher");
+    assert!(status.success(), "building mesos-containerizer failed");
+    let built = target.join("debug").join("mesos-containerizer");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(&built, dir.path().join("mesos-containerizer")).unwrap();
+    (dir.path().to_owned(), Some(dir))
+}
+
+fn resource(name: &str, value: f64) -> Resource {
+    let mut r = Resource::new();
+    r.set_name(name.into());
+    r.set_type(value::Type::SCALAR);
+    r.scalar.mut_or_insert_default().set_value(value);
+    r
+}
+
+/// A task run by a custom executor whose command is `shell` (it never registers).
+fn executor_task(name: &str, offer: &Offer, shell: &str) -> TaskInfo {
+    let mut executor = ExecutorInfo::new();
+    executor
+        .executor_id
+        .mut_or_insert_default()
+        .set_value(format!("{name}-executor"));
+    executor.set_name(format!("shell executor of {name}"));
+    executor.command.mut_or_insert_default().set_value(shell.into());
+    executor.resources.push(resource("cpus", 0.1));
+    executor.resources.push(resource("mem", 32.0));
+    let mut t = TaskInfo::new();
+    t.set_name(name.into());
+    t.task_id.mut_or_insert_default().set_value(name.into());
+    t.slave_id = offer.slave_id.clone();
+    t.resources.push(resource("cpus", 0.1));
+    t.resources.push(resource("mem", 32.0));
+    t.executor = Some(executor).into();
+    t
+}
+
+/// The `runs/latest` sandbox of `executor_id` under the cluster's work directory.
+fn sandbox(work: &Path, executor_id: &str) -> PathBuf {
+    fn find(dir: &Path, executor_id: &str) -> Option<PathBuf> {
+        for entry in std::fs::read_dir(dir).ok()?.flatten() {
+            let p = entry.path();
+            if !p.is_dir() || p.is_symlink() {
+                continue;
+            }
+            if p.file_name().is_some_and(|n| n == executor_id)
+                && p.parent().is_some_and(|d| d.ends_with("executors"))
+            {
+                return Some(p.join("runs").join("latest"));
+            }
+            if let Some(found) = find(&p, executor_id) {
+                return Some(found);
+            }
+        }
+        None
+    }
+    find(work, executor_id)
+        .unwrap_or_else(|| panic!("no sandbox for {executor_id} under {}", work.display()))
+}
+
+#[test]
+fn the_real_agent_runs_executors_through_our_launch_helper() {
+    let (dir, _keep) = launcher_dir();
+    let cluster = LocalCluster::new()
+        .resources("cpus:2;mem:512")
+        .env("MESOS_LAUNCHER_DIR", dir.to_str().unwrap())
+        .apply()
+        .unwrap();
+    let (probe, mut events) = probe();
+    let driver = SchedulerDriver::new(probe, framework("containerizer"), "local").unwrap();
+    driver.start().unwrap();
+    let offer = next_offers(&mut events).remove(0);
+
+    let exits = executor_task(
+        "exits",
+        &offer,
+        "echo hello from the sandbox; echo to stderr >&2; env > env.txt; exit 3",
+    );
+    let killed = executor_task("killed", &offer, "echo about to die; kill -TERM $$");
+    driver
+        .launch_tasks(&[offer.id.clone().unwrap()], &[exits, killed], None)
+        .unwrap();
+
+    let mut updates = Vec::new();
+    let mut lost = Vec::new();
+    events.wait_for(Duration::from_secs(60), "both tasks ended and both executors lost", |e| {
+        match e {
+            SchedulerEvent::StatusUpdate { status } if status.is_terminal() => {
+                updates.push(status.clone())
+            }
+            SchedulerEvent::ExecutorLost {
+                executor_id,
+                status,
+                ..
+            } => lost.push((executor_id.value().to_owned(), *status)),
+            _ => {}
+        }
+        (updates.len() == 2 && lost.len() == 2).then_some(())
+    });
+    driver.stop(false).unwrap();
+
+    for u in &updates {
+        eprintln!(
+            "task {}: {:?} reason {:?} source {:?} message {:?}",
+            u.task_id.value(),
+            u.state(),
+            u.reason(),
+            u.source(),
+            u.message()
+        );
+    }
+    for (executor, status) in &lost {
+        eprintln!("executor {executor} lost with wait status {status}");
+    }
+    lost.sort();
+    // The agent read the wait status our helper checkpointed: exit 3 is W_EXITCODE(3, 0);
+    // the shell killed by SIGTERM is 15 (the helper itself exited 143, which as a wait status
+    // would be 36608: what the agent reports is the status file, not the helper's own exit).
+    assert_eq!(
+        lost,
+        vec![
+            ("exits-executor".to_owned(), 3 << 8),
+            ("killed-executor".to_owned(), libc_sigterm()),
+        ]
+    );
+    for u in &updates {
+        assert_eq!(u.state(), TaskState::TASK_FAILED, "{u:?}");
+        assert_eq!(u.source(), task_status::Source::SOURCE_SLAVE, "{u:?}");
+        assert_eq!(
+            u.reason(),
+            task_status::Reason::REASON_EXECUTOR_TERMINATED,
+            "{u:?}"
+        );
+    }
+
+    // The commands ran in their sandboxes, with the sandbox files as stdout/stderr.
+    let work = cluster.work_dir();
+    let exits = sandbox(work, "exits-executor");
+    assert_eq!(
+        std::fs::read_to_string(exits.join("stdout")).unwrap(),
+        "hello from the sandbox\n"
+    );
+    assert!(std::fs::read_to_string(exits.join("stderr"))
+        .unwrap()
+        .contains("to stderr"));
+    // The executor's environment is the one the agent built, not the agent's own.
+    let env = std::fs::read_to_string(exits.join("env.txt")).unwrap();
+    assert!(env.lines().any(|l| l == "MESOS_EXECUTOR_ID=exits-executor"), "{env}");
+    assert!(env.lines().any(|l| l.starts_with("MESOS_SANDBOX=")), "{env}");
+    assert!(!env.contains("MESOS_WORK_DIR="), "agent environment leaked: {env}");
+    assert!(!env.contains("MESOS_CONTAINERIZER_"), "helper flags leaked: {env}");
+    let killed = sandbox(work, "killed-executor");
+    assert_eq!(
+        std::fs::read_to_string(killed.join("stdout")).unwrap(),
+        "about to die\n"
+    );
+    drop(cluster);
+}
+
+/// SIGTERM's number (15 on every platform this project runs on).
+fn libc_sigterm() -> i32 {
+    15
+}

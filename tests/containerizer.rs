@@ -57,7 +57,10 @@ fn executor_task(name: &str, offer: &Offer, shell: &str) -> TaskInfo {
         .mut_or_insert_default()
         .set_value(format!("{name}-executor"));
     executor.set_name(format!("shell executor of {name}"));
-    executor.command.mut_or_insert_default().set_value(shell.into());
+    executor
+        .command
+        .mut_or_insert_default()
+        .set_value(shell.into());
     executor.resources.push(resource("cpus", 0.1));
     executor.resources.push(resource("mem", 32.0));
     let mut t = TaskInfo::new();
@@ -75,7 +78,8 @@ fn sandbox(work: &Path, executor_id: &str) -> PathBuf {
     fn find(dir: &Path, executor_id: &str) -> Option<PathBuf> {
         for entry in std::fs::read_dir(dir).ok()?.flatten() {
             let p = entry.path();
-            if !p.is_dir() || p.is_symlink() {
+            // Skip the agent's checkpoint tree (`meta/slaves/...`), which mirrors the layout.
+            if !p.is_dir() || p.is_symlink() || p.file_name().is_some_and(|n| n == "meta") {
                 continue;
             }
             if p.file_name().is_some_and(|n| n == executor_id)
@@ -109,31 +113,56 @@ fn the_real_agent_runs_executors_through_our_launch_helper() {
     let exits = executor_task(
         "exits",
         &offer,
-        "echo hello from the sandbox; echo to stderr >&2; env > env.txt; exit 3",
+        "echo hello from exits; echo to stderr from exits >&2; env > env.txt; exit 3",
     );
-    let killed = executor_task("killed", &offer, "echo about to die; kill -TERM $$");
+    let killed = executor_task(
+        "killed",
+        &offer,
+        "echo about to die > last-words.txt; echo hello from killed; kill -TERM $$",
+    );
+    // In local mode the agent gives containers its own standard output and error (the
+    // process's fds 1 and 2) rather than the sandbox files: catch them while the helpers fork.
+    let captured = tempfile::NamedTempFile::new().unwrap();
+    let stdio = Redirect::to(captured.path());
     driver
         .launch_tasks(&[offer.id.clone().unwrap()], &[exits, killed], None)
         .unwrap();
 
     let mut updates = Vec::new();
     let mut lost = Vec::new();
-    events.wait_for(Duration::from_secs(60), "both tasks ended and both executors lost", |e| {
-        match e {
-            SchedulerEvent::StatusUpdate { status } if status.is_terminal() => {
-                updates.push(status.clone())
+    events.wait_for(
+        Duration::from_secs(60),
+        "both tasks ended and both executors lost",
+        |e| {
+            match e {
+                SchedulerEvent::StatusUpdate { status } if status.is_terminal() => {
+                    updates.push(status.clone())
+                }
+                SchedulerEvent::ExecutorLost {
+                    executor_id,
+                    status,
+                    ..
+                } => lost.push((executor_id.value().to_owned(), *status)),
+                _ => {}
             }
-            SchedulerEvent::ExecutorLost {
-                executor_id,
-                status,
-                ..
-            } => lost.push((executor_id.value().to_owned(), *status)),
-            _ => {}
-        }
-        (updates.len() == 2 && lost.len() == 2).then_some(())
-    });
+            (updates.len() == 2 && lost.len() == 2).then_some(())
+        },
+    );
+    drop(stdio);
     driver.stop(false).unwrap();
 
+    let output = std::fs::read_to_string(captured.path()).unwrap();
+    eprintln!("--- the executors' output (the agent's stdout/stderr) ---\n{output}---");
+    for line in [
+        "hello from exits",
+        "to stderr from exits",
+        "hello from killed",
+    ] {
+        assert!(
+            output.lines().any(|l| l == line),
+            "{line:?} not in {output:?}"
+        );
+    }
     for u in &updates {
         eprintln!(
             "task {}: {:?} reason {:?} source {:?} message {:?}",
@@ -168,28 +197,76 @@ fn the_real_agent_runs_executors_through_our_launch_helper() {
         );
     }
 
-    // The commands ran in their sandboxes, with the sandbox files as stdout/stderr.
+    // The commands ran in their sandboxes (their working directory).
     let work = cluster.work_dir();
     let exits = sandbox(work, "exits-executor");
-    assert_eq!(
-        std::fs::read_to_string(exits.join("stdout")).unwrap(),
-        "hello from the sandbox\n"
-    );
-    assert!(std::fs::read_to_string(exits.join("stderr"))
-        .unwrap()
-        .contains("to stderr"));
     // The executor's environment is the one the agent built, not the agent's own.
     let env = std::fs::read_to_string(exits.join("env.txt")).unwrap();
-    assert!(env.lines().any(|l| l == "MESOS_EXECUTOR_ID=exits-executor"), "{env}");
-    assert!(env.lines().any(|l| l.starts_with("MESOS_SANDBOX=")), "{env}");
-    assert!(!env.contains("MESOS_WORK_DIR="), "agent environment leaked: {env}");
-    assert!(!env.contains("MESOS_CONTAINERIZER_"), "helper flags leaked: {env}");
+    assert!(
+        env.lines().any(|l| l == "MESOS_EXECUTOR_ID=exits-executor"),
+        "{env}"
+    );
+    assert!(
+        env.lines()
+            .any(|l| l == format!("MESOS_SANDBOX={}", exits.canonicalize().unwrap().display())),
+        "{env}"
+    );
+    assert!(
+        !env.contains("MESOS_WORK_DIR="),
+        "agent environment leaked: {env}"
+    );
+    assert!(
+        !env.contains("MESOS_CONTAINERIZER_"),
+        "helper flags leaked: {env}"
+    );
     let killed = sandbox(work, "killed-executor");
     assert_eq!(
-        std::fs::read_to_string(killed.join("stdout")).unwrap(),
+        std::fs::read_to_string(killed.join("last-words.txt")).unwrap(),
         "about to die\n"
     );
     drop(cluster);
+}
+
+// The C library's descriptor calls (the crate does not depend on `libc`; these are plain
+// POSIX functions every Rust program on Linux links against).
+extern "C" {
+    fn dup(fd: i32) -> i32;
+    fn dup2(from: i32, to: i32) -> i32;
+    fn close(fd: i32) -> i32;
+}
+
+/// Points the process's standard output and error at a file until dropped.
+struct Redirect {
+    saved: [i32; 2],
+}
+
+impl Redirect {
+    fn to(path: &Path) -> Redirect {
+        use std::os::unix::io::AsRawFd;
+        let file = std::fs::OpenOptions::new().append(true).open(path).unwrap();
+        let mut saved = [0; 2];
+        for (i, fd) in [1, 2].into_iter().enumerate() {
+            // SAFETY: duplicating our own standard descriptors; `file` is open for the calls.
+            unsafe {
+                saved[i] = dup(fd);
+                assert!(saved[i] >= 0);
+                assert_eq!(dup2(file.as_raw_fd(), fd), fd);
+            }
+        }
+        Redirect { saved }
+    }
+}
+
+impl Drop for Redirect {
+    fn drop(&mut self) {
+        for (i, fd) in [1, 2].into_iter().enumerate() {
+            // SAFETY: putting back the descriptors saved in `to`, then closing the copies.
+            unsafe {
+                dup2(self.saved[i], fd);
+                close(self.saved[i]);
+            }
+        }
+    }
 }
 
 /// SIGTERM's number (15 on every platform this project runs on).

@@ -75,6 +75,11 @@ fn executor_task(name: &str, offer: &Offer, shell: &str) -> TaskInfo {
 
 /// The `runs/latest` sandbox of `executor_id` under the cluster's work directory.
 fn sandbox(work: &Path, executor_id: &str) -> PathBuf {
+    find_sandbox(work, executor_id)
+        .unwrap_or_else(|| panic!("no sandbox for {executor_id} under {}", work.display()))
+}
+
+fn find_sandbox(work: &Path, executor_id: &str) -> Option<PathBuf> {
     fn find(dir: &Path, executor_id: &str) -> Option<PathBuf> {
         for entry in std::fs::read_dir(dir).ok()?.flatten() {
             let p = entry.path();
@@ -94,7 +99,6 @@ fn sandbox(work: &Path, executor_id: &str) -> PathBuf {
         None
     }
     find(work, executor_id)
-        .unwrap_or_else(|| panic!("no sandbox for {executor_id} under {}", work.display()))
 }
 
 #[test]
@@ -225,6 +229,156 @@ fn the_real_agent_runs_executors_through_our_launch_helper() {
         "about to die\n"
     );
     drop(cluster);
+}
+
+#[test]
+fn limits_from_the_agents_rlimits_isolator_reach_the_command() {
+    let (dir, _keep) = launcher_dir();
+    let cluster = LocalCluster::new()
+        .resources("cpus:2;mem:512")
+        .env("MESOS_LAUNCHER_DIR", dir.to_str().unwrap())
+        .env("MESOS_ISOLATION", "posix/cpu,posix/mem,posix/rlimits")
+        .apply()
+        .unwrap();
+    let (probe, mut events) = probe();
+    let driver = SchedulerDriver::new(probe, framework("containerizer rlimits"), "local").unwrap();
+    driver.start().unwrap();
+    let offer = next_offers(&mut events).remove(0);
+    let mut task = executor_task(
+        "limited",
+        &offer,
+        "ulimit -n > nofile.txt; ulimit -c > core.txt",
+    );
+    let container = task
+        .executor
+        .mut_or_insert_default()
+        .container
+        .mut_or_insert_default();
+    container.set_type(container_info::Type::MESOS);
+    let mut nofile = rlimit_info::RLimit::new();
+    nofile.set_type(rlimit_info::rlimit::Type::RLMT_NOFILE);
+    nofile.set_soft(321);
+    nofile.set_hard(654);
+    let mut core = rlimit_info::RLimit::new();
+    core.set_type(rlimit_info::rlimit::Type::RLMT_CORE);
+    let limits = container.rlimit_info.mut_or_insert_default();
+    limits.rlimits.push(nofile);
+    limits.rlimits.push(core);
+    driver
+        .launch_tasks(&[offer.id.clone().unwrap()], &[task], None)
+        .unwrap();
+    let status = events.wait_for(Duration::from_secs(60), "the executor lost", |e| match e {
+        SchedulerEvent::ExecutorLost { status, .. } => Some(*status),
+        _ => None,
+    });
+    driver.stop(false).unwrap();
+    assert_eq!(status, 0, "the command failed");
+    let sandbox = sandbox(cluster.work_dir(), "limited-executor");
+    assert_eq!(
+        std::fs::read_to_string(sandbox.join("nofile.txt")).unwrap(),
+        "321\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(sandbox.join("core.txt")).unwrap(),
+        "unlimited\n"
+    );
+}
+
+#[test]
+fn a_destroyed_container_takes_its_whole_process_tree_with_it() {
+    // The task is killed; its executor never registers, so the agent destroys the container
+    // at the registration timeout: the POSIX launcher's destroy.
+    let (dir, _keep) = launcher_dir();
+    let cluster = LocalCluster::new()
+        .resources("cpus:2;mem:512")
+        .env("MESOS_LAUNCHER_DIR", dir.to_str().unwrap())
+        .env("MESOS_EXECUTOR_REGISTRATION_TIMEOUT", "2secs")
+        .apply()
+        .unwrap();
+    let (probe, mut events) = probe();
+    let driver = SchedulerDriver::new(probe, framework("containerizer kill"), "local").unwrap();
+    driver.start().unwrap();
+    let offer = next_offers(&mut events).remove(0);
+    let task = executor_task(
+        "sleeper",
+        &offer,
+        "echo $$ > shell.pid; sleep 600 & echo $! > child.pid; touch ready; wait",
+    );
+    driver
+        .launch_tasks(&[offer.id.clone().unwrap()], &[task], None)
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let sandbox = loop {
+        if let Some(s) = find_sandbox(cluster.work_dir(), "sleeper-executor") {
+            if s.join("ready").exists() {
+                break s;
+            }
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the executor never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let pids: Vec<i32> = ["shell.pid", "child.pid"]
+        .iter()
+        .map(|f| {
+            std::fs::read_to_string(sandbox.join(f))
+                .unwrap()
+                .trim()
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    assert!(pids.iter().all(|p| alive(*p)), "{pids:?} not running");
+
+    driver.kill_task(&tid("sleeper")).unwrap();
+    let mut killed = None;
+    let mut lost = None;
+    events.wait_for(
+        Duration::from_secs(60),
+        "TASK_KILLED and the executor lost",
+        |e| {
+            match e {
+                SchedulerEvent::StatusUpdate { status } if status.is_terminal() => {
+                    killed = Some(status.clone())
+                }
+                SchedulerEvent::ExecutorLost { status, .. } => lost = Some(*status),
+                _ => {}
+            }
+            (killed.is_some() && lost.is_some()).then_some(())
+        },
+    );
+    driver.stop(false).unwrap();
+    let killed = killed.unwrap();
+    eprintln!(
+        "task sleeper: {:?} reason {:?} message {:?}; executor lost with wait status {:?}",
+        killed.state(),
+        killed.reason(),
+        killed.message(),
+        lost
+    );
+    assert_eq!(killed.state(), TaskState::TASK_KILLED);
+    // The agent destroyed the container: SIGKILL to the helper's session and process group,
+    // so nothing was recorded and the agent reports a death by SIGKILL.
+    assert_eq!(lost, Some(9));
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while pids.iter().any(|p| alive(*p)) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "left behind: {pids:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Whether `pid` is a running (not zombie) process.
+fn alive(pid: i32) -> bool {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    match stat.rsplit_once(')') {
+        Some((_, rest)) => !rest.trim_start().starts_with('Z'),
+        None => false,
+    }
 }
 
 // The C library's descriptor calls (the crate does not depend on `libc`; these are plain

@@ -23,6 +23,8 @@ struct Launch {
     pipe: bool,
     setsid: bool,
     uid: Option<u32>,
+    /// Start the helper with SIGTERM blocked (a mask inherited from its parent).
+    block_term: bool,
 }
 
 /// What happened.
@@ -69,6 +71,7 @@ impl Launch {
             pipe: true,
             setsid: true,
             uid: None,
+            block_term: false,
         }
     }
 
@@ -115,7 +118,9 @@ impl Launch {
             cmd.env(k, v);
         }
         let setsid = self.setsid;
-        // SAFETY: the hook only makes async-signal-safe calls (fcntl, setsid) in the child.
+        let block_term = self.block_term;
+        // SAFETY: the hook only makes async-signal-safe calls (fcntl, setsid, sigprocmask) in
+        // the child.
         unsafe {
             cmd.pre_exec(move || {
                 if let Some(p) = fds {
@@ -127,6 +132,12 @@ impl Launch {
                 if setsid {
                     // The POSIX launcher starts the helper in a session of its own.
                     libc::setsid();
+                }
+                if block_term {
+                    let mut set: libc::sigset_t = std::mem::zeroed();
+                    libc::sigemptyset(&mut set);
+                    libc::sigaddset(&mut set, libc::SIGTERM);
+                    libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
                 }
                 Ok(())
             });
@@ -376,7 +387,11 @@ fn resource_limits_are_applied() {
 
 /// Starts `cmd` (which must create `ready`), waits for it, sends `sig` to the helper.
 fn signalled(cmd: &str, sig: i32) -> Outcome {
-    let mut r = Launch::new(shell(cmd)).start();
+    signalled_with(Launch::new(shell(cmd)), sig)
+}
+
+fn signalled_with(l: Launch, sig: i32) -> Outcome {
+    let mut r = l.start();
     r.go();
     r.wait_for_file("ready");
     r.signal(sig);
@@ -402,6 +417,14 @@ fn signals_to_the_helper_reach_the_command_and_its_death_is_recorded() {
         );
         assert_eq!(out.code(), Some(128 + sig), "signal {sig}: {out:?}");
     }
+}
+
+#[test]
+fn a_signal_mask_inherited_from_the_agent_does_not_stop_forwarding() {
+    let mut l = Launch::new(shell("touch ready; exec sleep 30"));
+    l.block_term = true;
+    let out = signalled_with(l, libc::SIGTERM);
+    assert_eq!(out.status_file.as_deref(), Some("15"), "{out:?}");
 }
 
 #[test]

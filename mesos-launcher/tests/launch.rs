@@ -195,6 +195,28 @@ impl Running {
         assert_eq!(unsafe { libc::kill(self.pid(), sig) }, 0);
     }
 
+    /// Waits until the helper has its SIGTERM handler installed (`SigCgt` in
+    /// `/proc/<pid>/status`).
+    fn wait_for_handlers(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let status = read(Path::new(&format!("/proc/{}/status", self.pid())));
+            let caught = status
+                .lines()
+                .find_map(|l| l.strip_prefix("SigCgt:"))
+                .and_then(|m| u64::from_str_radix(m.trim(), 16).ok())
+                .unwrap_or(0);
+            if caught & (1 << (libc::SIGTERM - 1)) != 0 {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the helper never installed its handlers"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     fn wait_for_file(&self, name: &str) {
         let p = self.launch.path(name);
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -472,7 +494,8 @@ fn an_agent_that_goes_away_before_the_go_ahead_means_no_launch() {
 #[test]
 fn a_signal_before_the_command_exists_ends_the_helper_and_is_recorded() {
     let r = Launch::new(shell("touch ran")).start();
-    std::thread::sleep(Duration::from_millis(400)); // blocked on the sync pipe by now
+    r.wait_for_handlers();
+    std::thread::sleep(Duration::from_millis(100)); // most likely blocked on the sync pipe
     r.signal(libc::SIGTERM);
     let dir = r.launch.dir.path().to_owned();
     let out = r.wait();

@@ -372,6 +372,46 @@ fn a_destroyed_container_takes_its_whole_process_tree_with_it() {
     }
 }
 
+#[test]
+fn with_sandbox_stdio_the_output_lands_in_the_sandbox_files() {
+    // `--sandbox_stdio` (not a Mesos flag) reaches the helper through the agent's own
+    // environment, which the helper inherits.
+    let (dir, _keep) = launcher_dir();
+    let cluster = LocalCluster::new()
+        .resources("cpus:2;mem:512")
+        .env("MESOS_LAUNCHER_DIR", dir.to_str().unwrap())
+        .env("MESOS_CONTAINERIZER_SANDBOX_STDIO", "true")
+        .apply()
+        .unwrap();
+    let (probe, mut events) = probe();
+    let driver = SchedulerDriver::new(probe, framework("containerizer stdio"), "local").unwrap();
+    driver.start().unwrap();
+    let offer = next_offers(&mut events).remove(0);
+    let task = executor_task(
+        "talks",
+        &offer,
+        "echo hello from the sandbox; echo to stderr >&2",
+    );
+    driver
+        .launch_tasks(&[offer.id.clone().unwrap()], &[task], None)
+        .unwrap();
+    let status = events.wait_for(Duration::from_secs(60), "the executor lost", |e| match e {
+        SchedulerEvent::ExecutorLost { status, .. } => Some(*status),
+        _ => None,
+    });
+    driver.stop(false).unwrap();
+    assert_eq!(status, 0);
+    let sandbox = sandbox(cluster.work_dir(), "talks-executor");
+    assert_eq!(
+        std::fs::read_to_string(sandbox.join("stdout")).unwrap(),
+        "hello from the sandbox\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(sandbox.join("stderr")).unwrap(),
+        "to stderr\n"
+    );
+}
+
 /// Whether `pid` is a running (not zombie) process.
 fn alive(pid: i32) -> bool {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();

@@ -869,3 +869,32 @@ fn the_helpers_usage_is_printed_on_request() {
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).contains("--launch_info"));
 }
+
+#[test]
+fn sandbox_stdio_sends_the_commands_output_to_the_sandbox_files() {
+    let l = Launch::new(json!(null));
+    let wd = l.path("sandbox");
+    std::fs::create_dir(&wd).unwrap();
+    std::fs::write(wd.join("stdout"), "kept\n").unwrap();
+    let mut l = l;
+    l.info = Some(
+        json!({"command": {"value": "echo out; echo err >&2"}, "working_directory": wd})
+            .to_string(),
+    );
+    l.env
+        .push(("MESOS_CONTAINERIZER_SANDBOX_STDIO".into(), "true".into()));
+    let out = l.run();
+    assert_eq!(out.stdout, "", "{out:?}");
+    assert_eq!(out.stderr, "", "{out:?}");
+    assert_eq!(read(&wd.join("stdout")), "kept\nout\n");
+    assert_eq!(read(&wd.join("stderr")), "err\n");
+
+    let mut l = Launch::new(shell("true"));
+    l.args = vec!["--sandbox_stdio".into()];
+    let out = l.run();
+    assert_eq!(out.code(), Some(1));
+    assert!(
+        out.stderr.contains("flag --sandbox_stdio: needs"),
+        "{out:?}"
+    );
+}

@@ -264,6 +264,24 @@ pub fn wait_for(child: libc::pid_t) -> io::Result<i32> {
     }
 }
 
+/// Opens `path` for appending (created with mode 0644 if missing) and makes it `fd`.
+pub fn redirect(fd: RawFd, path: &Path) -> io::Result<()> {
+    let c = cstring(path.as_os_str().as_encoded_bytes())?;
+    // SAFETY: `c` is a valid NUL-terminated path; the new descriptor is ours until dup2 has
+    // copied it onto `fd`, then closed.
+    unsafe {
+        let new = check(libc::open(
+            c.as_ptr(),
+            libc::O_WRONLY | libc::O_CREAT | libc::O_APPEND | libc::O_CLOEXEC,
+            0o644 as libc::c_uint,
+        ))?;
+        let r = libc::dup2(new, fd);
+        libc::close(new);
+        check(r)?;
+    }
+    Ok(())
+}
+
 /// Closes `fd`.
 pub fn close(fd: RawFd) -> io::Result<()> {
     // SAFETY: closing a descriptor number the agent handed to us; no Rust object owns it.

@@ -23,6 +23,8 @@ struct Launch {
     pipe: bool,
     setsid: bool,
     uid: Option<u32>,
+    /// Start the helper with SIGTERM blocked (a mask inherited from its parent).
+    block_term: bool,
 }
 
 /// What happened.
@@ -69,6 +71,7 @@ impl Launch {
             pipe: true,
             setsid: true,
             uid: None,
+            block_term: false,
         }
     }
 
@@ -115,7 +118,9 @@ impl Launch {
             cmd.env(k, v);
         }
         let setsid = self.setsid;
-        // SAFETY: the hook only makes async-signal-safe calls (fcntl, setsid) in the child.
+        let block_term = self.block_term;
+        // SAFETY: the hook only makes async-signal-safe calls (fcntl, setsid, sigprocmask) in
+        // the child.
         unsafe {
             cmd.pre_exec(move || {
                 if let Some(p) = fds {
@@ -127,6 +132,12 @@ impl Launch {
                 if setsid {
                     // The POSIX launcher starts the helper in a session of its own.
                     libc::setsid();
+                }
+                if block_term {
+                    let mut set: libc::sigset_t = std::mem::zeroed();
+                    libc::sigemptyset(&mut set);
+                    libc::sigaddset(&mut set, libc::SIGTERM);
+                    libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
                 }
                 Ok(())
             });
@@ -182,6 +193,28 @@ impl Running {
     fn signal(&self, sig: i32) {
         // SAFETY: signalling our own child, which has not been reaped yet.
         assert_eq!(unsafe { libc::kill(self.pid(), sig) }, 0);
+    }
+
+    /// Waits until the helper has its SIGTERM handler installed (`SigCgt` in
+    /// `/proc/<pid>/status`).
+    fn wait_for_handlers(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let status = read(Path::new(&format!("/proc/{}/status", self.pid())));
+            let caught = status
+                .lines()
+                .find_map(|l| l.strip_prefix("SigCgt:"))
+                .and_then(|m| u64::from_str_radix(m.trim(), 16).ok())
+                .unwrap_or(0);
+            if caught & (1 << (libc::SIGTERM - 1)) != 0 {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the helper never installed its handlers"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 
     fn wait_for_file(&self, name: &str) {
@@ -376,7 +409,11 @@ fn resource_limits_are_applied() {
 
 /// Starts `cmd` (which must create `ready`), waits for it, sends `sig` to the helper.
 fn signalled(cmd: &str, sig: i32) -> Outcome {
-    let mut r = Launch::new(shell(cmd)).start();
+    signalled_with(Launch::new(shell(cmd)), sig)
+}
+
+fn signalled_with(l: Launch, sig: i32) -> Outcome {
+    let mut r = l.start();
     r.go();
     r.wait_for_file("ready");
     r.signal(sig);
@@ -402,6 +439,14 @@ fn signals_to_the_helper_reach_the_command_and_its_death_is_recorded() {
         );
         assert_eq!(out.code(), Some(128 + sig), "signal {sig}: {out:?}");
     }
+}
+
+#[test]
+fn a_signal_mask_inherited_from_the_agent_does_not_stop_forwarding() {
+    let mut l = Launch::new(shell("touch ready; exec sleep 30"));
+    l.block_term = true;
+    let out = signalled_with(l, libc::SIGTERM);
+    assert_eq!(out.status_file.as_deref(), Some("15"), "{out:?}");
 }
 
 #[test]
@@ -449,7 +494,8 @@ fn an_agent_that_goes_away_before_the_go_ahead_means_no_launch() {
 #[test]
 fn a_signal_before_the_command_exists_ends_the_helper_and_is_recorded() {
     let r = Launch::new(shell("touch ran")).start();
-    std::thread::sleep(Duration::from_millis(400)); // blocked on the sync pipe by now
+    r.wait_for_handlers();
+    std::thread::sleep(Duration::from_millis(100)); // most likely blocked on the sync pipe
     r.signal(libc::SIGTERM);
     let dir = r.launch.dir.path().to_owned();
     let out = r.wait();
@@ -822,4 +868,33 @@ fn the_helpers_usage_is_printed_on_request() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).contains("--launch_info"));
+}
+
+#[test]
+fn sandbox_stdio_sends_the_commands_output_to_the_sandbox_files() {
+    let l = Launch::new(json!(null));
+    let wd = l.path("sandbox");
+    std::fs::create_dir(&wd).unwrap();
+    std::fs::write(wd.join("stdout"), "kept\n").unwrap();
+    let mut l = l;
+    l.info = Some(
+        json!({"command": {"value": "echo out; echo err >&2"}, "working_directory": wd})
+            .to_string(),
+    );
+    l.env
+        .push(("MESOS_CONTAINERIZER_SANDBOX_STDIO".into(), "true".into()));
+    let out = l.run();
+    assert_eq!(out.stdout, "", "{out:?}");
+    assert_eq!(out.stderr, "", "{out:?}");
+    assert_eq!(read(&wd.join("stdout")), "kept\nout\n");
+    assert_eq!(read(&wd.join("stderr")), "err\n");
+
+    let mut l = Launch::new(shell("true"));
+    l.args = vec!["--sandbox_stdio".into()];
+    let out = l.run();
+    assert_eq!(out.code(), Some(1));
+    assert!(
+        out.stderr.contains("flag --sandbox_stdio: needs"),
+        "{out:?}"
+    );
 }

@@ -37,6 +37,7 @@ const KNOWN: &[(&str, bool)] = &[
     ("runtime_directory", false),
     ("namespace_mnt_target", false),
     ("unshare_namespace_mnt", true),
+    ("sandbox_stdio", true),
     ("help", true),
 ];
 
@@ -58,6 +59,10 @@ pub struct Flags {
     pub namespace_mnt_target: Option<i64>,
     /// `--unshare_namespace_mnt`: run in a new mount namespace (refused when true).
     pub unshare_namespace_mnt: bool,
+    /// `--sandbox_stdio`: not a Mesos flag. Send the command's standard output and error to
+    /// the files `stdout` and `stderr` of its working directory (the sandbox). For an agent
+    /// in local mode, which otherwise gives containers its own standard output and error.
+    pub sandbox_stdio: bool,
     /// `--help`: print the usage and exit.
     pub help: bool,
 }
@@ -172,6 +177,11 @@ impl RawFlags {
                 .map(|s| boolean("unshare_namespace_mnt", s))
                 .transpose()?
                 .unwrap_or(false),
+            sandbox_stdio: v
+                .get("sandbox_stdio")
+                .map(|s| boolean("sandbox_stdio", s))
+                .transpose()?
+                .unwrap_or(false),
             help: v
                 .get("help")
                 .map(|s| boolean("help", s))
@@ -222,6 +232,8 @@ impl Flags {
          \x20 --runtime_directory=DIR     where to checkpoint the exit status (file 'status')\n\
          \x20 --unshare_namespace_mnt     refused: mount namespaces are not supported\n\
          \x20 --namespace_mnt_target=PID  refused: mount namespaces are not supported\n\
+         \x20 --sandbox_stdio            (not in Mesos) write the command's stdout/stderr to\n\
+         \x20                            the files stdout/stderr of its working directory\n\
          \x20 --help                      this text\n"
     }
 }

@@ -131,6 +131,9 @@ fn run(raw: RawFlags) -> Result<i32, Error> {
         },
     };
     let info = LaunchInfo::parse(&text)?;
+    if flags.sandbox_stdio {
+        sandbox_stdio(&info)?;
+    }
     if flags.unshare_namespace_mnt {
         return Err(Error::flag(
             "unshare_namespace_mnt",
@@ -216,6 +219,23 @@ fn exit_code(status: i32) -> i32 {
     } else {
         1
     }
+}
+
+/// Points standard output and error at `stdout` and `stderr` in the working directory
+/// (appending, created if missing), as an agent outside local mode would have.
+fn sandbox_stdio(info: &LaunchInfo) -> Result<(), Error> {
+    let Some(dir) = &info.working_directory else {
+        return Err(Error::flag(
+            "sandbox_stdio",
+            "needs launch_info.working_directory (the sandbox)",
+        ));
+    };
+    for (fd, name) in [(1, "stdout"), (2, "stderr")] {
+        let path = dir.join(name);
+        sys::redirect(fd, &path)
+            .map_err(|e| Error::launch(&format!("send fd {fd} to '{}'", path.display()), e))?;
+    }
+    Ok(())
 }
 
 /// Closes the write end and waits for the agent's byte on the read end.

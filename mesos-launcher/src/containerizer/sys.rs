@@ -130,7 +130,8 @@ extern "C" fn on_signal(sig: libc::c_int) {
     // pid < 0: the command is gone and the helper is about to exit with its status.
 }
 
-/// Installs the forwarding handler for every forwarded signal (see [`forwarded`]).
+/// Installs the forwarding handler for every forwarded signal (see [`forwarded`]) and
+/// unblocks all signals.
 pub fn install_forwarding() -> io::Result<()> {
     for sig in 1..NSIG {
         if !forwarded(sig) {
@@ -150,6 +151,14 @@ pub fn install_forwarding() -> io::Result<()> {
         if r == -1 && sig < 32 {
             return Err(io::Error::last_os_error());
         }
+    }
+    // A mask inherited from the process that started us would keep signals from being
+    // handled (and so forwarded): start with none blocked.
+    // SAFETY: an emptied sigset_t is a valid mask.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut());
     }
     Ok(())
 }
@@ -253,6 +262,24 @@ pub fn wait_for(child: libc::pid_t) -> io::Result<i32> {
             return Ok(status);
         }
     }
+}
+
+/// Opens `path` for appending (created with mode 0644 if missing) and makes it `fd`.
+pub fn redirect(fd: RawFd, path: &Path) -> io::Result<()> {
+    let c = cstring(path.as_os_str().as_encoded_bytes())?;
+    // SAFETY: `c` is a valid NUL-terminated path; the new descriptor is ours until dup2 has
+    // copied it onto `fd`, then closed.
+    unsafe {
+        let new = check(libc::open(
+            c.as_ptr(),
+            libc::O_WRONLY | libc::O_CREAT | libc::O_APPEND | libc::O_CLOEXEC,
+            0o644 as libc::c_uint,
+        ))?;
+        let r = libc::dup2(new, fd);
+        libc::close(new);
+        check(r)?;
+    }
+    Ok(())
 }
 
 /// Closes `fd`.

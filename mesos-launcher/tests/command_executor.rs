@@ -682,3 +682,38 @@ fn nobody_uid() -> u32 {
         .and_then(|u| u.parse().ok())
         .expect("a nobody user")
 }
+
+/// What the agent does on SHUTDOWN: the event, then the end of the event stream (the
+/// driver ends). The kill keeps its grace period; the executor exits once the task is gone.
+#[test]
+fn shutdown_followed_by_the_end_of_the_connection_still_kills_gracefully() {
+    let dir = tempfile::tempdir().unwrap();
+    let ready = dir.path().join("ready");
+    let got = dir.path().join("got");
+    let script = format!(
+        "trap 'echo term > {}; exit 0' TERM; echo $$ > {}; while :; do sleep 0.05; done",
+        got.display(),
+        ready.display()
+    );
+    let h = Harness::start(settings(Flags::default())).subscribed(false);
+    h.send(Input::Launch(Box::new(task("t1", shell(&script)))));
+    h.expect(TaskState::TASK_STARTING);
+    h.expect(TaskState::TASK_RUNNING);
+    let pid: i32 = wait_file(&ready).trim().parse().unwrap();
+    h.send(Input::Shutdown);
+    h.send(Input::AgentGone("the driver ended (DRIVER_STOPPED)".into()));
+    let outcome = h.done.join().unwrap();
+    assert_eq!(
+        outcome,
+        Outcome::ShutDown {
+            state: TaskState::TASK_KILLED
+        }
+    );
+    assert_eq!(outcome.exit_code(), 0);
+    // SIGTERM, not SIGKILL: the task's handler ran.
+    assert_eq!(std::fs::read_to_string(&got).unwrap(), "term\n");
+    assert!(!alive(pid));
+    // The terminal update was still attempted.
+    let states: Vec<TaskState> = h.updates.try_iter().map(|s| s.state()).collect();
+    assert_eq!(states, [TaskState::TASK_KILLED]);
+}

@@ -58,12 +58,35 @@ impl Executor for Forwarder {
     }
 }
 
-/// Sends updates through the driver.
+/// Sends updates through the driver (which gives each its own `uuid`); learns of the
+/// terminal update's acknowledgement with `wait_acknowledged`.
 struct DriverOutbox(ExecutorDriver);
 
 impl Outbox for DriverOutbox {
     fn send(&mut self, status: &TaskStatus) -> Result<(), String> {
         self.0.send_status_update(status).map_err(|e| e.to_string())
+    }
+
+    fn watch_terminal_acknowledgement(
+        &mut self,
+        uuid: Vec<u8>,
+        timeout: Duration,
+        inputs: Sender<Input>,
+    ) {
+        let driver = self.0.downgrade();
+        std::thread::spawn(move || {
+            let Some(driver) = driver.upgrade() else {
+                return;
+            };
+            match driver.wait_acknowledged(timeout) {
+                // Every update sent so far, the terminal one included, was acknowledged.
+                Ok(true) => {
+                    let _ = inputs.send(Input::Acknowledged { uuid });
+                }
+                Ok(false) => {}
+                Err(e) => eprintln!("mesos-executor: cannot learn of acknowledgements: {e}"),
+            }
+        });
     }
 }
 
@@ -102,7 +125,8 @@ pub fn main() -> i32 {
         base_environment: std::env::vars_os().collect(),
         reaping,
         die_with_parent: true,
-        acknowledgements: Acknowledgements::NotReported(Duration::from_millis(500)),
+        // Mesos' command executor waits as long for the acknowledgement of its last update.
+        acknowledgements: Acknowledgements::Reported(Duration::from_secs(60)),
     };
     let (tx, rx) = channel();
     let driver = match ExecutorDriver::new(Forwarder { inputs: tx.clone() }) {

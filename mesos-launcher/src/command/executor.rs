@@ -87,6 +87,20 @@ pub enum Input {
 pub trait Outbox: Send + 'static {
     /// Sends `status` (which has its `uuid` set) to the agent.
     fn send(&mut self, status: &TaskStatus) -> Result<(), String>;
+
+    /// Called right after the task's terminal update (with `uuid`) was sent: a transport
+    /// that learns of acknowledgements by other means than [`Input::Acknowledged`] events
+    /// sends `Input::Acknowledged { uuid }` to `inputs` once every update so far, that one
+    /// included, was acknowledged, within `timeout`. The default does nothing (the
+    /// acknowledgements come as inputs anyway).
+    fn watch_terminal_acknowledgement(
+        &mut self,
+        uuid: Vec<u8>,
+        timeout: Duration,
+        inputs: Sender<Input>,
+    ) {
+        let _ = (uuid, timeout, inputs);
+    }
 }
 
 /// Whether and how long to wait for the agent's acknowledgement of the terminal update.
@@ -137,13 +151,20 @@ pub enum Outcome {
     KillBeforeLaunch,
     /// The agent went away; the task (if any) was killed.
     AgentGone(String),
+    /// Asked to shut down, the task was killed and the connection to the agent ended (as it
+    /// does after `SHUTDOWN`) before the terminal update could be acknowledged.
+    ShutDown {
+        /// The task's terminal state.
+        state: TaskState,
+    },
 }
 
 impl Outcome {
-    /// 0 for [`Outcome::Done`] and [`Outcome::ShutdownBeforeLaunch`], 1 otherwise.
+    /// 0 for [`Outcome::Done`], [`Outcome::ShutDown`] and [`Outcome::ShutdownBeforeLaunch`],
+    /// 1 otherwise.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Outcome::Done { .. } | Outcome::ShutdownBeforeLaunch => 0,
+            Outcome::Done { .. } | Outcome::ShutDown { .. } | Outcome::ShutdownBeforeLaunch => 0,
             _ => 1,
         }
     }
@@ -170,7 +191,9 @@ pub struct CommandExecutor<O: Outbox> {
     completion_deadline: Option<Instant>,
     unacknowledged: BTreeMap<Vec<u8>, TaskState>,
     terminal: Option<(Vec<u8>, TaskState, Instant)>,
+    /// Why the connection to the agent ended, once it did.
     gone: Option<String>,
+    shutdown_requested: bool,
 }
 
 impl<O: Outbox> CommandExecutor<O> {
@@ -199,6 +222,7 @@ impl<O: Outbox> CommandExecutor<O> {
             unacknowledged: BTreeMap::new(),
             terminal: None,
             gone: None,
+            shutdown_requested: false,
         }
     }
 
@@ -337,6 +361,7 @@ impl<O: Outbox> CommandExecutor<O> {
             }
             Input::Shutdown => {
                 self.log("shutting down");
+                self.shutdown_requested = true;
                 if !self.launched {
                     return Some(Outcome::ShutdownBeforeLaunch);
                 }
@@ -360,16 +385,31 @@ impl<O: Outbox> CommandExecutor<O> {
                 }
             }
             Input::AgentGone(why) => {
-                self.log(format!("lost the agent: {why}"));
-                if let Some(p) = &self.process {
-                    if !self.terminated {
-                        p.signal(libc::SIGKILL);
-                        self.gone = Some(why.clone());
-                        // Wait for the task's exit (the waiting thread reports it).
-                        return None;
-                    }
+                if self.gone.is_some() {
+                    return None;
                 }
-                Some(Outcome::AgentGone(why))
+                self.log(format!("the connection to the agent ended: {why}"));
+                self.gone = Some(why.clone());
+                if let Some((_, state, _)) = &self.terminal {
+                    // Sent, but no acknowledgement can come any more.
+                    return Some(if self.shutdown_requested {
+                        Outcome::ShutDown { state: *state }
+                    } else {
+                        Outcome::AgentGone(why)
+                    });
+                }
+                match &self.process {
+                    Some(p) if !self.terminated => {
+                        if !self.shutdown_requested {
+                            // Nobody to report to: no grace period.
+                            p.signal(libc::SIGKILL);
+                        }
+                        // The task's exit (reported by the waiting thread) ends the executor.
+                        None
+                    }
+                    _ if self.shutdown_requested => Some(Outcome::ShutdownBeforeLaunch),
+                    _ => Some(Outcome::AgentGone(why)),
+                }
             }
             Input::Exited(status) => self.exited(status),
         }
@@ -416,7 +456,11 @@ impl<O: Outbox> CommandExecutor<O> {
             let wait = match self.settings.acknowledgements {
                 Acknowledgements::Reported(d) | Acknowledgements::NotReported(d) => d,
             };
-            self.terminal = Some((uuid, state, Instant::now() + wait));
+            self.terminal = Some((uuid.clone(), state, Instant::now() + wait));
+            if let Acknowledgements::Reported(d) = self.settings.acknowledgements {
+                self.outbox
+                    .watch_terminal_acknowledgement(uuid, d, self.to_self.clone());
+            }
         }
     }
 
@@ -586,14 +630,21 @@ impl<O: Outbox> CommandExecutor<O> {
                 (state, reason, format!("Command {}", ws.describe()))
             }
         };
-        if let Some(why) = self.gone.take() {
-            // Nobody to report to.
-            self.log(format!("task ended ({message}) after the agent went away"));
-            return Some(Outcome::AgentGone(why));
-        }
-        let mut s = self.status(&task_id, state).with_message(message);
+        let mut s = self.status(&task_id, state).with_message(message.clone());
         if let Some(r) = reason {
             s = s.with_reason(r);
+        }
+        if let Some(why) = self.gone.clone() {
+            // Try anyway (the agent may still take it), but expect no acknowledgement.
+            self.log(format!(
+                "task ended ({message}) after the connection to the agent ended"
+            ));
+            let _ = self.outbox.send(&s);
+            return Some(if self.shutdown_requested {
+                Outcome::ShutDown { state }
+            } else {
+                Outcome::AgentGone(why)
+            });
         }
         self.forward(s);
         None

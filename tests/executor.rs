@@ -286,7 +286,10 @@ fn executor_role() {
     }
 }
 
-/// Starts a local cluster and checks that its agents can find the helper programs.
+/// Starts a local cluster and checks that its agents can find the helper programs. In
+/// local mode the agent gives containers its own stdin/stdout/stderr (the test's); when the
+/// launch helper can send them to the sandbox files instead (this project's helper, option
+/// `sandbox_stdio`), that is asked for, so that output lands where a real agent puts it.
 fn cluster(agents: u32, resources: &str) -> LocalClusterGuard {
     let guard = LocalCluster::new()
         .agents(agents)
@@ -304,6 +307,18 @@ fn cluster(agents: u32, resources: &str) -> LocalClusterGuard {
                      (python3 devkit/provision.py) or build mesos-launcher into that directory",
                     Path::new(&dir).display()
                 );
+            }
+            let usage = std::process::Command::new(Path::new(&dir).join("mesos-containerizer"))
+                .args(["launch", "--help"])
+                .output()
+                .map(|o| {
+                    String::from_utf8_lossy(&o.stdout).into_owned()
+                        + &String::from_utf8_lossy(&o.stderr)
+                })
+                .unwrap_or_default();
+            if usage.contains("sandbox_stdio") {
+                // Read when the agents start; no other thread reads the environment yet.
+                std::env::set_var("MESOS_CONTAINERIZER_SANDBOX_STDIO", "true");
             }
         }
         None => assert!(

@@ -346,7 +346,7 @@ fn linked_libmesos() -> String {
 }
 
 /// A framework on the local cluster, registered; returns its id too.
-fn framework_on_local(name: &str) -> (SchedulerDriver, support::Events, FrameworkID, MasterInfo) {
+fn framework_on_local(name: &str) -> (SchedulerDriver, Watch, FrameworkID, MasterInfo) {
     let (probe, mut events) = support::probe();
     let mut info = support::framework(name);
     // Tasks may report TASK_KILLING.
@@ -356,7 +356,7 @@ fn framework_on_local(name: &str) -> (SchedulerDriver, support::Events, Framewor
     let driver = SchedulerDriver::new(probe, info, "local").unwrap();
     driver.start().unwrap();
     let (framework_id, master) = support::registered(&mut events);
-    (driver, events, framework_id, master)
+    (driver, Watch::new(events), framework_id, master)
 }
 
 /// The custom executor: the `test_executor` example if built, else this test binary re-run
@@ -435,18 +435,97 @@ fn grace(seconds: u64) -> KillPolicy {
     k
 }
 
-/// Waits for the update of `task` in `state`, failing on any other terminal state of it.
-fn wait_state(events: &mut support::Events, task: &str, state: TaskState) -> TaskStatus {
-    let s = support::next_update(events, &format!("{state:?} of {task}"), |s| {
-        s.task_id.value() == task && (s.state() == state || s.is_terminal())
-    });
-    assert_eq!(
-        s.state(),
-        state,
-        "{task} ended otherwise: {s:?} (helpers from MESOS_LAUNCHER_DIR={:?})",
-        std::env::var_os("MESOS_LAUNCHER_DIR")
-    );
-    s
+/// The scheduler's events, with every status update and framework message kept, so that
+/// waiting for one task's update never loses another's.
+struct Watch {
+    events: support::Events,
+    statuses: Vec<TaskStatus>,
+    messages: Vec<Vec<u8>>,
+}
+
+impl Watch {
+    fn new(events: support::Events) -> Watch {
+        Watch {
+            events,
+            statuses: Vec::new(),
+            messages: Vec::new(),
+        }
+    }
+
+    /// Takes events (keeping updates and messages) until `done` finds what it needs in
+    /// what was kept, for up to `timeout`.
+    fn until<T>(
+        &mut self,
+        timeout: Duration,
+        what: &str,
+        mut done: impl FnMut(&[TaskStatus], &[Vec<u8>]) -> Option<T>,
+    ) -> T {
+        if let Some(t) = done(&self.statuses, &self.messages) {
+            return t;
+        }
+        let Watch {
+            events,
+            statuses,
+            messages,
+        } = self;
+        events.wait_for(timeout, what, |e| {
+            match e {
+                SchedulerEvent::StatusUpdate { status } => statuses.push(status.clone()),
+                SchedulerEvent::FrameworkMessage { data, .. } => messages.push(data.clone()),
+                _ => {}
+            }
+            done(statuses, messages)
+        })
+    }
+
+    /// The next offers (updates and messages meanwhile are kept).
+    fn offers(&mut self) -> Vec<Offer> {
+        let Watch {
+            events,
+            statuses,
+            messages,
+        } = self;
+        events.wait_for(Duration::from_secs(30), "offers", |e| match e {
+            SchedulerEvent::ResourceOffers { offers } if !offers.is_empty() => Some(offers.clone()),
+            SchedulerEvent::StatusUpdate { status } => {
+                statuses.push(status.clone());
+                None
+            }
+            SchedulerEvent::FrameworkMessage { data, .. } => {
+                messages.push(data.clone());
+                None
+            }
+            _ => None,
+        })
+    }
+
+    /// The update of `task` in `state`; fails if the task reached another terminal state.
+    fn state(&mut self, task: &str, state: TaskState) -> TaskStatus {
+        let s = self.until(
+            Duration::from_secs(60),
+            &format!("{state:?} of {task}"),
+            |statuses, _| {
+                statuses
+                    .iter()
+                    .find(|s| s.task_id.value() == task && (s.state() == state || s.is_terminal()))
+                    .cloned()
+            },
+        );
+        assert_eq!(
+            s.state(),
+            state,
+            "{task} ended otherwise: {s:?} (helpers from MESOS_LAUNCHER_DIR={:?})",
+            std::env::var_os("MESOS_LAUNCHER_DIR")
+        );
+        s
+    }
+
+    /// The first framework message `accept` takes.
+    fn message(&mut self, what: &str, accept: impl Fn(&[u8]) -> bool) -> Vec<u8> {
+        self.until(Duration::from_secs(60), what, |_, messages| {
+            messages.iter().find(|m| accept(m)).cloned()
+        })
+    }
 }
 
 /// `(pid, command line)` of live processes that carry `MESOS_FRAMEWORK_ID=<framework>` in
@@ -612,11 +691,11 @@ fn custom_executor_end_to_end_registers_runs_messages_kills_and_shuts_down() {
     executor_role();
     let started = Instant::now();
     let _cluster = cluster(1, "cpus:4;mem:1024");
-    let (driver, mut events, framework_id, _) = framework_on_local("executor e2e");
+    let (driver, mut w, framework_id, _) = framework_on_local("executor e2e");
     let executor = test_executor_info(
         "custom_executor_end_to_end_registers_runs_messages_kills_and_shuts_down",
     );
-    let offer = support::next_offers(&mut events).remove(0);
+    let offer = w.offers().remove(0);
     let finishes = executor_task("finishes", &offer, &executor, "echo working; sleep 1");
     let mut killed = executor_task(
         "killed",
@@ -636,16 +715,10 @@ fn custom_executor_end_to_end_registers_runs_messages_kills_and_shuts_down() {
         .unwrap();
 
     // registered: the executor says so (with its pid) in a framework message.
-    let hello = events.wait_for(
-        Duration::from_secs(60),
-        "the executor's hello",
-        |e| match e {
-            SchedulerEvent::FrameworkMessage { data, .. } => {
-                Some(String::from_utf8_lossy(data).into_owned())
-            }
-            _ => None,
-        },
-    );
+    let hello = String::from_utf8_lossy(
+        &w.message("the executor's hello", |m| m.starts_with(b"registered ")),
+    )
+    .into_owned();
     assert!(
         hello.starts_with("registered rust-test-executor pid "),
         "{hello}"
@@ -654,39 +727,30 @@ fn custom_executor_end_to_end_registers_runs_messages_kills_and_shuts_down() {
     assert!(Path::new(&format!("/proc/{executor_pid}")).exists());
 
     // launch, TASK_RUNNING, a framework message each way.
-    let running = wait_state(&mut events, "finishes", TaskState::TASK_RUNNING);
+    let running = w.state("finishes", TaskState::TASK_RUNNING);
     assert_eq!(running.executor_id.value(), "rust-test-executor");
     driver
         .send_framework_message(&running.executor_id, &running.slave_id, b"ping")
         .unwrap();
-    let reply = events.wait_for(
-        Duration::from_secs(30),
-        "the executor's reply",
-        |e| match e {
-            SchedulerEvent::FrameworkMessage { data, .. } if data.starts_with(b"echo: ") => {
-                Some(data.clone())
-            }
-            _ => None,
-        },
-    );
+    let reply = w.message("the executor's reply", |m| m.starts_with(b"echo: "));
     assert_eq!(reply, b"echo: ping");
-    let finished = wait_state(&mut events, "finishes", TaskState::TASK_FINISHED);
+    let finished = w.state("finishes", TaskState::TASK_FINISHED);
     assert!(
         finished.message().contains("exited with status 0"),
         "{finished:?}"
     );
 
     // A kill within the grace period: the task handles SIGTERM and exits at once.
-    wait_state(&mut events, "killed", TaskState::TASK_RUNNING);
+    w.state("killed", TaskState::TASK_RUNNING);
     let asked = Instant::now();
     driver.kill_task(&id::<TaskID>("killed")).unwrap();
-    wait_state(&mut events, "killed", TaskState::TASK_KILLED);
+    w.state("killed", TaskState::TASK_KILLED);
     let kill_took = asked.elapsed();
     assert!(kill_took < Duration::from_secs(30), "{kill_took:?}");
 
     // Shutdown: the framework goes away, the agent shuts the executor down, which kills
     // the task's whole process group; nothing of the framework is left.
-    wait_state(&mut events, "lingers", TaskState::TASK_RUNNING);
+    w.state("lingers", TaskState::TASK_RUNNING);
     driver.stop(false).unwrap();
     let left = wait_no_leftovers(&framework_id, Duration::from_secs(20));
     assert!(left.is_empty(), "left after shutdown: {left:?}");
@@ -705,8 +769,8 @@ fn custom_executor_end_to_end_registers_runs_messages_kills_and_shuts_down() {
 #[test]
 fn command_task_output_lands_in_the_sandbox_and_the_agent_serves_it() {
     let _cluster = cluster(1, "cpus:2;mem:512");
-    let (driver, mut events, framework_id, master) = framework_on_local("command output");
-    let offer = support::next_offers(&mut events).remove(0);
+    let (driver, mut w, framework_id, master) = framework_on_local("command output");
+    let offer = w.offers().remove(0);
     let marker = format!("marker-{}", std::process::id());
     let t = command_task(
         "speaks",
@@ -717,10 +781,10 @@ fn command_task_output_lands_in_the_sandbox_and_the_agent_serves_it() {
         .launch_tasks(&[offer.id.clone().unwrap()], &[t], None)
         .unwrap();
     // The command executor's own sequence, as Mesos': STARTING, RUNNING, FINISHED.
-    let starting = wait_state(&mut events, "speaks", TaskState::TASK_STARTING);
+    let starting = w.state("speaks", TaskState::TASK_STARTING);
     assert_eq!(starting.source(), task_status::Source::SOURCE_EXECUTOR);
-    wait_state(&mut events, "speaks", TaskState::TASK_RUNNING);
-    let finished = wait_state(&mut events, "speaks", TaskState::TASK_FINISHED);
+    w.state("speaks", TaskState::TASK_RUNNING);
+    let finished = w.state("speaks", TaskState::TASK_FINISHED);
     assert_eq!(finished.message(), "Command exited with status 0");
     // The command executor's id is the task's.
     assert_eq!(finished.executor_id.value(), "speaks");
@@ -759,8 +823,8 @@ fn command_task_output_lands_in_the_sandbox_and_the_agent_serves_it() {
 #[test]
 fn a_failing_command_reports_its_exit_code_in_task_failed() {
     let _cluster = cluster(1, "cpus:2;mem:512");
-    let (driver, mut events, framework_id, _) = framework_on_local("command failure");
-    let offer = support::next_offers(&mut events).remove(0);
+    let (driver, mut w, framework_id, _) = framework_on_local("command failure");
+    let offer = w.offers().remove(0);
     let mut argv = command_task("no-such-program", &offer, "");
     argv.command.mut_or_insert_default().set_shell(false);
     argv.command
@@ -776,11 +840,11 @@ fn a_failing_command_reports_its_exit_code_in_task_failed() {
             None,
         )
         .unwrap();
-    let failed = wait_state(&mut events, "fails", TaskState::TASK_FAILED);
+    let failed = w.state("fails", TaskState::TASK_FAILED);
     assert_eq!(failed.message(), "Command exited with status 7");
     assert_eq!(failed.source(), task_status::Source::SOURCE_EXECUTOR);
     // Bad launch info: a clear reason, not a hang.
-    let bad = wait_state(&mut events, "no-such-program", TaskState::TASK_FAILED);
+    let bad = w.state("no-such-program", TaskState::TASK_FAILED);
     assert!(
         bad.message().contains("/nonexistent/program") && bad.message().contains("No such file"),
         "{bad:?}"
@@ -794,8 +858,8 @@ fn a_failing_command_reports_its_exit_code_in_task_failed() {
 fn command_tasks_are_killed_within_their_grace_period_and_shutdown_leaves_nothing() {
     let started = Instant::now();
     let _cluster = cluster(1, "cpus:2;mem:512");
-    let (driver, mut events, framework_id, _) = framework_on_local("command kill");
-    let offer = support::next_offers(&mut events).remove(0);
+    let (driver, mut w, framework_id, _) = framework_on_local("command kill");
+    let offer = w.offers().remove(0);
     let mut polite = command_task(
         "polite",
         &offer,
@@ -806,17 +870,17 @@ fn command_tasks_are_killed_within_their_grace_period_and_shutdown_leaves_nothin
     driver
         .launch_tasks(&[offer.id.clone().unwrap()], &[polite, stubborn], None)
         .unwrap();
-    wait_state(&mut events, "polite", TaskState::TASK_RUNNING);
+    w.state("polite", TaskState::TASK_RUNNING);
     let asked = Instant::now();
     driver.kill_task(&id::<TaskID>("polite")).unwrap();
     // The framework has TASK_KILLING_STATE: the executor says it is killing first.
-    wait_state(&mut events, "polite", TaskState::TASK_KILLING);
-    let killed = wait_state(&mut events, "polite", TaskState::TASK_KILLED);
+    w.state("polite", TaskState::TASK_KILLING);
+    let killed = w.state("polite", TaskState::TASK_KILLED);
     let took = asked.elapsed();
     assert!(took < Duration::from_secs(30), "{took:?}");
     assert_eq!(killed.message(), "Command exited with status 0");
 
-    wait_state(&mut events, "stubborn", TaskState::TASK_RUNNING);
+    w.state("stubborn", TaskState::TASK_RUNNING);
     driver.stop(false).unwrap();
     let left = wait_no_leftovers(&framework_id, Duration::from_secs(20));
     assert!(left.is_empty(), "left after shutdown: {left:?}");
@@ -831,12 +895,12 @@ fn twenty_tasks_in_parallel_on_two_agents_all_finish() {
     executor_role();
     let started = Instant::now();
     let _cluster = cluster(2, "cpus:4;mem:2048");
-    let (driver, mut events, framework_id, _) = framework_on_local("twenty");
+    let (driver, mut w, framework_id, _) = framework_on_local("twenty");
     let executor = test_executor_info("twenty_tasks_in_parallel_on_two_agents_all_finish");
     // Ten command tasks and ten test_executor tasks, spread over both agents.
     let mut offers = Vec::new();
     while offers.len() < 2 {
-        for o in support::next_offers(&mut events) {
+        for o in w.offers() {
             if !offers.iter().any(|x: &Offer| x.slave_id == o.slave_id) {
                 offers.push(o);
             }
@@ -857,12 +921,24 @@ fn twenty_tasks_in_parallel_on_two_agents_all_finish() {
             .launch_tasks(&[offer.id.clone().unwrap()], &tasks, None)
             .unwrap();
     }
+    let terminal: Vec<TaskStatus> = w.until(
+        Duration::from_secs(120),
+        "20 terminal updates",
+        |statuses, _| {
+            let t: Vec<TaskStatus> = statuses
+                .iter()
+                .filter(|s| s.is_terminal())
+                .cloned()
+                .collect();
+            (t.len() >= 20).then_some(t)
+        },
+    );
     let mut finished = std::collections::BTreeMap::new();
-    while finished.len() < 20 {
-        let s = support::next_update(&mut events, "20 terminal updates", |s| s.is_terminal());
+    for s in &terminal {
         assert_eq!(s.state(), TaskState::TASK_FINISHED, "{s:?}");
         finished.insert(s.task_id.value().to_owned(), s.slave_id.value().to_owned());
     }
+    assert_eq!(finished.len(), 20, "{finished:?}");
     let agents: std::collections::BTreeSet<&String> = finished.values().collect();
     assert_eq!(agents.len(), 2, "{finished:?}");
     let took = started.elapsed();
@@ -875,8 +951,8 @@ fn twenty_tasks_in_parallel_on_two_agents_all_finish() {
 #[test]
 fn a_missing_executor_program_fails_its_tasks_instead_of_hanging() {
     let _cluster = cluster(1, "cpus:2;mem:512");
-    let (driver, mut events, framework_id, _) = framework_on_local("bad executor");
-    let offer = support::next_offers(&mut events).remove(0);
+    let (driver, mut w, framework_id, _) = framework_on_local("bad executor");
+    let offer = w.offers().remove(0);
     let mut e = ExecutorInfo::new();
     e.executor_id = Some(id::<ExecutorID>("missing")).into();
     e.command
@@ -886,7 +962,7 @@ fn a_missing_executor_program_fails_its_tasks_instead_of_hanging() {
     driver
         .launch_tasks(&[offer.id.clone().unwrap()], &[t], None)
         .unwrap();
-    let failed = wait_state(&mut events, "orphaned", TaskState::TASK_FAILED);
+    let failed = w.state("orphaned", TaskState::TASK_FAILED);
     assert_eq!(
         failed.source(),
         task_status::Source::SOURCE_SLAVE,
@@ -1056,34 +1132,25 @@ fn end_to_end_with_libmesos_executor_driver() {
         return;
     }
     let _cluster = cluster(1, "cpus:2;mem:512");
-    let (driver, mut events, framework_id, _) = framework_on_local("libmesos executor e2e");
+    let (driver, mut w, framework_id, _) = framework_on_local("libmesos executor e2e");
     let executor = test_executor_info("end_to_end_with_libmesos_executor_driver");
-    let offer = support::next_offers(&mut events).remove(0);
+    let offer = w.offers().remove(0);
     let t = executor_task("e2e-1", &offer, &executor, "sleep 1");
     let mut k = executor_task("e2e-kill", &offer, &executor, "sleep 600");
     k.kill_policy = Some(grace(5)).into();
     driver
         .launch_tasks(&[offer.id.clone().unwrap()], &[t, k], None)
         .unwrap();
-    let running = wait_state(&mut events, "e2e-1", TaskState::TASK_RUNNING);
+    let running = w.state("e2e-1", TaskState::TASK_RUNNING);
     driver
         .send_framework_message(&running.executor_id, &running.slave_id, b"ping")
         .unwrap();
-    let reply = events.wait_for(
-        Duration::from_secs(30),
-        "the executor's reply",
-        |e| match e {
-            SchedulerEvent::FrameworkMessage { data, .. } if data.starts_with(b"echo: ") => {
-                Some(data.clone())
-            }
-            _ => None,
-        },
-    );
+    let reply = w.message("the executor's reply", |m| m.starts_with(b"echo: "));
     assert_eq!(reply, b"echo: ping");
-    wait_state(&mut events, "e2e-1", TaskState::TASK_FINISHED);
-    wait_state(&mut events, "e2e-kill", TaskState::TASK_RUNNING);
+    w.state("e2e-1", TaskState::TASK_FINISHED);
+    w.state("e2e-kill", TaskState::TASK_RUNNING);
     driver.kill_task(&id::<TaskID>("e2e-kill")).unwrap();
-    wait_state(&mut events, "e2e-kill", TaskState::TASK_KILLED);
+    w.state("e2e-kill", TaskState::TASK_KILLED);
     driver.stop(false).unwrap();
     let left = wait_no_leftovers(&framework_id, Duration::from_secs(20));
     assert!(left.is_empty(), "{left:?}");

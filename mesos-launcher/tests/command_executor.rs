@@ -717,3 +717,29 @@ fn shutdown_followed_by_the_end_of_the_connection_still_kills_gracefully() {
     let states: Vec<TaskState> = h.updates.try_iter().map(|s| s.state()).collect();
     assert_eq!(states, [TaskState::TASK_KILLED]);
 }
+
+/// An agent that shuts an executor down (its framework went away) may never acknowledge the
+/// last update; the executor then leaves after a short wait instead of its full minute.
+#[test]
+fn after_a_shutdown_an_unacknowledged_terminal_update_is_waited_for_briefly() {
+    let h = Harness::start(settings(Flags::default())).subscribed(false);
+    h.send(Input::Launch(Box::new(task("t1", shell("sleep 600")))));
+    h.expect(TaskState::TASK_STARTING);
+    h.expect(TaskState::TASK_RUNNING);
+    h.send(Input::Shutdown);
+    let killed = h
+        .updates
+        .recv_timeout(Duration::from_secs(20))
+        .expect("TASK_KILLED");
+    assert_eq!(killed.state(), TaskState::TASK_KILLED);
+    let sent = Instant::now();
+    let outcome = h.done.join().unwrap();
+    let waited = sent.elapsed();
+    assert_eq!(
+        outcome,
+        Outcome::ShutDown {
+            state: TaskState::TASK_KILLED
+        }
+    );
+    assert!(waited < Duration::from_secs(5), "{waited:?}");
+}

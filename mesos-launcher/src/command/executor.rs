@@ -48,6 +48,9 @@ use super::process::{LaunchSpec, Program, Reaping, TaskProcess, WaitStatus};
 /// The grace period of a kill when neither the `KILL` nor the task has a kill policy.
 pub const DEFAULT_KILL_GRACE_PERIOD: Duration = Duration::from_secs(3);
 
+/// How long the terminal update's acknowledgement is waited for after a `SHUTDOWN`.
+const SHUTDOWN_ACK_WAIT: Duration = Duration::from_secs(1);
+
 /// How long leftovers of a task get to die after SIGKILL before the executor gives up on
 /// them (they are reported on stderr).
 const LEFTOVER_KILL_WAIT: Duration = Duration::from_secs(5);
@@ -297,6 +300,9 @@ impl<O: Outbox> CommandExecutor<O> {
         }
         if let Some((_, state, at)) = &self.terminal {
             if now >= *at {
+                if self.shutdown_requested {
+                    return Some(Outcome::ShutDown { state: *state });
+                }
                 return Some(match self.settings.acknowledgements {
                     Acknowledgements::NotReported(_) => Outcome::Done { state: *state },
                     Acknowledgements::Reported(wait) => {
@@ -453,9 +459,15 @@ impl<O: Outbox> CommandExecutor<O> {
         if status.task_id.as_ref() == self.task_id().as_ref()
             && mesos::task_status::is_terminal(state)
         {
-            let wait = match self.settings.acknowledgements {
+            let mut wait = match self.settings.acknowledgements {
                 Acknowledgements::Reported(d) | Acknowledgements::NotReported(d) => d,
             };
+            if self.shutdown_requested {
+                // An agent that shuts its executors down (e.g. for a framework that went
+                // away) may never acknowledge; it destroys the container after its grace
+                // period. Leave on our own well before that.
+                wait = wait.min(SHUTDOWN_ACK_WAIT);
+            }
             self.terminal = Some((uuid.clone(), state, Instant::now() + wait));
             if let Acknowledgements::Reported(d) = self.settings.acknowledgements {
                 self.outbox

@@ -90,9 +90,55 @@ impl Outbox for DriverOutbox {
     }
 }
 
+/// The signals that ask the executor itself to stop.
+const STOP_SIGNALS: [i32; 3] = [libc::SIGTERM, libc::SIGINT, libc::SIGHUP];
+
+/// Blocks [`STOP_SIGNALS`] in this thread (and so in every thread started after it); the
+/// task gets a clean mask again (the standard library resets it in the child).
+fn block_stop_signals() -> libc::sigset_t {
+    // SAFETY: the set is initialised by sigemptyset before use; pthread_sigmask only reads
+    // it.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for s in STOP_SIGNALS {
+            libc::sigaddset(&mut set, s);
+        }
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+        set
+    }
+}
+
+/// Turns the first stop signal into a shutdown (the task is killed with its grace period,
+/// its terminal update sent) and a second one into an immediate kill.
+fn forward_stop_signals(set: libc::sigset_t, inputs: Sender<Input>) {
+    std::thread::spawn(move || {
+        let mut first = true;
+        loop {
+            let mut sig = 0;
+            // SAFETY: `set` holds blocked signals; sigwait stores the one taken in `sig`.
+            if unsafe { libc::sigwait(&set, &mut sig) } != 0 {
+                return;
+            }
+            eprintln!("mesos-executor: got signal {sig}");
+            let input = if first {
+                Input::Shutdown
+            } else {
+                Input::AgentGone(format!("stopped by signal {sig}"))
+            };
+            first = false;
+            if inputs.send(input).is_err() {
+                return;
+            }
+        }
+    });
+}
+
 /// The program: parses flags and environment, connects to the agent, runs the executor,
 /// and returns the process' exit status.
 pub fn main() -> i32 {
+    // Before any thread exists, so that every thread inherits the mask.
+    let stop_signals = block_stop_signals();
     let flags = match Flags::parse(std::env::args_os().skip(1)) {
         Ok(f) => f,
         Err(e) => {
@@ -129,6 +175,7 @@ pub fn main() -> i32 {
         acknowledgements: Acknowledgements::Reported(Duration::from_secs(60)),
     };
     let (tx, rx) = channel();
+    forward_stop_signals(stop_signals, tx.clone());
     let driver = match ExecutorDriver::new(Forwarder { inputs: tx.clone() }) {
         Ok(d) => d,
         Err(e) => {

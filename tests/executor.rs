@@ -890,6 +890,55 @@ fn command_tasks_are_killed_within_their_grace_period_and_shutdown_leaves_nothin
     );
 }
 
+/// What the launch helper does when the agent kills a container gracefully: it forwards
+/// SIGTERM to the command executor, which then kills its task with the grace period and
+/// reports it, instead of dying and leaving the task behind.
+#[test]
+fn sigterm_to_the_command_executor_kills_and_reports_its_task() {
+    let cluster = cluster(1, "cpus:2;mem:512");
+    let (driver, mut w, framework_id, _) = framework_on_local("command executor signal");
+    let offer = w.offers().remove(0);
+    // The task's shell writes its parent's pid (the executor's) into the sandbox.
+    let t = command_task(
+        "signalled",
+        &offer,
+        "echo $PPID > executor.pid; sleep 600 & sleep 600",
+    );
+    driver
+        .launch_tasks(&[offer.id.clone().unwrap()], &[t], None)
+        .unwrap();
+    w.state("signalled", TaskState::TASK_RUNNING);
+    let pid_file = sandbox(cluster.work_dir(), "signalled").join("executor.pid");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let executor_pid: i32 = loop {
+        if let Some(pid) = std::fs::read_to_string(&pid_file)
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+        {
+            break pid;
+        }
+        assert!(Instant::now() < deadline, "no {}", pid_file.display());
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let cmdline = std::fs::read(format!("/proc/{executor_pid}/cmdline")).unwrap();
+    assert!(
+        String::from_utf8_lossy(&cmdline).starts_with("mesos-executor"),
+        "{}",
+        String::from_utf8_lossy(&cmdline)
+    );
+    // SAFETY: kill takes plain integers; the pid is the command executor's, a child of
+    // this process' agent.
+    assert_eq!(unsafe { libc::kill(executor_pid, libc::SIGTERM) }, 0);
+    let killed = w.state("signalled", TaskState::TASK_KILLED);
+    assert_eq!(
+        killed.message(),
+        "Command terminated with signal Terminated"
+    );
+    driver.stop(false).unwrap();
+    let left = wait_no_leftovers(&framework_id, Duration::from_secs(20));
+    assert!(left.is_empty(), "{left:?}");
+}
+
 #[test]
 fn twenty_tasks_in_parallel_on_two_agents_all_finish() {
     executor_role();

@@ -173,7 +173,29 @@ impl Outcome {
     }
 }
 
-/// The running executor: feed it [`Input`]s through [`CommandExecutor::sender`].
+/// The executor: [`CommandExecutor::run`] takes [`Input`]s from the channel given to
+/// [`CommandExecutor::new`] until the executor is done.
+///
+/// ```no_run
+/// use std::sync::mpsc::channel;
+/// use mesos::types::TaskStatus;
+/// use mesos_launcher::command::executor::{CommandExecutor, Input, Outbox, Settings};
+///
+/// struct Print;
+/// impl Outbox for Print {
+///     fn send(&mut self, status: &TaskStatus) -> Result<(), String> {
+///         println!("{:?}: {}", status.state(), status.message());
+///         Ok(())
+///     }
+/// }
+///
+/// # fn settings() -> Settings { unimplemented!() }
+/// let (tx, rx) = channel();
+/// let executor = CommandExecutor::new(settings(), Print, rx, tx.clone());
+/// let done = std::thread::spawn(move || executor.run());
+/// tx.send(Input::Shutdown).unwrap();
+/// assert_eq!(done.join().unwrap().exit_code(), 0);
+/// ```
 pub struct CommandExecutor<O: Outbox> {
     settings: Settings,
     outbox: O,

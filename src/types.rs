@@ -13,7 +13,6 @@
 //! assert_eq!(id.value(), "task-1");
 //! assert_eq!(TaskState::TASK_RUNNING as i32, 1);
 //! ```
-#![allow(missing_docs)]
 #![allow(clippy::all)]
 
 mod generated {

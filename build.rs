@@ -48,6 +48,9 @@ const INPUTS: &[&str] = &[
 /// How an element without documentation is described (`tests/type_docs.rs` looks for it).
 const UNDOCUMENTED: &str = "Not described yet:";
 
+/// How an accessor of an unknown shape is described (`tests/type_docs.rs` looks for it).
+const UNDESCRIBED_ACCESSOR: &str = "Generated accessor";
+
 fn main() {
     println!("cargo:rerun-if-changed=proto");
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
@@ -184,7 +187,7 @@ fn parse_docs(text: &str) -> Result<Vec<(String, String)>, String> {
 fn document(source: &str, docs: &BTreeMap<String, String>, used: &mut BTreeSet<String>) -> String {
     let mut out = String::with_capacity(source.len() * 5 / 4);
     // The field whose accessors follow, from the generator's `// optional T name = 1;` lines.
-    let mut field: Option<(String, String)> = None;
+    let mut field: Option<FieldDeclaration> = None;
     // The message whose struct is being written, and whether its oneof fields come next.
     let mut message = String::new();
     let mut in_oneofs = false;
@@ -271,9 +274,17 @@ fn marker(line: &str) -> Option<(&str, &str)> {
     inner.split_once(':')
 }
 
-/// `(Rust field name, proto declaration)` of a generator comment like
-/// `// optional .mesos.TaskID task_id = 1;`.
-fn field_declaration(line: &str) -> Option<(String, String)> {
+/// The field a generator comment like `// optional .mesos.TaskID task_id = 1;` announces.
+struct FieldDeclaration {
+    /// The name in the schema (`type`).
+    proto: String,
+    /// The name of the Rust struct field (`type_`: the generator appends `_` to keywords).
+    rust: String,
+    /// The declaration, without the `;`.
+    declaration: String,
+}
+
+fn field_declaration(line: &str) -> Option<FieldDeclaration> {
     let declaration = line.strip_prefix("// ")?.strip_suffix(';')?;
     let (left, number) = declaration.rsplit_once(" = ")?;
     if number.is_empty() || !number.chars().all(|c| c.is_ascii_digit()) {
@@ -283,7 +294,6 @@ fn field_declaration(line: &str) -> Option<(String, String)> {
     if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
         return None;
     }
-    // The generator appends `_` to names that are Rust keywords (`type` -> `type_`).
     let rust = match name {
         "type" | "match" | "mod" | "move" | "ref" | "self" | "super" | "static" | "use"
         | "where" | "loop" | "fn" | "impl" | "in" | "let" | "mut" | "pub" | "return" | "struct"
@@ -295,11 +305,15 @@ fn field_declaration(line: &str) -> Option<(String, String)> {
         }
         _ => name.to_owned(),
     };
-    Some((rust, declaration.to_owned()))
+    Some(FieldDeclaration {
+        proto: name.to_owned(),
+        rust,
+        declaration: declaration.to_owned(),
+    })
 }
 
 /// What a generated accessor does, from its name and the field it belongs to.
-fn accessor_doc(line: &str, field: Option<&(String, String)>) -> String {
+fn accessor_doc(line: &str, field: Option<&FieldDeclaration>) -> String {
     let name = line["pub fn ".len()..]
         .split(['(', '<'])
         .next()
@@ -307,29 +321,33 @@ fn accessor_doc(line: &str, field: Option<&(String, String)>) -> String {
     if name == "new" {
         return "A message with no field set (the same as `Default::default()`).".to_owned();
     }
-    if let Some((rust, declaration)) = field {
-        let about = format!("`{rust}` (`{declaration}`)");
-        let action = if name == rust {
-            Some(format!(
-                "The value of {about}, or the field's default when it is unset."
-            ))
-        } else {
-            match name.strip_suffix(rust.as_str()) {
-                Some("clear_") => Some(format!("Unsets {about}.")),
-                Some("has_") => Some(format!("Whether {about} is set.")),
-                Some("set_") => Some(format!("Sets {about}.")),
-                Some("mut_") => Some(format!(
-                    "A mutable reference to {about}, set to its default first when unset."
-                )),
-                Some("take_") => Some(format!(
-                    "Moves the value of {about} out, leaving the field unset (the default when it was unset)."
-                )),
-                _ => None,
-            }
+    if let Some(field) = field {
+        let about = format!("`{}` (`{}`)", field.rust, field.declaration);
+        // The generator spells accessors with either name (`clear_type_`, `has_type`).
+        let is = |prefix: &str| {
+            name.strip_prefix(prefix)
+                .is_some_and(|rest| rest == field.rust || rest == field.proto)
         };
-        if let Some(action) = action {
-            return action;
+        if is("") {
+            return format!("The value of {about}, or the field's default when it is unset.");
+        }
+        if is("clear_") {
+            return format!("Unsets {about}.");
+        }
+        if is("has_") {
+            return format!("Whether {about} is set.");
+        }
+        if is("set_") {
+            return format!("Sets {about}.");
+        }
+        if is("mut_") {
+            return format!("A mutable reference to {about}, set to its default first when unset.");
+        }
+        if is("take_") {
+            return format!(
+                "Moves the value of {about} out, leaving the field unset (the default when it was unset)."
+            );
         }
     }
-    format!("Generated accessor `{name}`.")
+    format!("{UNDESCRIBED_ACCESSOR} `{name}`.")
 }

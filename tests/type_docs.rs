@@ -4,9 +4,10 @@
 //! `build.rs` writes the text of `proto/<path>/<name>.docs` after the generator's marker for each
 //! element (`// @@protoc_insertion_point(KIND:FULL.NAME)`), and a line starting with
 //! "Not described yet:" where a `.docs` file has no text for the element. This test reads the
-//! generated sources and fails on any element of the covered schemas left with that line, and on
-//! any element of the types a framework or executor writer handles (the `REQUIRED` list, with
-//! everything nested in them) that has no text at all.
+//! generated sources and fails on any element of the covered schemas left with that line (or
+//! any accessor left without a description), and on any element of the types a framework or
+//! executor writer handles (the `REQUIRED` list, with everything nested in them) that has no
+//! text at all.
 
 use std::collections::BTreeMap;
 
@@ -124,6 +125,13 @@ fn problems(generated: &[(&str, &str)], required: &[&str], complete: &[&str]) ->
                 problems.push(format!("{schema}: `{name}` has no documentation"));
             }
         }
+        if complete.contains(schema) {
+            for line in source.lines() {
+                if let Some(accessor) = line.trim().strip_prefix("/// Generated accessor ") {
+                    problems.push(format!("{schema}: accessor {accessor} has no description"));
+                }
+            }
+        }
         if source.contains("allow(missing_docs)") {
             problems.push(format!("{schema}: the generated code allows missing_docs"));
         }
@@ -186,6 +194,10 @@ pub struct TaskID {
 }
 // @@protoc_insertion_point(message:other.Thing)
 pub struct Thing {}
+impl Thing {
+    /// Generated accessor `frob`.
+    pub fn frob(&self) {}
+}
 ";
     let generated = [("x.proto", source)];
     let found = problems(&generated, &["mesos.TaskID", "mesos.Missing"], &[]);
@@ -206,6 +218,10 @@ pub struct Thing {}
     let found = problems(&generated, &[], &["x.proto"]);
     assert!(
         found.iter().any(|p| p.contains("`other.Thing`")),
+        "{found:?}"
+    );
+    assert!(
+        found.iter().any(|p| p.contains("accessor `frob`")),
         "{found:?}"
     );
     assert!(

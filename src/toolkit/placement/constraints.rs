@@ -6,6 +6,7 @@ use crate::types::{value, Attribute, Offer};
 
 /// What a constraint looks at on an agent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Field {
     /// The agent's hostname.
     Hostname,

@@ -415,9 +415,11 @@ fn might_fit(request: &TaskRequest, need: &Resources, slot: &Slot) -> bool {
             None => true,
         })
         && request.range_counts.iter().all(|(name, n)| {
-            slot.remaining
-                .ranges(name)
-                .is_some_and(|rs| range_size(&rs) >= *n)
+            *n == 0
+                || slot
+                    .remaining
+                    .ranges(name)
+                    .is_some_and(|rs| range_size(&rs) >= *n)
         })
 }
 

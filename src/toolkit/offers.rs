@@ -5,9 +5,11 @@
 //! decides, per role, on every [`tick`](OfferManager::tick):
 //!
 //! * **nothing pending** for the role: its held offers are declined with a long filter
-//!   ([`OfferConfig::idle_refuse`]), and the role is suppressed (if
+//!   ([`OfferConfig::idle_refuse`]), and once nothing has been pending for
+//!   [`OfferConfig::suppress_after`], the role is suppressed (if
 //!   [`OfferConfig::suppress_when_idle`]), so the allocator stops offering it resources it
-//!   would only decline;
+//!   would only decline (the grace period keeps work that comes and goes from turning into
+//!   a stream of suppress and revive calls);
 //! * **work pending** ([`set_pending`](OfferManager::set_pending)): an offer that is still
 //!   held after [`OfferConfig::max_hold`] (nothing fitted it) is declined with a short filter
 //!   ([`OfferConfig::unfit_refuse`]); if the role was suppressed, or offers were declined with
@@ -62,6 +64,8 @@ pub struct OfferConfig {
     pub max_hold: Duration,
     /// Whether to suppress a role that has nothing pending (default `true`).
     pub suppress_when_idle: bool,
+    /// How long a role must have had nothing pending before it is suppressed (default 1 s).
+    pub suppress_after: Duration,
     /// The shortest interval between two revives of a role (default 1 s).
     pub revive_min_interval: Duration,
     /// The longest interval the revive backoff grows to (default 60 s).
@@ -77,6 +81,7 @@ impl Default for OfferConfig {
             unfit_refuse: Duration::from_secs(5),
             max_hold: Duration::from_secs(2),
             suppress_when_idle: true,
+            suppress_after: Duration::from_secs(1),
             revive_min_interval: Duration::from_secs(1),
             revive_max_interval: Duration::from_secs(60),
         }
@@ -120,9 +125,11 @@ impl OfferConfig {
         self
     }
 
-    /// Sets [`suppress_when_idle`](Self::suppress_when_idle).
-    pub fn suppress_when_idle(mut self, suppress: bool) -> Self {
+    /// Sets [`suppress_when_idle`](Self::suppress_when_idle) and
+    /// [`suppress_after`](Self::suppress_after).
+    pub fn suppress_when_idle(mut self, suppress: bool, after: Duration) -> Self {
         self.suppress_when_idle = suppress;
+        self.suppress_after = after;
         self
     }
 
@@ -173,6 +180,8 @@ pub struct HeldOffer {
 #[derive(Debug, Clone)]
 struct RoleState {
     pending: bool,
+    /// Since when nothing is pending (`None`: pending, or not observed by a tick yet).
+    idle_since: Option<Instant>,
     /// What the master believes: `None` when unknown (after a re-registration).
     suppressed: Option<bool>,
     /// Offers of the role were declined with the idle filter since the last revive.
@@ -232,6 +241,7 @@ impl OfferManager {
         let min = self.config.revive_min_interval;
         self.roles.entry(role.to_owned()).or_insert(RoleState {
             pending: false,
+            idle_since: None,
             suppressed: Some(false),
             filtered: false,
             last_revive: None,
@@ -324,8 +334,14 @@ impl OfferManager {
     /// Says whether work is pending for `role` (tasks waiting for resources). Turning it on
     /// makes the next [`tick`](Self::tick) revive the role if needed; turning it off makes
     /// it decline the role's offers and suppress it.
-    pub fn set_pending(&mut self, role: &str, pending: bool, _now: Instant) {
-        self.role_mut(role).pending = pending;
+    pub fn set_pending(&mut self, role: &str, pending: bool, now: Instant) {
+        let state = self.role_mut(role);
+        if pending {
+            state.idle_since = None;
+        } else if state.pending || state.idle_since.is_none() {
+            state.idle_since = Some(now);
+        }
+        state.pending = pending;
     }
 
     /// Whether work is pending for `role`.
@@ -412,7 +428,8 @@ impl OfferManager {
     }
 
     /// When [`tick`](Self::tick) next has something to do (an offer reaching its maximum
-    /// hold time, a revive waiting for its interval), if the manager knows (for async
+    /// hold time, a revive waiting for its interval, an idle role to suppress), if the
+    /// manager knows (for async
     /// frameworks that sleep until then). Call `tick` after every change too.
     pub fn next_deadline(&self) -> Option<Instant> {
         let hold = self
@@ -430,10 +447,13 @@ impl OfferManager {
                     .map(|t| t + revive_gap(r, self.config.revive_min_interval))
             })
             .min();
-        match (hold, revive) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        let suppress = self
+            .roles
+            .values()
+            .filter(|r| !r.pending && self.config.suppress_when_idle && r.suppressed != Some(true))
+            .filter_map(|r| r.idle_since.map(|t| t + self.config.suppress_after))
+            .min();
+        [hold, revive, suppress].into_iter().flatten().min()
     }
 
     /// Does what is due now: suppresses idle roles and declines their offers, declines
@@ -448,10 +468,21 @@ impl OfferManager {
         };
         let names: Vec<String> = self.roles.keys().cloned().collect();
         for name in names {
-            let pending = self.roles[&name].pending;
+            let Some(role) = self.roles.get_mut(&name) else {
+                continue;
+            };
+            let (pending, suppressed) = (role.pending, role.suppressed);
+            let idle_for = if pending {
+                Duration::ZERO
+            } else {
+                now.saturating_duration_since(*role.idle_since.get_or_insert(now))
+            };
             if pending {
                 self.revive_if_due(driver, &name, now, &mut note);
-            } else if self.config.suppress_when_idle && self.roles[&name].suppressed != Some(true) {
+            } else if self.config.suppress_when_idle
+                && suppressed != Some(true)
+                && idle_for >= self.config.suppress_after
+            {
                 // Suppress before declining, so that declined resources are not re-offered.
                 note(driver.suppress_offers_for_roles(&[name.as_str()]));
                 self.stats.suppress_calls += 1;

@@ -51,18 +51,13 @@ impl Harness {
             .unwrap();
         driver.start().unwrap();
         let mut manager = OfferManager::new(config);
-        let master = loop {
-            match events
-                .next()
-                .await
-                .expect("stream ended before registration")
-            {
-                SchedulerEvent::Registered { master_info, .. } => {
-                    manager.registered(Instant::now());
-                    break master_address(&master_info);
-                }
-                other => panic!("before registration: {other:?}"),
+        // The first event of a driver is its registration.
+        let master = match events.next().await {
+            Some(SchedulerEvent::Registered { master_info, .. }) => {
+                manager.registered(Instant::now());
+                master_address(&master_info)
             }
+            other => panic!("expected the registration first, got {other:?}"),
         };
         let h = Harness {
             driver,

@@ -664,7 +664,11 @@ fn launches_produced_by_placement_are_accepted_by_the_master() {
                 })
                 .collect();
             driver
-                .launch_tasks(&[launch.offer_id.clone()], &tasks, Some(&filters(0.0)))
+                .launch_tasks(
+                    std::slice::from_ref(&launch.offer_id),
+                    &tasks,
+                    Some(&filters(0.0)),
+                )
                 .unwrap();
         }
         // Offers not used go back at once.

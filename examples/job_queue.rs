@@ -323,9 +323,9 @@ impl Queue {
                         .task_info(a, format!("job {job}"))
                         .with_command(ids::command_info(self.command.clone()));
                     // Write the task down before launching it.
-                    if let Err(e) = self
-                        .reconciler
-                        .launching(&task, payload(job, attempt, &a.group))
+                    if let Err(e) =
+                        self.reconciler
+                            .launching(&task, payload(job, attempt, &a.group), now)
                     {
                         return self.fail(e);
                     }

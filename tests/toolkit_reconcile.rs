@@ -195,7 +195,8 @@ fn a_restarted_scheduler_learns_the_true_state_of_every_task() {
     {
         let mut r = lock(&first.reconciler);
         for t in &tasks[..3] {
-            r.launching(t, t.name().as_bytes().to_vec()).unwrap();
+            r.launching(t, t.name().as_bytes().to_vec(), Instant::now())
+                .unwrap();
         }
         // Written, then the scheduler died before launching: the master never hears of these.
         r.store_mut()
@@ -431,6 +432,57 @@ fn unanswered_tasks_are_asked_again_with_backoff_then_implicit_reconciliation_re
         counted >= (stats.explicit_requests + stats.implicit_requests - 1) as f64,
         "the master counted {counted} requests, the reconciler sent {stats:?}"
     );
+    fw.driver.stop(false).unwrap();
+    host.stop(false).unwrap();
+}
+
+#[test]
+fn a_launched_task_that_stays_silent_is_asked_about_early() {
+    let (_work, host, master) = host_cluster();
+    let store: Store = Arc::new(Mutex::new(InMemoryTaskStore::new()));
+    let config = ReconcileConfig::default()
+        .retry(Duration::from_millis(500), Duration::from_secs(4))
+        .implicit_interval(None)
+        .launch_timeout(Some(Duration::from_secs(1)));
+    let nothing: Arc<dyn Fn(&TaskStatus) -> bool + Send + Sync> = Arc::new(|_| false);
+    let fw = start(&master, None, &store, config, nothing, |_| true);
+    fw.wait("registration", |s| {
+        matches!(s, Seen::Registered(_)).then_some(())
+    });
+    let offer = fw.wait("an offer", |s| match s {
+        Seen::Offers(o) if !o.is_empty() => Some(o[0].clone()),
+        _ => None,
+    });
+    // The first round (empty store) completes at once.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while lock(&fw.reconciler).stats().rounds_completed < 1 {
+        assert!(Instant::now() < deadline, "the round never completed");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Written down as launching, but the launch itself is lost: nothing is ever heard.
+    let launched_at = Instant::now();
+    lock(&fw.reconciler)
+        .launching(&command_task("silent-1", &offer), Vec::new(), launched_at)
+        .unwrap();
+    let (status, c) = fw.wait("the answer about silent-1", |s| match s {
+        Seen::Update(st, c) if st.task_id.value() == "silent-1" => Some((st.clone(), c.clone())),
+        _ => None,
+    });
+    let waited = launched_at.elapsed();
+    eprintln!("asked after {waited:?}: {:?} {:?}", status.state(), c);
+    assert!(
+        waited >= Duration::from_secs(1),
+        "asked before the timeout: {waited:?}"
+    );
+    assert!(waited < Duration::from_secs(3), "asked late: {waited:?}");
+    assert!(c.reconciliation);
+    assert_eq!(c.kind, UpdateKind::Unknown);
+    let stats = lock(&fw.reconciler).stats();
+    assert_eq!(stats.silent_launch_requests, 1, "{stats:?}");
+    assert_eq!(stats.explicit_requests, 0, "{stats:?}");
+    // Answered: not asked again.
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(lock(&fw.reconciler).stats().silent_launch_requests, 1);
     fw.driver.stop(false).unwrap();
     host.stop(false).unwrap();
 }

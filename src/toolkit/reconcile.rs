@@ -15,7 +15,11 @@
 //!    its own failover);
 //! 5. once every task is answered, ask about all tasks at once (implicit reconciliation),
 //!    which also reveals tasks the master knows and the store does not, and repeat that at a
-//!    fixed interval as a defence against lost state.
+//!    fixed interval (15 minutes by default) as a defence against lost state.
+//!
+//! Between registrations, a task that was launched ([`Reconciler::launching`]) and has had no
+//! update at all after [`ReconcileConfig::launch_timeout`] is asked about explicitly, again
+//! with a backoff, until something is heard of it: its launch may have been lost.
 //!
 //! Only one round runs at a time: a new registration starts a new round, which replaces the
 //! previous one. Answers are ordinary status updates: the framework's `status_update` sees
@@ -348,9 +352,12 @@ pub struct ReconcileConfig {
     pub retry_initial: Duration,
     /// The longest wait between two explicit requests of one round (default 60 s).
     pub retry_max: Duration,
-    /// The interval of implicit reconciliation once a round is complete (default 10 min);
+    /// The interval of implicit reconciliation once a round is complete (default 15 min);
     /// `None`: only the implicit request that ends each round.
     pub implicit_interval: Option<Duration>,
+    /// How long a launched task may stay without any update before it is asked about
+    /// explicitly (default 60 s); `None`: never.
+    pub launch_timeout: Option<Duration>,
     /// At most this many tasks per explicit request (default 1000).
     pub batch_size: usize,
     /// How many update `uuid`s to remember per task for recognising duplicates (default 8).
@@ -362,7 +369,8 @@ impl Default for ReconcileConfig {
         ReconcileConfig {
             retry_initial: Duration::from_secs(2),
             retry_max: Duration::from_secs(60),
-            implicit_interval: Some(Duration::from_secs(600)),
+            implicit_interval: Some(Duration::from_secs(900)),
+            launch_timeout: Some(Duration::from_secs(60)),
             batch_size: 1000,
             remembered_uuids: 8,
         }
@@ -380,6 +388,12 @@ impl ReconcileConfig {
     /// Sets [`implicit_interval`](Self::implicit_interval).
     pub fn implicit_interval(mut self, interval: Option<Duration>) -> Self {
         self.implicit_interval = interval;
+        self
+    }
+
+    /// Sets [`launch_timeout`](Self::launch_timeout).
+    pub fn launch_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.launch_timeout = timeout;
         self
     }
 
@@ -403,6 +417,9 @@ pub struct ReconcileStats {
     pub tasks_asked: u64,
     /// Implicit `reconcile_tasks` calls.
     pub implicit_requests: u64,
+    /// Explicit `reconcile_tasks` calls about launched tasks that stayed silent (one per
+    /// batch).
+    pub silent_launch_requests: u64,
     /// Updates classified, by kind: new, duplicate, confirmed, unknown, orphan, stale.
     pub new: u64,
     /// See [`new`](Self::new).
@@ -415,6 +432,15 @@ pub struct ReconcileStats {
     pub orphan: u64,
     /// See [`new`](Self::new).
     pub stale: u64,
+}
+
+/// A launched task nothing was heard of yet.
+#[derive(Debug)]
+struct Launched {
+    id: TaskID,
+    agent: Option<SlaveID>,
+    next_ask: Instant,
+    backoff: Backoff,
 }
 
 #[derive(Debug)]
@@ -441,6 +467,8 @@ pub struct Reconciler<S> {
     /// Task ID value to the arrival time of its latest update.
     arrivals: HashMap<String, Instant>,
     implicit_due: Option<Instant>,
+    /// Launched tasks without any update yet, by ID value.
+    launched: BTreeMap<String, Launched>,
     stats: ReconcileStats,
 }
 
@@ -454,6 +482,7 @@ impl<S: TaskStore> Reconciler<S> {
             round: None,
             arrivals: HashMap::new(),
             implicit_due: None,
+            launched: BTreeMap::new(),
             stats: ReconcileStats::default(),
         }
     }
@@ -479,10 +508,28 @@ impl<S: TaskStore> Reconciler<S> {
         self.stats
     }
 
-    /// Records `task` as `TASK_STAGING`, with `payload`; call it before launching the task.
-    pub fn launching(&mut self, task: &TaskInfo, payload: impl Into<Vec<u8>>) -> Result<()> {
+    /// Records `task` as `TASK_STAGING`, with `payload`; call it before launching the task
+    /// (at `now`). If nothing is heard of the task within
+    /// [`ReconcileConfig::launch_timeout`], it is asked about.
+    pub fn launching(
+        &mut self,
+        task: &TaskInfo,
+        payload: impl Into<Vec<u8>>,
+        now: Instant,
+    ) -> Result<()> {
         let record = TaskRecord::launching(task).with_payload(payload);
         self.store.save(&record)?;
+        if let Some(timeout) = self.config.launch_timeout {
+            self.launched.insert(
+                record.task_id.value().to_owned(),
+                Launched {
+                    id: record.task_id.clone(),
+                    agent: record.agent_id.clone(),
+                    next_ask: now + timeout,
+                    backoff: Backoff::new(self.config.retry_initial, self.config.retry_max),
+                },
+            );
+        }
         Ok(())
     }
 
@@ -504,6 +551,7 @@ impl<S: TaskStore> Reconciler<S> {
     pub fn forget(&mut self, task_id: &str) -> Result<()> {
         self.store.remove(task_id)?;
         self.arrivals.remove(task_id);
+        self.launched.remove(task_id);
         if let Some(round) = &mut self.round {
             round.remaining.remove(task_id);
         }
@@ -551,6 +599,7 @@ impl<S: TaskStore> Reconciler<S> {
     pub fn status_update(&mut self, status: &TaskStatus, now: Instant) -> Result<Classified> {
         let id = status.task_id.value();
         self.arrivals.insert(id.to_owned(), now);
+        self.launched.remove(id);
         if let Some(round) = &mut self.round {
             // Answered: an update arrived after the round started (now >= start).
             if now >= round.start {
@@ -656,10 +705,12 @@ impl<S: TaskStore> Reconciler<S> {
         if !self.connected {
             return None;
         }
-        match &self.round {
+        let main = match &self.round {
             Some(round) => Some(round.next_request),
             None => self.implicit_due,
-        }
+        };
+        let silent = self.launched.values().map(|l| l.next_ask).min();
+        [main, silent].into_iter().flatten().min()
     }
 
     /// Sends what is due: the next explicit request of the round (or, once every task is
@@ -668,6 +719,7 @@ impl<S: TaskStore> Reconciler<S> {
         if !self.connected {
             return Ok(());
         }
+        self.ask_about_silent_launches(driver, now)?;
         if let Some(round) = &mut self.round {
             if round.remaining.is_empty() {
                 self.round = None;
@@ -702,6 +754,46 @@ impl<S: TaskStore> Reconciler<S> {
             Some(due) if now >= due => self.implicit(driver, now),
             _ => Ok(()),
         }
+    }
+
+    /// Asks about launched tasks that stayed silent past their deadline (those the current
+    /// round asks about anyway are left to it).
+    fn ask_about_silent_launches(&mut self, driver: &SchedulerDriver, now: Instant) -> Result<()> {
+        let in_round = |id: &str| {
+            self.round
+                .as_ref()
+                .is_some_and(|r| r.remaining.contains_key(id))
+        };
+        let mut due = Vec::new();
+        for (key, l) in &self.launched {
+            if l.next_ask <= now && !in_round(key) {
+                due.push(key.clone());
+            }
+        }
+        if due.is_empty() {
+            return Ok(());
+        }
+        let mut statuses = Vec::with_capacity(due.len());
+        for key in &due {
+            if let Some(l) = self.launched.get_mut(key) {
+                let mut s = TaskStatus::new();
+                s.task_id = MessageField::some(l.id.clone());
+                s.slave_id = MessageField::from_option(l.agent.clone());
+                s.set_state(TaskState::TASK_STAGING);
+                statuses.push(s);
+                l.next_ask = now + l.backoff.next_delay();
+            }
+        }
+        for batch in statuses.chunks(self.config.batch_size.max(1)) {
+            driver.reconcile_tasks(batch)?;
+            self.stats.silent_launch_requests += 1;
+            self.stats.tasks_asked += batch.len() as u64;
+        }
+        tracing::debug!(
+            tasks = statuses.len(),
+            "launched tasks without any update asked about"
+        );
+        Ok(())
     }
 
     fn implicit(&mut self, driver: &SchedulerDriver, now: Instant) -> Result<()> {

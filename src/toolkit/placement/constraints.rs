@@ -226,19 +226,19 @@ pub fn attribute_text(a: &Attribute) -> String {
     }
 }
 
-/// Tasks per (group, field) per value.
+/// Tasks per group, per field, per value.
 #[derive(Debug, Default)]
 pub(super) struct Counts {
-    counts: HashMap<(String, Field), HashMap<String, usize>>,
+    counts: HashMap<String, HashMap<Field, HashMap<String, usize>>>,
 }
 
 impl Counts {
     pub(super) fn add(&mut self, group: &str, fields: &[&Field], agent: &AgentView) {
+        let per_field = self.counts.entry(group.to_owned()).or_default();
         for field in fields {
             if let Some(v) = agent.value(field) {
-                *self
-                    .counts
-                    .entry((group.to_owned(), (*field).clone()))
+                *per_field
+                    .entry((*field).clone())
                     .or_default()
                     .entry(v.to_owned())
                     .or_default() += 1;
@@ -247,11 +247,7 @@ impl Counts {
     }
 
     fn get(&self, group: &str, field: &Field) -> Option<&HashMap<String, usize>> {
-        // Avoids allocating a key for the common miss.
-        self.counts
-            .iter()
-            .find(|((g, f), _)| g == group && f == field)
-            .map(|(_, m)| m)
+        self.counts.get(group)?.get(field)
     }
 
     pub(super) fn count(&self, group: &str, field: &Field, value: &str) -> usize {
@@ -261,21 +257,25 @@ impl Counts {
     }
 
     /// The values of `field` the group has tasks on.
-    pub(super) fn values(&self, group: &str, field: &Field) -> Vec<&str> {
+    pub(super) fn values<'a>(
+        &'a self,
+        group: &str,
+        field: &Field,
+    ) -> impl Iterator<Item = &'a str> {
         self.get(group, field)
-            .map(|m| m.keys().map(String::as_str).collect())
-            .unwrap_or_default()
+            .into_iter()
+            .flat_map(|m| m.keys().map(String::as_str))
     }
 }
 
-/// Whether a task of `group` with `constraints` may go on `agent`. `known` gives the values
-/// of a field over all agents of the plan (for [`Constraint::GroupBy`]).
+/// Whether a task of `group` with `constraints` may go on `agent`. `known` holds the values
+/// of each spread-over field across the offers of the plan (for [`Constraint::GroupBy`]).
 pub(super) fn allowed(
     group: &str,
     constraints: &[Constraint],
     agent: &AgentView,
     counts: &Counts,
-    known: &mut impl FnMut(&Field) -> BTreeSet<String>,
+    known: &HashMap<Field, BTreeSet<String>>,
 ) -> bool {
     constraints.iter().all(|c| match c {
         Constraint::MaxPer { field, max } => match agent.value(field) {
@@ -292,10 +292,11 @@ pub(super) fn allowed(
             if mine == 0 {
                 return true;
             }
-            let mut values = known(field);
-            values.extend(counts.values(group, field).into_iter().map(str::to_owned));
-            let least = values
-                .iter()
+            // The fewest tasks on any value known from the offers or from the group's tasks
+            // (a value in both is simply counted twice: the minimum is the same).
+            let offered = known.get(field).into_iter().flatten().map(String::as_str);
+            let least = offered
+                .chain(counts.values(group, field))
                 .map(|x| counts.count(group, field, x))
                 .min()
                 .unwrap_or(0);

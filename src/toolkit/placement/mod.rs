@@ -268,7 +268,6 @@ impl Placer {
                 }
             }
         }
-        let mut known_values = |f: &Field| known.get(f).cloned().unwrap_or_default();
 
         let mut unplaced = Vec::new();
         for (index, request) in requests.iter().enumerate() {
@@ -295,7 +294,7 @@ impl Placer {
                     &request.constraints,
                     &slot.agent,
                     &counts,
-                    &mut known_values,
+                    &known,
                 ) {
                     continue;
                 }

@@ -383,15 +383,15 @@ fn unanswered_tasks_are_asked_again_with_backoff_then_implicit_reconciliation_re
     }
     let gaps: Vec<Duration> = sent_at.windows(2).map(|w| w[1] - w[0]).collect();
     eprintln!("explicit requests at {sent_at:?}, gaps {gaps:?}");
-    // 0, 0.4, 1.2, 2.8 s: four requests, each gap longer than the one before, up to the cap.
-    assert!(sent_at.len() >= 3, "{sent_at:?}");
-    for w in gaps.windows(2) {
-        assert!(w[1] > w[0] + Duration::from_millis(200), "{gaps:?}");
+    // Due at 0, 0.4, 1.2 and 2.8 s: each wait twice the one before, up to the cap, so at
+    // most four requests in 3.9 s (a slow machine only delays them).
+    assert!((2..=4).contains(&sent_at.len()), "{sent_at:?}");
+    for (gap, due) in gaps.iter().zip([400, 800, 1600]) {
+        assert!(
+            *gap >= Duration::from_millis(due - 20),
+            "asked again after {gap:?}, before the backoff's {due} ms: {gaps:?}"
+        );
     }
-    assert!(
-        gaps.iter().all(|g| *g < Duration::from_millis(1600 + 400)),
-        "{gaps:?}"
-    );
     assert!(lock(&fw.reconciler).is_reconciling());
     let mut unanswered: Vec<String> = lock(&fw.reconciler)
         .unanswered()
@@ -424,7 +424,7 @@ fn unanswered_tasks_are_asked_again_with_backoff_then_implicit_reconciliation_re
         "no explicit request after the round"
     );
     assert!(
-        (3..=5).contains(&stats.implicit_requests),
+        (2..=5).contains(&stats.implicit_requests),
         "implicit requests: {stats:?}"
     );
     let counted = metric(&master, "master/messages_reconcile_tasks") - before;
@@ -474,7 +474,7 @@ fn a_launched_task_that_stays_silent_is_asked_about_early() {
         waited >= Duration::from_secs(1),
         "asked before the timeout: {waited:?}"
     );
-    assert!(waited < Duration::from_secs(3), "asked late: {waited:?}");
+    assert!(waited < Duration::from_secs(10), "asked late: {waited:?}");
     assert!(c.reconciliation);
     assert_eq!(c.kind, UpdateKind::Unknown);
     let stats = lock(&fw.reconciler).stats();

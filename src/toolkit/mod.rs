@@ -1,5 +1,5 @@
-//! A framework toolkit over [`SchedulerDriver`]: the three things every serious Mesos
-//! framework ends up writing, written once.
+//! A framework toolkit over [`SchedulerDriver`](crate::SchedulerDriver): the three things
+//! every serious Mesos framework ends up writing, written once.
 //!
 //! * [`reconcile`]: the task reconciliation algorithm Mesos documents. After every
 //!   (re-)registration the [`Reconciler`] asks the master about every task the framework
@@ -20,7 +20,7 @@
 //!   spreading strategies, built on [`crate::resources`].
 //!
 //! Each piece is a plain state machine: it is fed the driver's events and a clock reading
-//! (`now`), and acts through the [`SchedulerDriver`] handle it is given. Nothing here owns a
+//! (`now`), and acts through the [`SchedulerDriver`](crate::SchedulerDriver) handle it is given. Nothing here owns a
 //! thread or a runtime, so the same code serves a [`Scheduler`](crate::Scheduler)
 //! implementation and an event stream (feature `stream`). Timed work (reconciliation retries,
 //! offers held too long, a revive that had to wait) happens in the `tick` methods; a

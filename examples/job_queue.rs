@@ -622,11 +622,16 @@ fn run(args: &Args) -> Result<bool, String> {
             temp
         }
     };
-    let _cluster = LocalCluster::new()
+    let mut cluster = LocalCluster::new()
         .agents(AGENTS)
         .resources(AGENT_RESOURCES)
         .env("MESOS_ALLOCATION_INTERVAL", "100ms")
-        .env("MESOS_ATTRIBUTES", "zone:a")
+        .env("MESOS_ATTRIBUTES", "zone:a");
+    if !args.verbose {
+        // libmesos' own log (one line per executor the dev kit's agent fails to start).
+        cluster = cluster.env("MESOS_QUIET", "true");
+    }
+    let _cluster = cluster
         .apply()
         .map_err(|e| format!("cannot prepare the local cluster: {e}"))?;
     let (tx, rx) = channel();
@@ -767,11 +772,12 @@ fn run(args: &Args) -> Result<bool, String> {
         format!("no restart, framework {framework_id}")
     };
     println!(
-        "job_queue: {}/{} jobs done ({}) on {} agents in {:.1} s; {restart}; {}",
+        "job_queue: {}/{} jobs done ({}) on {} agent{} in {:.1} s; {restart}; {}",
         q.done.len(),
         args.jobs,
         states.join(", "),
         q.agents_used.len(),
+        if q.agents_used.len() == 1 { "" } else { "s" },
         t0.elapsed().as_secs_f64(),
         if twice.is_empty() {
             "no job ran twice".to_owned()

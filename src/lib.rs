@@ -66,6 +66,7 @@ pub mod scheduler;
 #[cfg_attr(docsrs, doc(cfg(feature = "stream")))]
 pub mod stream;
 pub mod task_status;
+pub mod toolkit;
 pub mod types;
 
 pub use error::{Error, Result};

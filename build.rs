@@ -43,6 +43,7 @@ use std::path::{Path, PathBuf};
 const INPUTS: &[&str] = &[
     "proto/mesos/mesos.proto",
     "proto/mesos/scheduler/scheduler.proto",
+    "proto/mesos/executor/executor.proto",
 ];
 
 /// How an element without documentation is described (`tests/type_docs.rs` looks for it).

@@ -44,6 +44,32 @@ pub enum Error {
     /// A callback of the user's `Scheduler`/`Executor` panicked; the driver was aborted.
     #[error("a callback panicked: {0}")]
     CallbackPanicked(String),
+    /// The driver was closed (`close`, or its last handle was dropped): libmesos' driver is
+    /// freed and nothing reaches it any more.
+    #[error("the driver was closed")]
+    Closed,
+    /// `join` (or `run`) was called inside a callback of the same running driver: it would
+    /// wait forever, since whatever stops the driver would be delivered by a later callback
+    /// on the very thread that waits.
+    #[error("join() inside a callback of the same running driver would wait forever; stop the driver, or join from another thread")]
+    JoinInCallback,
+    /// The environment an executor needs (set by the Mesos agent) lacks variables or holds
+    /// values that cannot be parsed. Names every variable concerned.
+    #[error("executor environment: {}: {reason}", .variables.join(", "))]
+    Environment {
+        /// The variables concerned, e.g. `["MESOS_AGENT_ENDPOINT"]`.
+        variables: Vec<String>,
+        /// What is wrong with them.
+        reason: String,
+    },
+    /// The HTTP executor backend could not reach the agent, or the agent refused a call.
+    #[error("agent at {endpoint}: {detail}")]
+    Agent {
+        /// The agent's `host:port` (`MESOS_AGENT_ENDPOINT`).
+        endpoint: String,
+        /// What happened (connection error, HTTP status and body, ...).
+        detail: String,
+    },
     /// A status code the shim does not know (a bug).
     #[error("unexpected status code {0} from the shim")]
     Unexpected(i32),

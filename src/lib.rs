@@ -15,6 +15,19 @@
 //! * Helpers in the spirit of hs-mesos: [`resources`] (resource constructors and the
 //!   [`Resources`] collection), [`task_status`] (task-state predicates), [`ids`].
 //!
+//! # Crate features
+//!
+//! | feature | default | what it adds |
+//! | --- | --- | --- |
+//! | `libmesos` | yes | links libmesos (through `mesos-sys`): `scheduler`, `local`, the libmesos executor backend, `mesos_version`, `has_executor_driver` |
+//! | `http-executor` | yes | the executor backend over the agent's v1 executor HTTP API, in pure Rust (see `executor`) |
+//! | `stream` | no | the scheduler's events as a `futures::Stream` (implies `libmesos`) |
+//!
+//! With `default-features = false, features = ["http-executor"]` nothing of libmesos or C++
+//! is built or linked: [`types`], [`resources`], [`ids`], [`task_status`], the errors and the
+//! `executor` module (HTTP backend) remain, enough for an executor that can be shipped into
+//! any container image.
+//!
 //! ```no_run
 //! use mesos::{Scheduler, SchedulerDriver, types::{FrameworkInfo, Offer}};
 //!
@@ -52,26 +65,45 @@
 //!   (log files). [`local::LocalCluster`] sets `ERROR` unless the environment says otherwise;
 //!   the examples and tests of this crate use it, so they are quiet by default.
 #![warn(missing_docs)]
+// Without libmesos, the docs still mention the scheduler side (documented with all features).
+#![cfg_attr(not(feature = "libmesos"), allow(rustdoc::broken_intra_doc_links))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod codec;
+#[cfg(any(feature = "libmesos", feature = "http-executor"))]
+// Parts of it (the C callbacks' entry point, the stream's stop marker) serve libmesos only.
+#[cfg_attr(not(feature = "libmesos"), allow(dead_code))]
 mod dispatch;
 mod error;
+#[cfg(any(feature = "libmesos", feature = "http-executor"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "libmesos", feature = "http-executor"))))]
 pub mod executor;
+#[cfg(feature = "libmesos")]
 mod ffi;
 pub mod ids;
+#[cfg(feature = "libmesos")]
+#[cfg_attr(docsrs, doc(cfg(feature = "libmesos")))]
 pub mod local;
 pub mod resources;
+#[cfg(feature = "libmesos")]
+#[cfg_attr(docsrs, doc(cfg(feature = "libmesos")))]
 pub mod scheduler;
 #[cfg(feature = "stream")]
 #[cfg_attr(docsrs, doc(cfg(feature = "stream")))]
 pub mod stream;
 pub mod task_status;
+#[cfg(feature = "libmesos")]
+#[cfg_attr(docsrs, doc(cfg(feature = "libmesos")))]
 pub mod toolkit;
 pub mod types;
 
 pub use error::{Error, Result};
+#[cfg(any(feature = "libmesos", feature = "http-executor"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "libmesos", feature = "http-executor"))))]
 pub use executor::{Executor, ExecutorDriver};
 pub use resources::Resources;
+#[cfg(feature = "libmesos")]
+#[cfg_attr(docsrs, doc(cfg(feature = "libmesos")))]
 pub use scheduler::{Scheduler, SchedulerDriver, SchedulerDriverBuilder};
 #[cfg(feature = "stream")]
 #[cfg_attr(docsrs, doc(cfg(feature = "stream")))]
@@ -83,6 +115,8 @@ pub use types::Status;
 /// ```no_run
 /// assert!(mesos::mesos_version().starts_with("1."));
 /// ```
+#[cfg(feature = "libmesos")]
+#[cfg_attr(docsrs, doc(cfg(feature = "libmesos")))]
 pub fn mesos_version() -> &'static str {
     ffi::mesos_version()
 }
@@ -94,6 +128,8 @@ pub fn mesos_version() -> &'static str {
 ///     eprintln!("this libmesos is scheduler-only");
 /// }
 /// ```
+#[cfg(feature = "libmesos")]
+#[cfg_attr(docsrs, doc(cfg(feature = "libmesos")))]
 pub fn has_executor_driver() -> bool {
     ffi::has_executor_driver()
 }
@@ -105,16 +141,16 @@ pub fn has_executor_driver() -> bool {
 pub mod __bench {
     /// Serializes a message as every driver call does before handing it to libmesos.
     pub fn encode<M: protobuf::Message>(msg: &M) -> Vec<u8> {
-        crate::ffi::encode(msg)
+        crate::codec::encode(msg)
     }
 
     /// Decodes callback bytes as the drivers' callback thread does.
     pub fn decode<M: protobuf::MessageFull>(bytes: &[u8]) -> crate::Result<M> {
-        crate::ffi::decode(bytes)
+        crate::codec::decode(bytes)
     }
 }
 
 /// The README's code, compiled as a doc test so that it stays correct.
 #[doc = include_str!("../README.md")]
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "libmesos"))]
 pub struct ReadmeDoctests;

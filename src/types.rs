@@ -1,6 +1,6 @@
 //! The Mesos 1.11 message types (`package mesos`), generated from the project's schema in
 //! `proto/` with the `protobuf` crate, plus the messages of `mesos.scheduler`
-//! ([`scheduler`], which holds [`OfferConstraints`]).
+//! ([`scheduler`], which holds [`OfferConstraints`]) and of `mesos.executor` ([`executor`]).
 //!
 //! Every type implements [`protobuf::Message`]: build with `new()` and the `set_*`/`mut_*`
 //! accessors or struct fields, serialize with `write_to_bytes()`, parse with
@@ -32,10 +32,19 @@ pub mod scheduler {
     pub use super::generated::scheduler::*;
 }
 
+/// Messages of `mesos/executor/executor.proto` (package `mesos.executor`): the `Call` and
+/// `Event` of the agent's executor HTTP API, as libmesos itself carries them (the v1 API's
+/// messages have the same field numbers, so these are what `/api/v1/executor` speaks on the
+/// wire).
+pub mod executor {
+    pub use super::generated::executor::*;
+}
+
 pub use generated::scheduler::{AttributeConstraint, OfferConstraints};
 
 /// The raw generated modules, named like the proto files.
 pub mod proto_files {
+    pub use super::generated::executor;
     pub use super::generated::mesos;
     pub use super::generated::scheduler;
 }

@@ -408,8 +408,15 @@ fn invalid_utf8_in_string_fields() {
 fn executor_driver_and_harness_misuse() {
     struct Nothing;
     impl Executor for Nothing {}
-    // No executor driver in this libmesos (or no agent environment): a typed error.
+    // No agent environment: the HTTP backend (picked where libmesos has no executor driver)
+    // names the missing variables; libmesos' driver may also refuse with a typed error.
     match ExecutorDriver::new(Nothing) {
+        Err(Error::Environment { variables, .. }) => {
+            assert!(
+                variables.contains(&"MESOS_EXECUTOR_ID".to_owned()),
+                "{variables:?}"
+            )
+        }
         Err(Error::Unsupported(_)) | Err(Error::Cpp(_)) => {}
         Ok(_) => {
             // A libmesos with an executor driver but no agent environment: starting fails

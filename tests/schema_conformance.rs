@@ -272,6 +272,7 @@ fn schema_matches_libmesos() {
     let ours = [
         mesos::types::proto_files::mesos::file_descriptor().proto(),
         mesos::types::proto_files::scheduler::file_descriptor().proto(),
+        mesos::types::proto_files::executor::file_descriptor().proto(),
     ];
 
     let mut diffs = Vec::new();

@@ -21,6 +21,10 @@ const GENERATED: &[(&str, &str)] = &[
         "mesos/scheduler/scheduler.proto",
         include_str!(concat!(env!("OUT_DIR"), "/protos/scheduler.rs")),
     ),
+    (
+        "mesos/executor/executor.proto",
+        include_str!(concat!(env!("OUT_DIR"), "/protos/executor.rs")),
+    ),
 ];
 
 /// The line `build.rs` writes for an element without text.

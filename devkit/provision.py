@@ -59,8 +59,10 @@ APT_PACKAGES = [
 ]
 
 # Extra Debian packages for developing mesos-rs itself (its test suite), installed with --dev:
-# libclang for the bindings check, valgrind for the leak check.
-DEV_APT_PACKAGES = ["libclang-dev", "valgrind"]
+# libclang for the bindings check, valgrind for the leak check, a real ZooKeeper (with a Java
+# runtime) for the master-detection tests, nftables and iproute2 for the multi-host tests.
+DEV_APT_PACKAGES = ["libclang-dev", "valgrind", "zookeeper", "default-jre-headless", "nftables",
+                    "iproute2"]
 
 # Proto files read out of libmesos' descriptor pool; the ones marked optional may be absent.
 PROTO_FILES = [
@@ -141,10 +143,13 @@ def ensure_apt_packages(packages):
             "    sudo apt-get install -y " + " ".join(missing))
     log("installing system packages: " + " ".join(missing))
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    r = subprocess.run(["apt-get", "install", "-y", "-q"] + missing, env=env)
+    # Minimal images drop the man directories, where the Java runtime's postinst links into.
+    os.makedirs("/usr/share/man/man1", exist_ok=True)
+    install = ["apt-get", "install", "-y", "-q", "--no-install-recommends"] + missing
+    r = subprocess.run(install, env=env)
     if r.returncode != 0:
         run(["apt-get", "update", "-q"], env=env)
-        run(["apt-get", "install", "-y", "-q"] + missing, env=env)
+        run(install, env=env)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -78,10 +78,13 @@ fn binding_events_go_through_tracing() {
 /// Child mode of the two tests below: run a local cluster configured only by `LocalCluster`
 /// (plus whatever the parent put in the environment), register, launch nothing, stop.
 fn child_cluster() {
-    let _guard = LocalCluster::new()
-        .resources("cpus:1;mem:128")
-        .apply()
-        .unwrap();
+    // SAFETY: the test harness' main thread only waits for this test, and no driver exists.
+    let _guard = unsafe {
+        LocalCluster::new()
+            .resources("cpus:1;mem:128")
+            .apply_unchecked()
+            .unwrap()
+    };
     let (probe, mut events) = probe();
     let driver = SchedulerDriver::new(probe, framework("logging-child"), "local").unwrap();
     driver.start().unwrap();

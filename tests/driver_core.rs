@@ -110,13 +110,20 @@ fn events_queued_when_the_last_handle_goes_are_still_delivered() {
     }
 }
 
-/// Keeps a strong handle to its own driver: the pitfall. Reports its own drop.
+/// Keeps a strong handle to its own driver (the pitfall): takes it from `slot` when it
+/// registers. Reports that, and its own drop.
 struct Keeper {
-    driver: Arc<Mutex<Option<SchedulerDriver>>>,
+    slot: Arc<Mutex<Option<SchedulerDriver>>>,
+    kept: Option<SchedulerDriver>,
     dropped: Sender<&'static str>,
 }
 
-impl Scheduler for Keeper {}
+impl Scheduler for Keeper {
+    fn registered(&mut self, _: &SchedulerDriver, _: &FrameworkID, _: &MasterInfo) {
+        self.kept = self.slot.lock().unwrap().take();
+        let _ = self.dropped.send("kept");
+    }
+}
 
 impl Drop for Keeper {
     fn drop(&mut self) {
@@ -133,7 +140,8 @@ fn close_frees_a_driver_whose_scheduler_keeps_a_handle() {
     let (dropped, gone) = channel();
     let driver = SchedulerDriver::new(
         Keeper {
-            driver: slot.clone(),
+            slot: slot.clone(),
+            kept: None,
             dropped,
         },
         framework("keeper"),
@@ -142,6 +150,11 @@ fn close_frees_a_driver_whose_scheduler_keeps_a_handle() {
     .unwrap();
     *slot.lock().unwrap() = Some(driver.clone());
     driver.start().unwrap();
+    assert_eq!(gone.recv_timeout(Duration::from_secs(30)).unwrap(), "kept");
+    assert!(
+        slot.lock().unwrap().is_none(),
+        "only the scheduler holds it now"
+    );
     let weak = driver.downgrade();
 
     // Dropping the caller's handle frees nothing: the scheduler's keeps it alive.
@@ -153,6 +166,7 @@ fn close_frees_a_driver_whose_scheduler_keeps_a_handle() {
     again.revive_offers().unwrap();
 
     // close() frees it although the scheduler still holds a handle.
+    let joiner_handle = again.clone();
     let joiner = {
         let d = again.clone();
         std::thread::spawn(move || d.join())
@@ -169,12 +183,11 @@ fn close_frees_a_driver_whose_scheduler_keeps_a_handle() {
         matches!(joined, Ok(Status::DRIVER_STOPPED) | Err(Error::Closed)),
         "{joined:?}"
     );
-    // The handle the scheduler kept (still in the slot) answers Closed; a weak handle no
-    // longer upgrades.
-    let kept = slot.lock().unwrap().clone().unwrap();
-    assert!(kept.is_closed());
-    assert_eq!(kept.revive_offers(), Err(Error::Closed));
-    assert_eq!(kept.start(), Err(Error::Closed));
+    // Handles made before answer Closed; a weak handle no longer upgrades.
+    let other = joiner_handle;
+    assert!(other.is_closed());
+    assert_eq!(other.revive_offers(), Err(Error::Closed));
+    assert_eq!(other.start(), Err(Error::Closed));
     assert!(weak.upgrade().is_none());
 }
 
@@ -317,7 +330,8 @@ fn the_queue_depth_is_reported_and_warned_about() {
     assert!(warnings[0].contains("wait for your code"), "{text}");
     // Once the callbacks catch up, the queue is empty again.
     for _ in 0..8 {
-        updates.recv_timeout(Duration::from_secs(30)).unwrap();
+        let (_, closed, _) = updates.recv_timeout(Duration::from_secs(30)).unwrap();
+        assert!(!closed);
     }
     wait_until("an empty queue", || driver.queue_depth() == 0);
     assert_eq!(driver.stats().dropped_events, 0);

@@ -380,3 +380,19 @@ fn updates_that_could_not_be_acknowledged_are_counted() {
     });
     assert_eq!(driver.join().unwrap(), Status::DRIVER_ABORTED);
 }
+/// A driver that registers in time is not touched by its timeout.
+#[test]
+fn registration_timeout_leaves_a_registered_driver_alone() {
+    let _work = local_cluster("cpus:1;mem:128", &[]);
+    let (p, mut events) = probe();
+    let d = SchedulerDriver::builder(framework("registers"), "local")
+        .registration_timeout(Duration::from_secs(2))
+        .build(p)
+        .unwrap();
+    assert_eq!(d.start().unwrap(), Status::DRIVER_RUNNING);
+    registered(&mut events);
+    std::thread::sleep(Duration::from_secs(3));
+    d.revive_offers().unwrap();
+    assert_eq!(d.stop(false).unwrap(), Status::DRIVER_STOPPED);
+    assert_eq!(d.join().unwrap(), Status::DRIVER_STOPPED);
+}

@@ -159,3 +159,33 @@ fn libmesos_logging_is_quiet_by_default_and_configurable() {
         "MESOS_LOGGING_LEVEL=INFO gave {info} INFO lines:\n{loud}"
     );
 }
+
+/// A ZooKeeper password in the master string never reaches the logs, even at trace level.
+#[test]
+fn master_passwords_are_redacted_in_logs() {
+    let capture = Capture::default();
+    let writer = capture.clone();
+    tracing_subscriber::fmt()
+        .with_env_filter("mesos=trace")
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .init();
+    std::env::set_var("LIBPROCESS_IP", "127.0.0.1");
+    std::env::set_var("GLOG_minloglevel", "2");
+    let (probe, _events) = probe();
+    let master = "zk://zkuser:topsecret@127.0.0.1:1/mesos";
+    let driver = SchedulerDriver::builder(framework("redacted"), master)
+        .registration_timeout(std::time::Duration::from_millis(500))
+        .build(probe)
+        .unwrap();
+    let err = driver.run().unwrap_err();
+    drop(driver);
+    let text = capture.text();
+    assert!(text.contains("scheduler driver created"), "{text}");
+    assert!(
+        text.contains("zk://zkuser:<redacted>@127.0.0.1:1/mesos"),
+        "{text}"
+    );
+    assert!(!text.contains("topsecret"), "{text}");
+    assert!(!err.to_string().contains("topsecret"), "{err}");
+}

@@ -104,12 +104,6 @@ pub(crate) struct Shared {
     kind: &'static str,
 }
 
-impl Default for Shared {
-    fn default() -> Self {
-        Shared::new("driver", DEFAULT_QUEUE_WARNING, Vec::new())
-    }
-}
-
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // Every lock here guards plain data that stays valid if a holder panicked.
     m.lock().unwrap_or_else(PoisonError::into_inner)
@@ -393,10 +387,12 @@ pub(crate) struct Dispatcher<E> {
 }
 
 impl<E: Send + 'static> Dispatcher<E> {
-    /// Creates the channel with default settings; returns the dispatcher (not yet running),
-    /// the shim context and the receiving end for [`start`](Self::start).
+    /// Creates the channel with the executor driver's default settings; returns the
+    /// dispatcher (not yet running), the shim context (boxed, kept by its owner) and the
+    /// receiving end for [`start`](Self::start).
     pub(crate) fn new() -> (Self, Box<Context<E>>, Receiver<Item<E>>) {
-        let (d, ctx, rx) = Self::with_shared(Arc::new(Shared::default()));
+        let shared = Shared::new("executor", DEFAULT_QUEUE_WARNING, Vec::new());
+        let (d, ctx, rx) = Self::with_shared(Arc::new(shared));
         (d, Box::new(ctx), rx)
     }
 

@@ -277,11 +277,18 @@ impl std::fmt::Debug for ExecutorDriver {
 struct TraitHandler<E> {
     executor: E,
     driver: Weak<Inner>,
+    shared: Arc<crate::dispatch::Shared>,
 }
 
 impl<E: Executor> Handler<RawEvent> for TraitHandler<E> {
     fn deliver(&mut self, raw: RawEvent) {
         let Some(inner) = self.driver.upgrade() else {
+            self.shared.note_dropped(
+                1,
+                "event",
+                "the driver was freed before it was delivered",
+                false,
+            );
             return;
         };
         let driver = ExecutorDriver { inner };
@@ -301,7 +308,11 @@ impl<E: Executor> Handler<RawEvent> for TraitHandler<E> {
                 }
                 event.dispatch_to(&mut self.executor, &driver)
             }
-            Err(e) => tracing::error!(error = %e, "could not decode an executor callback"),
+            Err(e) => {
+                tracing::error!(error = %e, "could not decode an executor callback");
+                self.shared
+                    .note_dropped(1, "event", "it could not be decoded", false);
+            }
         }
     }
 
@@ -394,6 +405,7 @@ impl ExecutorDriver {
         let handler = TraitHandler {
             executor,
             driver: Arc::downgrade(&inner),
+            shared: inner.dispatcher.shared.clone(),
         };
         inner.dispatcher.start("mesos-executor", rx, handler);
         ExecutorDriver { inner }

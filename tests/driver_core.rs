@@ -36,10 +36,18 @@ fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
 /// what a call through it returned.
 type Seen = (String, bool, mesos::Result<()>);
 
-/// Sleeps in its first offer callback, then records every update.
+/// How the first offer callback holds up the ones after it.
+enum Hold {
+    /// For this long.
+    Sleep(Duration),
+    /// Until the test says so.
+    Gate(Receiver<()>),
+}
+
+/// Holds up its first offer callback, then records every update.
 struct Slow {
     registered: Sender<()>,
-    first_offer: Option<Duration>,
+    first_offer: Option<Hold>,
     updates: Sender<Seen>,
 }
 
@@ -48,8 +56,12 @@ impl Scheduler for Slow {
         let _ = self.registered.send(());
     }
     fn resource_offers(&mut self, _: &SchedulerDriver, _: &[Offer]) {
-        if let Some(pause) = self.first_offer.take() {
-            std::thread::sleep(pause);
+        match self.first_offer.take() {
+            Some(Hold::Sleep(pause)) => std::thread::sleep(pause),
+            Some(Hold::Gate(gate)) => {
+                let _ = gate.recv_timeout(Duration::from_secs(60));
+            }
+            None => {}
         }
     }
     fn status_update(&mut self, driver: &SchedulerDriver, status: &TaskStatus) {
@@ -61,13 +73,13 @@ impl Scheduler for Slow {
     }
 }
 
-fn slow(pause: Duration) -> (Slow, Receiver<()>, Receiver<Seen>) {
+fn slow(hold: Hold) -> (Slow, Receiver<()>, Receiver<Seen>) {
     let (registered, r) = channel();
     let (updates, u) = channel();
     (
         Slow {
             registered,
-            first_offer: Some(pause),
+            first_offer: Some(hold),
             updates,
         },
         r,
@@ -80,7 +92,9 @@ fn slow(pause: Duration) -> (Slow, Receiver<()>, Receiver<Seen>) {
 #[test]
 fn events_queued_when_the_last_handle_goes_are_still_delivered() {
     let _work = local_cluster("cpus:1;mem:128", &[]);
-    let (scheduler, registered, updates) = slow(Duration::from_secs(3));
+    // The last handle is dropped while the callback still sleeps: dropping waits for the
+    // callback thread, so nothing else could open a gate.
+    let (scheduler, registered, updates) = slow(Hold::Sleep(Duration::from_secs(5)));
     let driver = SchedulerDriver::new(scheduler, framework("last handle"), "local").unwrap();
     driver.start().unwrap();
     registered.recv_timeout(Duration::from_secs(30)).unwrap();
@@ -306,7 +320,8 @@ fn the_queue_depth_is_reported_and_warned_about() {
         .with_writer(move || writer.clone())
         .init();
     let _work = local_cluster("cpus:1;mem:128", &[]);
-    let (scheduler, registered, updates) = slow(Duration::from_secs(3));
+    let (gate, held) = channel();
+    let (scheduler, registered, updates) = slow(Hold::Gate(held));
     let driver = SchedulerDriver::builder(framework("queue"), "local")
         .queue_warning_threshold(4)
         .build(scheduler)
@@ -329,6 +344,7 @@ fn the_queue_depth_is_reported_and_warned_about() {
     );
     assert!(warnings[0].contains("wait for your code"), "{text}");
     // Once the callbacks catch up, the queue is empty again.
+    gate.send(()).unwrap();
     for _ in 0..8 {
         let (_, closed, _) = updates.recv_timeout(Duration::from_secs(30)).unwrap();
         assert!(!closed);

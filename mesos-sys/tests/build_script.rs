@@ -2,28 +2,26 @@
 //! libmesos, talkative when asked (`MESOS_SYS_VERBOSE`) or when it passed over a candidate,
 //! and refusing a libmesos of another version with the version it found.
 //!
-//! Builds happen in a target directory of their own (under this workspace's `target/`), so
-//! the regular build is not disturbed; each needs the dev kit, which these tests exist for.
+//! Builds happen in a target directory of their own (`target/` next to this package's
+//! manifest), so the regular build is not disturbed; they need the dev kit.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn workspace() -> PathBuf {
+fn package() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_owned()
 }
 
-/// `cargo build -p mesos-sys` with the given environment (and nothing of the caller's that
+/// `cargo build` of this package with the given environment (and nothing of the caller's that
 /// points the build at a libmesos).
 fn build(env: &[(&str, &str)]) -> (bool, String) {
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cmd.current_dir(workspace())
-        .args(["build", "-p", "mesos-sys", "--color", "never"])
+    cmd.current_dir(package())
+        .args(["build", "--color", "never", "--manifest-path"])
+        .arg(package().join("Cargo.toml"))
         .env(
             "CARGO_TARGET_DIR",
-            workspace().join("target").join("mesos-sys-build-tests"),
+            package().join("target").join("build-script-tests"),
         );
     for var in [
         "MESOS_HOME",

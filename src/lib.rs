@@ -57,7 +57,10 @@
 //!   under `mesos` (`mesos::scheduler`, `mesos::executor`, ...): every callback at `trace` (with its name), driver lifecycle
 //!   (created, started, stopped, registered, disconnected, freed) at `debug`, libmesos'
 //!   `error` callback at `warn`, and a callback that panicked or an event that could not
-//!   be decoded at `error`. Nothing is printed unless the application installs a subscriber,
+//!   be decoded at `error`. At `warn` too: an event that will not reach your code (each is
+//!   also counted, see `SchedulerDriver::stats`), an implicit acknowledgement that failed,
+//!   and a queue of events that grew past its threshold (see "Slow callbacks" on
+//!   [`Scheduler`]). Nothing is printed unless the application installs a subscriber,
 //!   e.g. `tracing_subscriber::fmt().with_env_filter("mesos=debug").init()`.
 //! * **libmesos' own logging** (glog) is configured by environment variables read when the
 //!   first driver starts: `MESOS_LOGGING_LEVEL` (`INFO`, `WARNING`, `ERROR`),
@@ -97,6 +100,7 @@ pub mod task_status;
 pub mod toolkit;
 pub mod types;
 
+pub use dispatch::DriverStats;
 pub use error::{Error, Result};
 #[cfg(any(feature = "libmesos", feature = "http-executor"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "libmesos", feature = "http-executor"))))]
@@ -104,7 +108,7 @@ pub use executor::{Executor, ExecutorDriver};
 pub use resources::Resources;
 #[cfg(feature = "libmesos")]
 #[cfg_attr(docsrs, doc(cfg(feature = "libmesos")))]
-pub use scheduler::{Scheduler, SchedulerDriver, SchedulerDriverBuilder};
+pub use scheduler::{Scheduler, SchedulerDriver, SchedulerDriverBuilder, WeakSchedulerDriver};
 #[cfg(feature = "stream")]
 #[cfg_attr(docsrs, doc(cfg(feature = "stream")))]
 pub use stream::SchedulerEvents;

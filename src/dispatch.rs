@@ -26,7 +26,6 @@ use std::thread::{JoinHandle, ThreadId};
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
-use crate::ffi::to_status;
 use crate::types::Status;
 
 /// What travels from libmesos' thread (or the driver handle) to the callback thread.
@@ -214,7 +213,7 @@ impl Shared {
 
     /// The status libmesos reported last, if any.
     pub(crate) fn status(&self) -> Option<Status> {
-        to_status(self.status.load(Ordering::Relaxed))
+        <Status as protobuf::Enum>::from_i32(self.status.load(Ordering::Relaxed))
     }
 
     /// Records why libmesos (or a timeout) aborted the driver; the first reason is kept.

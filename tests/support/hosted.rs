@@ -24,12 +24,17 @@ use super::{framework, local_cluster, master_address, probe, registered};
 pub const ROLE_VAR: &str = "MESOS_RS_TEST_ROLE";
 /// The port a hosting child pins its libprocess (and so its master) to.
 pub const PORT_VAR: &str = "MESOS_RS_TEST_HOST_PORT";
-/// If set, the ZooKeeper server (`host:port`) whose group `/mesos` a hosting child's master
-/// joins (see `super::zk`).
+/// If set, a `zk://[user:password@]servers/path` URL: a hosting child's master joins that
+/// group the way a Mesos master does (see `super::zk`).
 pub const ZK_VAR: &str = "MESOS_RS_TEST_HOST_ZK";
 /// The line a hosting child prints once its master is up, followed by the master's address
 /// and its serialized `MasterInfo` in hex.
 pub const READY: &str = "MESOS_RS_HOST_READY";
+/// The line a hosting child prints before it exits because its ZooKeeper session ended.
+pub const LOST: &str = "MESOS_RS_HOST_LOST_CANDIDACY";
+/// The session timeout a hosting child's master asks ZooKeeper for (what a Mesos master's
+/// contender asks; the test servers grant at most `zk::MAX_SESSION`).
+pub const CONTENDER_SESSION: Duration = Duration::from_secs(10);
 
 /// The role this process was started for, if it is a child.
 pub fn role() -> Option<String> {
@@ -208,9 +213,22 @@ pub fn host_role() {
         .unwrap();
     driver.start().unwrap();
     let (_, master) = registered(&mut events);
-    if let Ok(zk) = std::env::var(ZK_VAR) {
-        super::zk::join(&zk, &master).expect("join the ZooKeeper group");
-    }
+    let _contender = std::env::var(ZK_VAR).ok().map(|url| {
+        let url = super::zk::ZkUrl::parse(&url);
+        let zk = super::zk::ZkClient::connect(
+            &url.servers,
+            url.credentials.as_deref(),
+            CONTENDER_SESSION,
+        );
+        let member = zk.announce(&url.path, &master, url.credentials.is_some());
+        // Like a Mesos master, give up (exit) once the session is gone: another master
+        // may lead by now.
+        zk.on_session_lost(move |state| {
+            println!("{LOST} {member} {state}");
+            std::process::exit(1);
+        });
+        zk
+    });
     let hex: String = master
         .write_to_bytes()
         .unwrap()

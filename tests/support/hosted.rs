@@ -61,33 +61,84 @@ pub struct RoleChild {
 impl RoleChild {
     /// Re-runs test `test` of this binary with role `role` and the extra environment `env`.
     pub fn spawn(test: &str, role: &str, env: &[(&str, String)]) -> RoleChild {
-        let mut cmd = Command::new(std::env::current_exe().unwrap());
+        RoleChild::spawn_with(&[], test, role, env, false)
+    }
+
+    /// [`spawn`](Self::spawn) through a launcher `prefix` (e.g. `ip netns exec NAME`), with
+    /// the child's stderr delivered as lines too when `capture_stderr` (else inherited).
+    pub fn spawn_with(
+        prefix: &[&str],
+        test: &str,
+        role: &str,
+        env: &[(&str, String)],
+        capture_stderr: bool,
+    ) -> RoleChild {
+        let exe = std::env::current_exe().unwrap();
+        let mut cmd = match prefix.split_first() {
+            Some((program, args)) => {
+                let mut c = Command::new(program);
+                c.args(args).arg(&exe);
+                c
+            }
+            None => Command::new(&exe),
+        };
         cmd.args(["--exact", test, "--nocapture", "--test-threads=1"])
             .env(ROLE_VAR, role)
             .env_remove("MESOS_WORK_DIR")
             .env_remove("LIBPROCESS_PORT")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
+            .stderr(if capture_stderr {
+                Stdio::piped()
+            } else {
+                Stdio::inherit()
+            });
         for (k, v) in env {
             cmd.env(k, v);
         }
         let mut child = cmd.spawn().expect("re-run the test binary");
-        let stdout = child.stdout.take().unwrap();
         let (tx, lines) = channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
+        let mut outputs: Vec<Box<dyn Read + Send>> = vec![Box::new(child.stdout.take().unwrap())];
+        if let Some(err) = child.stderr.take() {
+            outputs.push(Box::new(err));
+        }
+        for output in outputs {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(output).lines() {
+                    let Ok(line) = line else { break };
+                    if tx.send(line).is_err() {
+                        break;
+                    }
                 }
-            }
-        });
+            });
+        }
         RoleChild {
             child,
             lines,
             seen: Vec::new(),
         }
+    }
+
+    /// Closes the child's stdin (a role reads it until EOF and then ends), waits up to
+    /// `within` for it to exit, collects the rest of its output into [`seen`](Self::seen),
+    /// and returns whether it exited by itself.
+    pub fn finish(&mut self, within: Duration) -> bool {
+        drop(self.child.stdin.take());
+        let deadline = Instant::now() + within;
+        let mut exited = false;
+        while Instant::now() < deadline {
+            if self.exited() {
+                exited = true;
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.kill();
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(2)) {
+            self.seen.push(line);
+        }
+        exited
     }
 
     /// The rest of the first line (after `prefix` and a space) that contains `prefix`, or

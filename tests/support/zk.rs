@@ -45,7 +45,7 @@ const LOG_VAR: &str = "MESOS_RS_TEST_ZK_LOG";
 pub const TICK: Duration = Duration::from_millis(200);
 /// The longest session the servers grant. Mesos' master contender and detector ask for 10 s;
 /// the servers cap that, which keeps the tests' failovers short.
-pub const MAX_SESSION: Duration = Duration::from_secs(4);
+pub const MAX_SESSION: Duration = Duration::from_secs(6);
 
 /// Why ZooKeeper cannot run here, if it cannot.
 pub fn unavailable() -> Option<String> {
@@ -132,10 +132,7 @@ impl Ensemble {
                 child: None,
             });
         }
-        let mut ensemble = Ensemble {
-            servers,
-            _dir: dir,
-        };
+        let mut ensemble = Ensemble { servers, _dir: dir };
         for i in 0..n as usize {
             ensemble.start_member(i);
         }
@@ -189,11 +186,7 @@ impl Ensemble {
         .arg(&server.config)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(if log {
-            Stdio::inherit()
-        } else {
-            Stdio::null()
-        });
+        .stderr(if log { Stdio::inherit() } else { Stdio::null() });
         die_with_parent(&mut cmd);
         server.child = Some(cmd.spawn().expect("start a ZooKeeper server (java)"));
     }
@@ -482,11 +475,7 @@ const EVERYONE_READ_CREATOR_ALL: &[zkc::Acl] = &[
     zkc::Acl::new_const(zkc::Permission::READ, "world", "anyone"),
     zkc::Acl::new_const(zkc::Permission::ALL, "auth", ""),
 ];
-const OPEN: &[zkc::Acl] = &[zkc::Acl::new_const(
-    zkc::Permission::ALL,
-    "world",
-    "anyone",
-)];
+const OPEN: &[zkc::Acl] = &[zkc::Acl::new_const(zkc::Permission::ALL, "world", "anyone")];
 
 /// `master` as the JSON a Mesos master writes into its member znode (field names as in
 /// `mesos.proto`, enums by name).

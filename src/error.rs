@@ -44,6 +44,17 @@ pub enum Error {
     /// A callback of the user's `Scheduler`/`Executor` panicked; the driver was aborted.
     #[error("a callback panicked: {0}")]
     CallbackPanicked(String),
+    /// libprocess (whose networking is process-wide and read once) already runs with another
+    /// value of a setting that [`crate::process::ProcessConfig::apply`] was asked to set.
+    #[error("libprocess already runs in this process with {variable} {}, not {requested}: its networking is read once, before the first driver starts", .running.as_ref().map_or("unset".to_string(), |v| format!("={v}")))]
+    ProcessAlreadyStarted {
+        /// The environment variable, e.g. `LIBPROCESS_PORT`.
+        variable: &'static str,
+        /// Its value when libprocess started (`None`: unset).
+        running: Option<String>,
+        /// The value asked for.
+        requested: String,
+    },
     /// A status code the shim does not know (a bug).
     #[error("unexpected status code {0} from the shim")]
     Unexpected(i32),

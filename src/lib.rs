@@ -60,6 +60,7 @@ pub mod executor;
 mod ffi;
 pub mod ids;
 pub mod local;
+pub mod process;
 pub mod resources;
 pub mod scheduler;
 #[cfg(feature = "stream")]

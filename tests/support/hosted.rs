@@ -24,6 +24,8 @@ use super::{framework, local_cluster, master_address, probe, registered};
 pub const ROLE_VAR: &str = "MESOS_RS_TEST_ROLE";
 /// The port a hosting child pins its libprocess (and so its master) to.
 pub const PORT_VAR: &str = "MESOS_RS_TEST_HOST_PORT";
+/// The address a hosting child binds (default `127.0.0.1`).
+pub const IP_VAR: &str = "MESOS_RS_TEST_HOST_IP";
 /// If set, a `zk://[user:password@]servers/path` URL: a hosting child's master joins that
 /// group the way a Mesos master does (see `super::zk`).
 pub const ZK_VAR: &str = "MESOS_RS_TEST_HOST_ZK";
@@ -250,9 +252,11 @@ pub fn host_master_with(
 /// stdin closes (the parent died or let it go).
 pub fn host_role() {
     let port = std::env::var(PORT_VAR).expect("host port");
+    let ip = std::env::var(IP_VAR).unwrap_or_else(|_| "127.0.0.1".into());
     let _work = local_cluster(
         "cpus:2;mem:256",
         &[
+            ("LIBPROCESS_IP", &ip),
             ("LIBPROCESS_PORT", &port),
             ("MESOS_ALLOCATION_INTERVAL", "100ms"),
         ],

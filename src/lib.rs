@@ -58,6 +58,7 @@ mod dispatch;
 mod error;
 pub mod executor;
 mod ffi;
+pub mod framework_id;
 pub mod ids;
 pub mod local;
 pub mod process;

@@ -60,6 +60,7 @@ pub mod executor;
 mod ffi;
 pub mod framework_id;
 pub mod ids;
+pub mod liveness;
 pub mod local;
 pub mod process;
 pub mod resources;

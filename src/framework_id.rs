@@ -191,6 +191,78 @@ impl<T: FrameworkIdStore> FrameworkIdStore for std::sync::Arc<T> {
 /// (`FrameworkErrorMessage`, delivered through `Scheduler::error`).
 pub const FRAMEWORK_REMOVED: &str = "Framework has been removed";
 
+/// Sets `framework.id` from `store` unless it has one; returns whether it did. Warns when the
+/// framework has no failover timeout (the master then forgets it as soon as it disconnects,
+/// so a stored ID is of no use).
+pub(crate) fn prepare(
+    framework: &mut crate::types::FrameworkInfo,
+    store: &dyn FrameworkIdStore,
+) -> std::io::Result<bool> {
+    if framework.failover_timeout() <= 0.0 {
+        tracing::warn!(
+            "a FrameworkID store is used but the FrameworkInfo has no failover_timeout: \
+             the master removes the framework as soon as the scheduler disconnects"
+        );
+    }
+    if framework.id.is_some() {
+        return Ok(false);
+    }
+    match store.load()? {
+        Some(id) => {
+            tracing::info!(framework_id = id.value(), "registering with the stored FrameworkID");
+            framework.id = Some(id).into();
+            Ok(true)
+        }
+        None => Ok(false),
+    }
+}
+
+/// Saves the ID on `registered`; on the master's "framework removed" error, clears the store
+/// and calls `on_removed` (which registers afresh) instead of delivering the error.
+pub(crate) struct StoreHandler<H> {
+    pub(crate) inner: H,
+    pub(crate) store: std::sync::Arc<dyn FrameworkIdStore>,
+    /// Registers the framework afresh; `None` (or `false` returned): deliver the error.
+    pub(crate) on_removed: Option<Box<dyn FnMut() -> bool + Send>>,
+}
+
+impl<H: crate::dispatch::Handler<crate::scheduler::RawEvent>>
+    crate::dispatch::Handler<crate::scheduler::RawEvent> for StoreHandler<H>
+{
+    fn deliver(&mut self, event: crate::scheduler::RawEvent) {
+        use crate::scheduler::RawEvent;
+        match &event {
+            RawEvent::Registered(id, _) => match crate::ffi::decode::<FrameworkID>(id) {
+                Ok(id) => {
+                    if let Err(e) = self.store.save(&id) {
+                        tracing::error!(error = %e, "could not save the FrameworkID");
+                    }
+                }
+                Err(e) => tracing::error!(error = %e, "could not decode the FrameworkID"),
+            },
+            RawEvent::Error(message) if message.as_slice() == FRAMEWORK_REMOVED.as_bytes() => {
+                tracing::warn!("the master removed the framework; forgetting its FrameworkID");
+                if let Err(e) = self.store.clear() {
+                    tracing::error!(error = %e, "could not clear the FrameworkID store");
+                }
+                if let Some(again) = self.on_removed.as_mut() {
+                    if again() {
+                        return;
+                    }
+                }
+            }
+            _ => {}
+        }
+        self.inner.deliver(event);
+    }
+    fn panicked(&mut self, message: &str) {
+        self.inner.panicked(message)
+    }
+    fn stopped(&mut self) {
+        self.inner.stopped()
+    }
+}
+
 fn framework_id(value: &str) -> FrameworkID {
     let mut id = FrameworkID::new();
     id.set_value(value.to_owned());

@@ -353,6 +353,35 @@ impl ProcessConfig {
     }
 }
 
+/// For a registration that did not happen: what this process advertised (as far as the
+/// crate knows) and the likely fix, in words. `master_is_loopback`: whether the master's
+/// address is a loopback one (`None`: unknown, e.g. found through ZooKeeper).
+pub(crate) fn registration_diagnosis(master_is_loopback: Option<bool>) -> (String, String) {
+    let config = started()
+        .or_else(|| ProcessConfig::from_env().ok())
+        .unwrap_or_default();
+    let advertised = config.advertised();
+    let advertised_ip = config
+        .advertise_ip
+        .or(config.ip.filter(|ip| !ip.is_unspecified()));
+    let mut hint = String::new();
+    if advertised_ip.is_some_and(|ip| ip.is_loopback()) && master_is_loopback == Some(false) {
+        hint.push_str(
+            "this scheduler advertises a loopback address, which a master on another host \
+             cannot reach: set LIBPROCESS_IP to an address of this host that the master can \
+             reach; ",
+        );
+    }
+    hint.push_str(
+        "the master sends its answers to the advertised address on a connection of its own: \
+         if it cannot reach it (NAT, a container, another network), advertise an address and \
+         port that are forwarded to this process with LIBPROCESS_ADVERTISE_IP and \
+         LIBPROCESS_ADVERTISE_PORT (mesos::process::ProcessConfig); if nothing answers at the \
+         master's address, check that the master runs there",
+    );
+    (advertised, hint)
+}
+
 /// The settings libprocess started with in this process, as far as this crate knows: read
 /// from the environment when this crate started its first driver. `None` before that.
 pub fn started() -> Option<ProcessConfig> {

@@ -209,7 +209,10 @@ pub(crate) fn prepare(
     }
     match store.load()? {
         Some(id) => {
-            tracing::info!(framework_id = id.value(), "registering with the stored FrameworkID");
+            tracing::info!(
+                framework_id = id.value(),
+                "registering with the stored FrameworkID"
+            );
             framework.id = Some(id).into();
             Ok(true)
         }

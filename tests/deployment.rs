@@ -56,7 +56,8 @@ fn process_settings_are_what_libprocess_runs_with_and_cannot_change_later() {
     // The master sends to the address and port given.
     let pids = framework_pids(&host.address);
     assert!(
-        pids.iter().any(|p| p.ends_with(&format!("@127.0.0.1:{port}"))),
+        pids.iter()
+            .any(|p| p.ends_with(&format!("@127.0.0.1:{port}"))),
         "{pids:?}"
     );
     // libprocess runs with them; the same values again are fine, others are refused.
@@ -75,7 +76,10 @@ fn process_settings_are_what_libprocess_runs_with_and_cannot_change_later() {
         .advertise_ip(Ipv4Addr::new(192, 0, 2, 1))
         .apply()
         .unwrap_err();
-    assert!(e.to_string().contains("LIBPROCESS_ADVERTISE_IP unset"), "{e}");
+    assert!(
+        e.to_string().contains("LIBPROCESS_ADVERTISE_IP unset"),
+        "{e}"
+    );
     // The environment was not touched by the refused calls.
     assert_eq!(std::env::var(process::PORT).unwrap(), port.to_string());
     assert!(std::env::var_os(process::ADVERTISE_IP).is_none());
@@ -120,7 +124,10 @@ fn liveness_reports_a_silent_master_and_its_return() {
         matches!(e, SchedulerEvent::Disconnected).then_some(())
     });
     let noticed = paused.elapsed();
-    assert!(noticed >= liveness.silence() / 2, "noticed after {noticed:?}");
+    assert!(
+        noticed >= liveness.silence() / 2,
+        "noticed after {noticed:?}"
+    );
 
     // It answers again: reregistered, with the master registered with.
     // SAFETY: as above.
@@ -160,6 +167,12 @@ fn a_registration_timeout_says_which_master_was_tried_and_what_was_advertised() 
     assert_eq!(m, &master);
     let text = e.to_string();
     assert!(text.contains(&master), "{text}");
-    assert!(text.contains("127.0.0.1 (LIBPROCESS_IP)"), "names the advertised address: {text}");
-    assert!(text.contains("LIBPROCESS_ADVERTISE_IP"), "suggests the fix: {text}");
+    assert!(
+        text.contains("127.0.0.1 (LIBPROCESS_IP)"),
+        "names the advertised address: {text}"
+    );
+    assert!(
+        text.contains("LIBPROCESS_ADVERTISE_IP"),
+        "suggests the fix: {text}"
+    );
 }

@@ -92,7 +92,10 @@ fn wait_entry(master: &str, id: &str, what: &str, pred: impl Fn(&str) -> bool) -
                 return e.clone();
             }
         }
-        assert!(Instant::now() < deadline, "framework {id} not {what}: {entry:?}");
+        assert!(
+            Instant::now() < deadline,
+            "framework {id} not {what}: {entry:?}"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
 }
@@ -131,7 +134,9 @@ fn a_restarted_scheduler_keeps_its_framework_until_the_failover_timeout() {
         .unwrap_or_else(|| panic!("A launched nothing: {:?}", a.seen));
     assert_eq!(std::fs::read_to_string(&path).unwrap().trim(), id);
     a.kill();
-    wait_entry(&master, &id, "disconnected", |e| e.contains("\"active\":false"));
+    wait_entry(&master, &id, "disconnected", |e| {
+        e.contains("\"active\":false")
+    });
 
     // B, started with the same store within the failover timeout, is the same framework,
     // and the master gives it A's task.
@@ -140,8 +145,13 @@ fn a_restarted_scheduler_keeps_its_framework_until_the_failover_timeout() {
         .wait_line("REGISTERED", Duration::from_secs(60))
         .unwrap_or_else(|| panic!("B: {:?}", b.seen));
     assert_eq!(again, id, "B registered as A's framework");
-    let entry = wait_entry(&master, &id, "active again", |e| e.contains("\"active\":true"));
-    assert!(entry.contains("\"id\":\"kept-1\""), "A's task is B's: {entry}");
+    let entry = wait_entry(&master, &id, "active again", |e| {
+        e.contains("\"active\":true")
+    });
+    assert!(
+        entry.contains("\"id\":\"kept-1\""),
+        "A's task is B's: {entry}"
+    );
     let took_over = t0.elapsed();
     b.kill();
 

@@ -313,13 +313,27 @@ fn digest_framework() {
     let driver = builder.build(probe).unwrap();
     println!("DRIVER_DEBUG {driver:?}");
     driver.start().unwrap();
-    let outcome = events.wait_for(Duration::from_secs(60), "registration", |e| match e {
-        SchedulerEvent::Registered { master_info, .. } => {
-            Some(format!("REGISTERED {}", master_info.id()))
+    let wait: u64 = std::env::var("MESOS_RS_TEST_WAIT_SECS")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(wait);
+    let mut outcome = "OUTCOME NONE".to_string();
+    'wait: while Instant::now() < deadline {
+        for e in events.during(Duration::from_millis(200), |e| Some(e.clone())) {
+            match e {
+                SchedulerEvent::Registered { master_info, .. } => {
+                    outcome = format!("OUTCOME REGISTERED {}", master_info.id());
+                    break 'wait;
+                }
+                SchedulerEvent::Error { message } => {
+                    outcome = format!("OUTCOME ERROR {message}");
+                    break 'wait;
+                }
+                _ => {}
+            }
         }
-        SchedulerEvent::Error { message } => Some(format!("ERROR {message}")),
-        _ => None,
-    });
+    }
     println!("{outcome}");
     let _ = driver.stop(false);
     let _ = std::io::Read::read_to_end(&mut std::io::stdin(), &mut Vec::new());
@@ -360,23 +374,36 @@ fn digest_credentials_in_the_zk_url_work_and_are_never_shown() {
     let stranger = ZkClient::connect(&ensemble.servers(), None, Duration::from_secs(10));
     assert!(stranger.children(GROUP).is_err());
 
-    let run = |url: &str| {
+    let run = |url: &str, wait: u64| {
         let mut child = RoleChild::spawn_with(
             &[],
             DIGEST_TEST,
             "framework",
-            &[("MESOS_RS_TEST_URL", url.to_owned())],
+            &[
+                ("MESOS_RS_TEST_URL", url.to_owned()),
+                ("MESOS_RS_TEST_WAIT_SECS", wait.to_string()),
+            ],
             true,
         );
-        let outcome = child.wait_line("REGISTERED", Duration::from_secs(60));
+        let outcome = child.wait_line("OUTCOME", Duration::from_secs(wait + 30));
         child.finish(Duration::from_secs(10));
         (outcome, std::mem::take(&mut child.seen))
     };
+    // Without them, libmesos cannot read the group. Its detector gives up, and libmesos
+    // ends the whole scheduler process (exit status 1), before any callback.
+    let (outcome, unauthorized) = run(&ensemble.url(GROUP), 5);
+    assert_eq!(outcome, None, "{unauthorized:#?}");
+    assert!(
+        unauthorized
+            .iter()
+            .any(|l| l.contains("Failed to detect a master") && l.contains("not authenticated")),
+        "{unauthorized:#?}"
+    );
     // With the credentials: registered with the master.
-    let (outcome, output) = run(&url);
+    let (outcome, output) = run(&url, 60);
     assert_eq!(
-        outcome.as_deref(),
-        Some(master.info.id()),
+        outcome,
+        Some(format!("REGISTERED {}", master.info.id())),
         "{}",
         output.join("\n")
     );

@@ -14,7 +14,7 @@ use mesos_sys as sys;
 
 use crate::dispatch::{enqueue, Context, Dispatcher, Handler};
 use crate::error::{Error, Result};
-use crate::ffi::{self, action_call, encode, status_call, ErrorSlot, SendPtr};
+use crate::ffi::{self, action_call, encode, status_call, ErrorSlot, Params, SendPtr};
 use crate::types::{ExecutorInfo, FrameworkInfo, SlaveInfo, Status, TaskID, TaskInfo, TaskStatus};
 
 /// The callbacks of a Mesos executor (the C++ `mesos::Executor`, hs-mesos' `ToExecutor`).
@@ -227,6 +227,7 @@ pub(crate) const CALLBACKS: sys::mesos_executor_callbacks = sys::mesos_executor_
     framework_message: Some(cb_message),
     shutdown: Some(cb_shutdown),
     error: Some(cb_error),
+    dropped: Some(crate::dispatch::cb_dropped::<RawEvent>),
 };
 
 /// What the shim object behind a driver handle is.
@@ -367,7 +368,7 @@ impl ExecutorDriver {
             )
         };
         if raw.is_null() {
-            return Err(slot.to_error(slot.0.code));
+            return Err(slot.to_error(slot.0.code, Params::NONE));
         }
         Ok(Self::assemble(
             Backend::Driver(SendPtr(raw)),
@@ -411,26 +412,34 @@ impl ExecutorDriver {
     pub fn start(&self) -> Result<Status> {
         let d = self.driver()?;
         // SAFETY (every call below): the driver pointer is live while `self` holds the Arc.
-        status_call(|e| unsafe { sys::mesos_executor_driver_start(d, e) })
+        status_call(Params::NONE, |e| unsafe {
+            sys::mesos_executor_driver_start(d, e)
+        })
     }
 
     /// Stops the driver.
     pub fn stop(&self) -> Result<Status> {
         let d = self.driver()?;
-        status_call(|e| unsafe { sys::mesos_executor_driver_stop(d, e) })
+        status_call(Params::NONE, |e| unsafe {
+            sys::mesos_executor_driver_stop(d, e)
+        })
     }
 
     /// Aborts the driver.
     pub fn abort(&self) -> Result<Status> {
         let d = self.driver()?;
-        status_call(|e| unsafe { sys::mesos_executor_driver_abort(d, e) })
+        status_call(Params::NONE, |e| unsafe {
+            sys::mesos_executor_driver_abort(d, e)
+        })
     }
 
     /// Waits until the driver is stopped or aborted and the queued callbacks have run.
     /// [`Error::CallbackPanicked`] if a callback panicked.
     pub fn join(&self) -> Result<Status> {
         let d = self.driver()?;
-        let status = status_call(|e| unsafe { sys::mesos_executor_driver_join(d, e) })?;
+        let status = status_call(Params::NONE, |e| unsafe {
+            sys::mesos_executor_driver_join(d, e)
+        })?;
         self.inner.dispatcher.drain();
         match self.inner.dispatcher.shared.panic_message() {
             Some(msg) => Err(Error::CallbackPanicked(msg)),
@@ -450,7 +459,7 @@ impl ExecutorDriver {
     pub fn send_status_update(&self, status: &TaskStatus) -> Result<()> {
         let d = self.driver()?;
         let s = encode(status);
-        action_call(|e| unsafe {
+        action_call(Params::Method(&["status"]), |e| unsafe {
             sys::mesos_executor_driver_send_status_update(d, sys::mesos_bytes::from_slice(&s), e)
         })
     }
@@ -458,7 +467,7 @@ impl ExecutorDriver {
     /// Sends `data` to the scheduler.
     pub fn send_framework_message(&self, data: &[u8]) -> Result<()> {
         let d = self.driver()?;
-        action_call(|e| unsafe {
+        action_call(Params::Method(&["data"]), |e| unsafe {
             sys::mesos_executor_driver_send_framework_message(
                 d,
                 sys::mesos_bytes::from_slice(data),
@@ -516,19 +525,33 @@ impl ExecutorHarness {
         Ok(ExecutorHarness { driver, adapter })
     }
 
-    fn call(&self, f: impl FnOnce(*mut sys::mesos_shim_error) -> i32) -> Result<()> {
+    fn call(
+        &self,
+        params: &'static [&'static str],
+        f: impl FnOnce(*mut sys::mesos_shim_error) -> i32,
+    ) -> Result<()> {
         let mut slot = ErrorSlot::new();
         match f(slot.as_mut_ptr()) {
             0 => Ok(()),
-            code => Err(slot.to_error(code)),
+            code => Err(slot.to_error(code, Params::Method(params))),
         }
     }
 
     /// Invokes `registered` with libmesos' `ExecutorInfo`, `FrameworkInfo` and `SlaveInfo`.
-    pub fn registered(&self, e: &ExecutorInfo, f: &FrameworkInfo, s: &SlaveInfo) -> Result<()> {
-        let (e, f, s) = (encode(e), encode(f), encode(s));
+    pub fn registered(
+        &self,
+        executor_info: &ExecutorInfo,
+        framework_info: &FrameworkInfo,
+        slave_info: &SlaveInfo,
+    ) -> Result<()> {
+        let (e, f, s) = (
+            encode(executor_info),
+            encode(framework_info),
+            encode(slave_info),
+        );
+        const PARAMS: &[&str] = &["executor_info", "framework_info", "slave_info"];
         // SAFETY (every call below): the adapter is live while `self` is; buffers outlive the call.
-        self.call(|err| unsafe {
+        self.call(PARAMS, |err| unsafe {
             sys::mesos_executor_adapter_registered(
                 self.adapter,
                 sys::mesos_bytes::from_slice(&e),
@@ -540,9 +563,9 @@ impl ExecutorHarness {
     }
 
     /// Invokes `reregistered`.
-    pub fn reregistered(&self, s: &SlaveInfo) -> Result<()> {
-        let s = encode(s);
-        self.call(|err| unsafe {
+    pub fn reregistered(&self, slave_info: &SlaveInfo) -> Result<()> {
+        let s = encode(slave_info);
+        self.call(&["slave_info"], |err| unsafe {
             sys::mesos_executor_adapter_reregistered(
                 self.adapter,
                 sys::mesos_bytes::from_slice(&s),
@@ -553,13 +576,15 @@ impl ExecutorHarness {
 
     /// Invokes `disconnected`.
     pub fn disconnected(&self) -> Result<()> {
-        self.call(|err| unsafe { sys::mesos_executor_adapter_disconnected(self.adapter, err) })
+        self.call(&[], |err| unsafe {
+            sys::mesos_executor_adapter_disconnected(self.adapter, err)
+        })
     }
 
     /// Invokes `launchTask`.
     pub fn launch_task(&self, task: &TaskInfo) -> Result<()> {
         let t = encode(task);
-        self.call(|err| unsafe {
+        self.call(&["task"], |err| unsafe {
             sys::mesos_executor_adapter_launch_task(
                 self.adapter,
                 sys::mesos_bytes::from_slice(&t),
@@ -571,7 +596,7 @@ impl ExecutorHarness {
     /// Invokes `killTask`.
     pub fn kill_task(&self, task_id: &TaskID) -> Result<()> {
         let t = encode(task_id);
-        self.call(|err| unsafe {
+        self.call(&["task_id"], |err| unsafe {
             sys::mesos_executor_adapter_kill_task(
                 self.adapter,
                 sys::mesos_bytes::from_slice(&t),
@@ -582,7 +607,7 @@ impl ExecutorHarness {
 
     /// Invokes `frameworkMessage`.
     pub fn framework_message(&self, data: &[u8]) -> Result<()> {
-        self.call(|err| unsafe {
+        self.call(&["data"], |err| unsafe {
             sys::mesos_executor_adapter_framework_message(
                 self.adapter,
                 sys::mesos_bytes::from_slice(data),
@@ -593,12 +618,14 @@ impl ExecutorHarness {
 
     /// Invokes `shutdown`.
     pub fn shutdown(&self) -> Result<()> {
-        self.call(|err| unsafe { sys::mesos_executor_adapter_shutdown(self.adapter, err) })
+        self.call(&[], |err| unsafe {
+            sys::mesos_executor_adapter_shutdown(self.adapter, err)
+        })
     }
 
     /// Invokes `error`.
     pub fn error(&self, message: &str) -> Result<()> {
-        self.call(|err| unsafe {
+        self.call(&["message"], |err| unsafe {
             sys::mesos_executor_adapter_error(
                 self.adapter,
                 sys::mesos_bytes::from_slice(message.as_bytes()),

@@ -71,10 +71,11 @@ pub mod stream;
 pub mod task_status;
 pub mod types;
 
+pub use dispatch::DriverStats;
 pub use error::{Error, Result};
 pub use executor::{Executor, ExecutorDriver};
 pub use resources::Resources;
-pub use scheduler::{Scheduler, SchedulerDriver, SchedulerDriverBuilder};
+pub use scheduler::{Scheduler, SchedulerDriver, SchedulerDriverBuilder, WeakSchedulerDriver};
 #[cfg(feature = "stream")]
 #[cfg_attr(docsrs, doc(cfg(feature = "stream")))]
 pub use stream::SchedulerEvents;

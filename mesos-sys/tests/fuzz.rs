@@ -335,6 +335,7 @@ fn executor_adapter_with_arbitrary_bytes() {
         framework_message: None,
         shutdown: None,
         error: None,
+        dropped: None,
     };
     let mut seen: (usize, Vec<u8>) = (0, Vec::new());
     // SAFETY: `seen` outlives the adapter, freed at the end of the test.

@@ -62,7 +62,7 @@ pub enum Error {
     Closed,
     /// The driver did not register with a master within the time given to the builder's
     /// `registration_timeout`, so it was aborted.
-    #[error("no master registered the framework within {timeout:?} (master {master}: {tried}); the driver was aborted")]
+    #[error("no master registered the framework within {timeout:?} (master {master}: {tried}); this scheduler advertised {advertised}; likely fix: {hint}; the driver was aborted")]
     RegistrationTimeout {
         /// The master string (with any password replaced by `<redacted>`).
         master: String,
@@ -70,13 +70,18 @@ pub enum Error {
         tried: String,
         /// The timeout that ran out.
         timeout: Duration,
+        /// The address and port this process advertised to the master (where the master
+        /// sends its answers), and where they came from, in words.
+        advertised: String,
+        /// The likely fix, in words.
+        hint: String,
     },
     /// `join` (or `run`) was called inside a callback of the same running driver: it would
     /// wait forever, since whatever stops the driver would be delivered by a later callback
     /// on the very thread that waits.
     #[error("join() inside a callback of the same running driver would wait forever; stop the driver, or join from another thread")]
     JoinInCallback,
-   /// libprocess (whose networking is process-wide and read once) already runs with another
+    /// libprocess (whose networking is process-wide and read once) already runs with another
     /// value of a setting that [`crate::process::ProcessConfig::apply`] was asked to set.
     #[error("libprocess already runs in this process with {variable} {}, not {requested}: its networking is read once, before the first driver starts", .running.as_ref().map_or("unset".to_string(), |v| format!("={v}")))]
     ProcessAlreadyStarted {

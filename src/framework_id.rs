@@ -220,13 +220,14 @@ pub(crate) fn prepare(
     }
 }
 
-/// Saves the ID on `registered`; on the master's "framework removed" error, clears the store
-/// and calls `on_removed` (which registers afresh) instead of delivering the error.
+/// With a store: saves the ID on `registered`; on the master's "framework removed" error,
+/// clears the store and calls `on_removed` (which registers afresh) instead of delivering
+/// the error. Without: passes everything on.
 pub(crate) struct StoreHandler<H> {
     pub(crate) inner: H,
-    pub(crate) store: std::sync::Arc<dyn FrameworkIdStore>,
-    /// Registers the framework afresh; `None` (or `false` returned): deliver the error.
-    pub(crate) on_removed: Option<Box<dyn FnMut() -> bool + Send>>,
+    pub(crate) store: Option<std::sync::Arc<dyn FrameworkIdStore>>,
+    /// Registers the framework afresh; `false` returned: deliver the error after all.
+    pub(crate) on_removed: Box<dyn FnMut() -> bool + Send>,
 }
 
 impl<H: crate::dispatch::Handler<crate::scheduler::RawEvent>>
@@ -234,10 +235,13 @@ impl<H: crate::dispatch::Handler<crate::scheduler::RawEvent>>
 {
     fn deliver(&mut self, event: crate::scheduler::RawEvent) {
         use crate::scheduler::RawEvent;
+        let Some(store) = &self.store else {
+            return self.inner.deliver(event);
+        };
         match &event {
             RawEvent::Registered(id, _) => match crate::ffi::decode::<FrameworkID>(id) {
                 Ok(id) => {
-                    if let Err(e) = self.store.save(&id) {
+                    if let Err(e) = store.save(&id) {
                         tracing::error!(error = %e, "could not save the FrameworkID");
                     }
                 }
@@ -245,13 +249,11 @@ impl<H: crate::dispatch::Handler<crate::scheduler::RawEvent>>
             },
             RawEvent::Error(message) if message.as_slice() == FRAMEWORK_REMOVED.as_bytes() => {
                 tracing::warn!("the master removed the framework; forgetting its FrameworkID");
-                if let Err(e) = self.store.clear() {
+                if let Err(e) = store.clear() {
                     tracing::error!(error = %e, "could not clear the FrameworkID store");
                 }
-                if let Some(again) = self.on_removed.as_mut() {
-                    if again() {
-                        return;
-                    }
+                if (self.on_removed)() {
+                    return;
                 }
             }
             _ => {}

@@ -121,10 +121,6 @@ impl Pulse {
         }
     }
 
-    pub(crate) fn liveness(&self) -> Liveness {
-        self.liveness
-    }
-
     fn state(&self) -> std::sync::MutexGuard<'_, PulseState> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -257,15 +253,19 @@ pub(crate) fn spawn(
     }
 }
 
-/// Passes every event to `inner`, except answers to liveness probes.
+/// Passes every event to `inner`, except answers to liveness probes (with a pulse).
 pub(crate) struct PulseHandler<H> {
     pub(crate) inner: H,
-    pub(crate) pulse: std::sync::Arc<Pulse>,
+    pub(crate) pulse: Option<std::sync::Arc<Pulse>>,
 }
 
 impl<H: Handler<RawEvent>> Handler<RawEvent> for PulseHandler<H> {
     fn deliver(&mut self, event: RawEvent) {
-        if self.pulse.observe(&event) {
+        let for_user = match &self.pulse {
+            Some(pulse) => pulse.observe(&event),
+            None => true,
+        };
+        if for_user {
             self.inner.deliver(event);
         }
     }

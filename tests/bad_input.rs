@@ -42,7 +42,13 @@ fn good_task(name: &str) -> TaskInfo {
 
 /// What a `MissingFields` error names: message type, the Rust parameter (name and
 /// position), the list element, the fields.
-type Missing = (String, Option<&'static str>, Option<u32>, Option<usize>, Vec<String>);
+type Missing = (
+    String,
+    Option<&'static str>,
+    Option<u32>,
+    Option<usize>,
+    Vec<String>,
+);
 
 fn missing(r: mesos::Result<impl std::fmt::Debug>) -> Missing {
     match r {
@@ -162,7 +168,9 @@ fn malformed_master_strings_are_invalid_arguments() {
             }
             other => panic!("{master:?}: expected InvalidArgument, got {other:?}"),
         }
-        assert!(events.during(Duration::from_millis(50), |_| Some(())).is_empty());
+        assert!(events
+            .during(Duration::from_millis(50), |_| Some(()))
+            .is_empty());
     }
 }
 
@@ -246,7 +254,10 @@ fn masters_libmesos_cannot_use_abort_start_with_libmesos_reason() {
             .iter()
             .filter(|(_, e)| matches!(e, SchedulerEvent::Error { .. }))
             .count();
-        assert_eq!(early, 1, "{master:?}: the error callback ran before run() returned");
+        assert_eq!(
+            early, 1,
+            "{master:?}: the error callback ran before run() returned"
+        );
         assert!(errors.len() == 1, "{master:?}: once");
     }
 }
@@ -289,6 +300,7 @@ fn registration_timeout_names_the_master_and_what_was_tried() {
             master,
             tried,
             timeout,
+            ..
         }) => {
             assert_eq!(master, UNREACHABLE);
             assert_eq!(timeout, Duration::from_secs(2));
@@ -304,7 +316,9 @@ fn registration_timeout_names_the_master_and_what_was_tried() {
         d.revive_offers(),
         Err(Error::NotRunning(Status::DRIVER_ABORTED))
     );
-    assert!(events.during(Duration::from_millis(200), |_| Some(())).is_empty());
+    assert!(events
+        .during(Duration::from_millis(200), |_| Some(()))
+        .is_empty());
 
     // Something that accepts connections but is no master.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -359,7 +373,10 @@ fn credentials_are_redacted() {
     assert!(!shown.contains("hunter2"), "{shown}");
     assert!(!shown.contains("zkpassword"), "{shown}");
     assert!(shown.contains("alice"), "{shown}");
-    assert!(shown.contains("zk://zkuser:<redacted>@127.0.0.1:1/mesos"), "{shown}");
+    assert!(
+        shown.contains("zk://zkuser:<redacted>@127.0.0.1:1/mesos"),
+        "{shown}"
+    );
     let (p, _events) = probe();
     let d = builder.build(p).unwrap();
     assert!(!format!("{d:?}").contains("zkpassword"));
@@ -401,7 +418,10 @@ fn driver_calls_with_missing_fields_name_argument_element_and_fields() {
 
     let mut op = offer::Operation::new();
     op.set_type(offer::operation::Type::LAUNCH);
-    op.launch.mut_or_insert_default().task_infos.push(no_name.clone());
+    op.launch
+        .mut_or_insert_default()
+        .task_infos
+        .push(no_name.clone());
     assert_eq!(
         missing(d.accept_offers(&[oid("o")], &[op], None)),
         (

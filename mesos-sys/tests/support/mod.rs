@@ -280,7 +280,11 @@ unsafe extern "C" fn on_dropped(
     reason: *const std::ffi::c_char,
 ) {
     // SAFETY: the shim passes two NUL-terminated strings valid during the call.
-    let text = |p| unsafe { std::ffi::CStr::from_ptr(p) }.to_string_lossy().into_owned();
+    let text = |p| {
+        unsafe { std::ffi::CStr::from_ptr(p) }
+            .to_string_lossy()
+            .into_owned()
+    };
     rec(ctx).push(Event::Dropped(text(callback), text(reason)));
 }
 

@@ -81,6 +81,14 @@ pub enum Error {
     /// on the very thread that waits.
     #[error("join() inside a callback of the same running driver would wait forever; stop the driver, or join from another thread")]
     JoinInCallback,
+    /// [`ProcessConfig::apply`](crate::process::ProcessConfig::apply) changes the environment,
+    /// which is only sound while no other thread runs, and other threads run (`None`: their
+    /// number could not be read).
+    #[error("changing the environment is only sound while no other thread runs, and this process has {} threads: apply the settings first in main, or see ProcessConfig::apply_unchecked", .threads.map_or("several (or an unknown number of)".to_string(), |n| n.to_string()))]
+    ThreadsRunning {
+        /// The number of threads of the process, if known.
+        threads: Option<usize>,
+    },
     /// libprocess (whose networking is process-wide and read once) already runs with another
     /// value of a setting that [`crate::process::ProcessConfig::apply`] was asked to set.
     #[error("libprocess already runs in this process with {variable} {}, not {requested}: its networking is read once, before the first driver starts", .running.as_ref().map_or("unset".to_string(), |v| format!("={v}")))]

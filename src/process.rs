@@ -27,7 +27,7 @@
 //!     // (`docker run -p 9090:9090 ...`, or a DNAT rule on the NAT gateway).
 //!     .advertise_ip(Ipv4Addr::new(192, 0, 2, 10))
 //!     .advertise_port(9090)
-//!     .apply()?;
+//!     .apply()?; // first thing in main: no other thread may read the environment meanwhile
 //! // ... then build and start the driver.
 //! # Ok::<(), mesos::Error>(())
 //! ```
@@ -299,12 +299,37 @@ impl ProcessConfig {
 
     /// Makes these the settings libprocess starts with: writes the variables that are set
     /// into the environment. Call it before the first driver (or local cluster) of the
-    /// process, while no other thread reads or writes the environment.
+    /// process.
+    ///
+    /// Changing the environment is only sound while no other thread reads it, so `apply`
+    /// refuses ([`Error::ThreadsRunning`]) unless it is the only thread of the process: call
+    /// it first thing in `main`. Where other threads exist already (an async runtime, a test
+    /// harness), see [`apply_unchecked`](Self::apply_unchecked).
     ///
     /// Once libprocess runs, its settings cannot change: `apply` then succeeds only if every
     /// setting given equals the one libprocess started with, and otherwise returns
-    /// [`Error::ProcessAlreadyStarted`] naming the first that differs.
+    /// [`Error::ProcessAlreadyStarted`] naming the first that differs (the environment is
+    /// left alone in both cases).
     pub fn apply(&self) -> Result<()> {
+        self.validate()?;
+        if let Some(running) = started() {
+            return self.compare(&running);
+        }
+        match threads_in_process() {
+            Some(1) => {}
+            threads => return Err(Error::ThreadsRunning { threads }),
+        }
+        // SAFETY: this is the only thread of the process.
+        unsafe { self.apply_unchecked() }
+    }
+
+    /// [`apply`](Self::apply) without the check that no other thread runs.
+    ///
+    /// # Safety
+    ///
+    /// No other thread may read or write the environment while this runs (through
+    /// `std::env` or C's `getenv`/`setenv`, which libraries such as libmesos use).
+    pub unsafe fn apply_unchecked(&self) -> Result<()> {
         self.validate()?;
         let started = STARTED.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(running) = started.as_ref() {
@@ -431,6 +456,15 @@ impl ProcessConfig {
             .metrics_snapshot_rate_limit
             .or(self.metrics_snapshot_rate_limit);
     }
+}
+
+/// The number of threads of this process, if `/proc` tells.
+fn threads_in_process() -> Option<usize> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Threads:"))
+        .and_then(|n| n.trim().parse().ok())
 }
 
 fn invalid(variable: &str, value: &str, why: &str) -> Error {

@@ -47,7 +47,13 @@ fn process_settings_are_what_libprocess_runs_with_and_cannot_change_later() {
         .ip(Ipv4Addr::LOCALHOST)
         .port(port)
         .worker_threads(2);
-    config.apply().unwrap();
+    // The test harness runs threads: the checked form refuses to touch the environment.
+    assert!(matches!(
+        config.apply(),
+        Err(Error::ThreadsRunning { threads: Some(n) }) if n > 1
+    ));
+    // SAFETY: one test per process (nextest); no other thread uses the environment now.
+    unsafe { config.apply_unchecked() }.unwrap();
 
     let (probe, mut events) = probe();
     let driver = SchedulerDriver::new(probe, framework("process"), host.address.clone()).unwrap();
@@ -148,11 +154,11 @@ fn liveness_reports_a_silent_master_and_its_return() {
 fn a_registration_timeout_says_which_master_was_tried_and_what_was_advertised() {
     quiet();
     let port = hosted::free_port();
-    ProcessConfig::new()
+    let config = ProcessConfig::new()
         .ip(Ipv4Addr::LOCALHOST)
-        .port(hosted::free_port())
-        .apply()
-        .unwrap();
+        .port(hosted::free_port());
+    // SAFETY: one test per process (nextest); no other thread uses the environment now.
+    unsafe { config.apply_unchecked() }.unwrap();
     // Nothing listens at the master's address.
     let master = format!("127.0.0.1:{port}");
     let (probe, _events) = probe();

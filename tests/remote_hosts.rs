@@ -40,6 +40,7 @@ const MASTER_VAR: &str = "MESOS_RS_TEST_MASTER";
 const BIND_VAR: &str = "MESOS_RS_TEST_BIND";
 const ADVERTISE_VAR: &str = "MESOS_RS_TEST_ADVERTISE";
 const WAIT_VAR: &str = "MESOS_RS_TEST_WAIT_SECS";
+const TIMEOUT_VAR: &str = "MESOS_RS_TEST_REGISTRATION_TIMEOUT_SECS";
 
 /// Builds the lab of the module docs; returns it with the names of `dc`, `office`, `home`.
 fn build_lab() -> (Lab, String, String, String) {
@@ -129,15 +130,18 @@ fn scheduler_role() {
             .advertise_ip(ip.parse().unwrap())
             .advertise_port(SCHEDULER_PORT);
     }
-    config.apply().unwrap();
+    // SAFETY: this role's process runs no other thread that uses the environment yet.
+    unsafe { config.apply_unchecked() }.unwrap();
     std::env::set_var("MESOS_LOGGING_LEVEL", "WARNING");
     std::env::set_var("GLOG_minloglevel", "1");
     let wait = Duration::from_secs(std::env::var(WAIT_VAR).unwrap().parse().unwrap());
 
     let (probe, mut events) = probe();
-    let driver = SchedulerDriver::builder(framework("remote"), master.clone())
-        .build(probe)
-        .unwrap();
+    let mut builder = SchedulerDriver::builder(framework("remote"), master.clone());
+    if let Ok(secs) = std::env::var(TIMEOUT_VAR) {
+        builder = builder.registration_timeout(Duration::from_secs(secs.parse().unwrap()));
+    }
+    let driver = builder.build(probe).unwrap();
     driver.start().unwrap();
     // Registered (and maybe offered) within `wait`, or not at all.
     let deadline = std::time::Instant::now() + wait;
@@ -164,6 +168,12 @@ fn scheduler_role() {
     println!("MASTER_VIEW {}", pids.join(" "));
     let Some(id) = registered else {
         println!("NOT_REGISTERED");
+        if std::env::var_os(TIMEOUT_VAR).is_some() {
+            match driver.join() {
+                Err(e) => println!("GAVE_UP {e}"),
+                Ok(status) => println!("GAVE_UP no error, {status:?}"),
+            }
+        }
         return;
     };
     println!("REGISTERED {id}");
@@ -258,10 +268,19 @@ fn a_scheduler_behind_nat_registers_only_when_it_advertises_the_nat_address() {
         &[
             (MASTER_VAR, address.clone()),
             (BIND_VAR, HOME_IP.into()),
-            (WAIT_VAR, "10".into()),
+            (WAIT_VAR, "6".into()),
+            (TIMEOUT_VAR, "6".into()),
         ],
     );
     assert!(line(&out, "NOT_REGISTERED").is_some(), "{out:#?}");
+    // The registration timeout says what was advertised, and what to do about it.
+    let gave_up = line(&out, "GAVE_UP").unwrap_or_else(|| panic!("{out:#?}"));
+    assert!(
+        gave_up.contains(&format!("{HOME_IP} (LIBPROCESS_IP), port {SCHEDULER_PORT}")),
+        "{gave_up}"
+    );
+    assert!(gave_up.contains("LIBPROCESS_ADVERTISE_IP"), "{gave_up}");
+    eprintln!("{gave_up}");
     let pids = line(&out, "MASTER_VIEW").unwrap();
     assert!(
         pids.split(' ')

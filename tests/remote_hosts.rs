@@ -221,7 +221,7 @@ fn a_scheduler_registers_with_a_master_on_another_subnet() {
         println!("skipped: {why}");
         return;
     }
-    let (lab, dc, office, _) = build_lab();
+    let (_lab, dc, office, _) = build_lab();
     let (_master, address) = start_master(ROUTED_TEST, &dc);
     let out = run_scheduler(
         ROUTED_TEST,
@@ -240,7 +240,6 @@ fn a_scheduler_registers_with_a_master_on_another_subnet() {
         "the master sends to the office's address: {pids}"
     );
     assert!(line(&out, "TASK TASK_").is_some(), "{out:#?}");
-    drop(lab);
 }
 
 const NAT_TEST: &str = "a_scheduler_behind_nat_registers_only_when_it_advertises_the_nat_address";
@@ -257,7 +256,7 @@ fn a_scheduler_behind_nat_registers_only_when_it_advertises_the_nat_address() {
         println!("skipped: {why}");
         return;
     }
-    let (lab, dc, _, home) = build_lab();
+    let (_lab, dc, _, home) = build_lab();
     let (_master, address) = start_master(NAT_TEST, &dc);
 
     // Without advertise settings the scheduler announces its private address, which the
@@ -307,5 +306,4 @@ fn a_scheduler_behind_nat_registers_only_when_it_advertises_the_nat_address() {
         "the master sends to the advertised address: {pids}"
     );
     assert!(line(&out, "TASK TASK_").is_some(), "{out:#?}");
-    drop(lab);
 }

@@ -689,3 +689,142 @@ fn panic_text(payload: &(dyn Any + Send)) -> String {
         "non-string panic payload".to_owned()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    /// A `tracing` writer into a shared buffer.
+    #[derive(Clone, Default)]
+    struct Capture(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Capture {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            lock(&self.0).extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// These tests log through the same callsites; run one at a time, so that each sees its
+    /// own subscriber (tracing caches which subscribers a callsite reaches).
+    static SERIAL: Mutex<()> = Mutex::new(());
+
+    fn logged(f: impl FnOnce()) -> String {
+        let capture = Capture::default();
+        let writer = capture.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::with_default(subscriber, f);
+        let text = String::from_utf8_lossy(&lock(&capture.0)).into_owned();
+        text
+    }
+
+    /// Nothing unwinds out of the C callbacks: a panic while copying an event, and a
+    /// callback the shim could not serialize, are each counted and logged at warn.
+    #[test]
+    fn lost_callbacks_are_counted_and_logged_never_unwound() {
+        let _serial = lock(&SERIAL);
+        let shared = Arc::new(Shared::new("scheduler", DEFAULT_QUEUE_WARNING, Vec::new()));
+        let (_dispatcher, ctx, _rx) = Dispatcher::<u32>::with_shared(shared.clone());
+        let ctx = CtxPtr::new(ctx);
+        let text = logged(|| {
+            enqueue_with::<u32>(ctx.as_c(), |_| panic!("copying failed"));
+            // SAFETY: a live context of type u32 and two NUL-terminated strings.
+            unsafe {
+                cb_dropped::<u32>(
+                    ctx.as_c(),
+                    c"statusUpdate".as_ptr(),
+                    c"out of memory".as_ptr(),
+                )
+            };
+            enqueue::<u32>(ctx.as_c(), || 7);
+        });
+        let stats = shared.stats();
+        assert_eq!(stats.dropped_events, 2, "{text}");
+        assert_eq!(stats.queued, 1, "the good event waits");
+        let warnings: Vec<&str> = text.lines().filter(|l| l.contains("WARN")).collect();
+        assert_eq!(warnings.len(), 2, "{text}");
+        assert!(
+            warnings[0].contains("copying its arguments failed"),
+            "{text}"
+        );
+        assert!(warnings[1].contains("statusUpdate"), "{text}");
+        assert!(warnings[1].contains("out of memory"), "{text}");
+        // SAFETY: no shim holds the pointer.
+        unsafe { ctx.free() };
+    }
+
+    struct PanicsFirst(Sender<u32>);
+
+    impl Handler<u32> for PanicsFirst {
+        fn deliver(&mut self, event: u32) {
+            if event == 0 {
+                panic!("first callback");
+            }
+            let _ = self.0.send(event);
+        }
+        fn panicked(&mut self, _: &str) {}
+    }
+
+    /// After a callback panicked, later events are not delivered; each is counted.
+    #[test]
+    fn events_after_a_panic_are_counted_not_lost_silently() {
+        let _serial = lock(&SERIAL);
+        let shared = Arc::new(Shared::new("executor", DEFAULT_QUEUE_WARNING, Vec::new()));
+        let (dispatcher, ctx, rx) = Dispatcher::<u32>::with_shared(shared.clone());
+        let (tx, delivered) = channel();
+        dispatcher.start("test-callbacks", rx, PanicsFirst(tx));
+        for i in 0..4 {
+            ctx.send(i);
+        }
+        dispatcher.drain();
+        assert!(delivered.try_recv().is_err());
+        assert_eq!(shared.panic_message().as_deref(), Some("first callback"));
+        let stats = shared.stats();
+        assert_eq!(stats.dropped_events, 3);
+        assert_eq!(stats.queued, 0);
+        drop(ctx);
+        dispatcher.close();
+    }
+
+    /// The warning threshold: once past it, one warning until the queue shrinks to half.
+    #[test]
+    fn one_queue_warning_per_crossing() {
+        let _serial = lock(&SERIAL);
+        let shared = Shared::new("scheduler", 4, Vec::new());
+        let text = logged(|| {
+            shared.note_queued(4);
+            shared.note_queued(1); // 5 > 4: warn
+            shared.note_queued(3); // still above: no second warning
+            shared.note_taken(6); // 2 <= 4 / 2: re-armed
+            shared.note_queued(3); // 5 > 4: warn again
+        });
+        assert_eq!(
+            text.lines().filter(|l| l.contains("WARN")).count(),
+            2,
+            "{text}"
+        );
+        assert_eq!(shared.stats().queued, 5);
+    }
+
+    #[test]
+    fn redaction_replaces_every_secret() {
+        let shared = Shared::new(
+            "scheduler",
+            DEFAULT_QUEUE_WARNING,
+            vec![("u:pw".into(), "u:<redacted>".into())],
+        );
+        assert_eq!(
+            shared.redact("Failed for 'zk://u:pw@h/p' (u:pw)"),
+            "Failed for 'zk://u:<redacted>@h/p' (u:<redacted>)"
+        );
+        assert!(matches!(shared.redact("nothing"), Cow::Borrowed("nothing")));
+    }
+}

@@ -194,8 +194,8 @@ impl LocalCluster {
     /// run to start executors (the agent flag `launcher_dir`, `MESOS_LAUNCHER_DIR`).
     ///
     /// Without it: `MESOS_LAUNCHER_DIR` from the environment if set, else
-    /// [`devkit_launcher_dir`] when the linked libmesos is the dev kit, else libmesos'
-    /// own default (a real installation's `libexec/mesos`).
+    /// [`devkit_launcher_dir`] when the linked libmesos is the dev kit (and that directory
+    /// exists), else libmesos' own default (a real installation's `libexec/mesos`).
     pub fn launcher_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.launcher_dir = Some(dir.into());
         self
@@ -288,7 +288,12 @@ impl LocalCluster {
         set_default("GLOG_minloglevel", glog.as_ref());
         match (&self.launcher_dir, devkit_launcher_dir()) {
             (Some(dir), _) => std::env::set_var("MESOS_LAUNCHER_DIR", dir),
-            (None, Some(kit)) => set_default("MESOS_LAUNCHER_DIR", kit.as_os_str()),
+            (None, Some(kit)) if kit.is_dir() => set_default("MESOS_LAUNCHER_DIR", kit.as_os_str()),
+            (None, Some(kit)) => tracing::debug!(
+                launcher_dir = %kit.display(),
+                "the dev kit has no helper programs (provisioned before they existed?); \
+                 MESOS_LAUNCHER_DIR left to libmesos"
+            ),
             (None, None) => {}
         }
         // A reused work dir makes the agent fail recovery: always a fresh one.

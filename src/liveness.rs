@@ -276,3 +276,73 @@ impl<H: Handler<RawEvent>> Handler<RawEvent> for PulseHandler<H> {
         self.inner.stopped()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use protobuf::Message;
+
+    fn pulse() -> Pulse {
+        Pulse::new(Liveness::new(Duration::from_millis(10), Duration::from_millis(50)).unwrap())
+    }
+
+    fn registered() -> RawEvent {
+        let mut master = crate::types::MasterInfo::new();
+        master.set_id("m1".into());
+        master.set_ip(0x0100_007f);
+        master.set_port(5050);
+        RawEvent::Registered(Vec::new(), master.write_to_bytes().unwrap())
+    }
+
+    #[test]
+    fn silence_means_disconnected_once_and_an_answer_means_reregistered() {
+        let p = pulse();
+        assert!(!p.should_ask(), "not registered yet");
+        assert!(p.observe(&registered()));
+        assert!(p.should_ask());
+        assert!(p.verdict().is_none(), "heard just now");
+        std::thread::sleep(Duration::from_millis(60));
+        let Some(RawEvent::Disconnected) = p.verdict() else {
+            panic!("expected disconnected");
+        };
+        assert!(p.verdict().is_none(), "told once");
+        assert!(p.should_ask(), "keeps asking while disconnected");
+        // The synthesized event passes through without counting as a sign of life.
+        assert!(p.observe(&RawEvent::Disconnected));
+        assert!(p.verdict().is_none());
+        // The probe's answer: swallowed, and a sign of life.
+        let answer = p.probe().write_to_bytes().unwrap();
+        assert!(!p.observe(&RawEvent::Status(answer)));
+        let Some(RawEvent::Reregistered(master)) = p.verdict() else {
+            panic!("expected reregistered");
+        };
+        let master = crate::types::MasterInfo::parse_from_bytes(&master).unwrap();
+        assert_eq!(master.id(), "m1");
+        assert!(p.observe(&RawEvent::Reregistered(Vec::new())));
+        assert!(p.verdict().is_none());
+    }
+
+    #[test]
+    fn other_updates_reach_the_user_and_libmesos_disconnections_reset_the_check() {
+        let p = pulse();
+        p.observe(&registered());
+        let mut other = p.probe();
+        other
+            .task_id
+            .mut_or_insert_default()
+            .set_value("user-task".into());
+        assert!(p.observe(&RawEvent::Status(other.write_to_bytes().unwrap())));
+        // libmesos' own disconnected: nothing to tell until it registers again.
+        assert!(p.observe(&RawEvent::Disconnected));
+        std::thread::sleep(Duration::from_millis(60));
+        assert!(p.verdict().is_none());
+        assert!(!p.should_ask());
+    }
+
+    #[test]
+    fn silence_shorter_than_the_interval_is_refused() {
+        assert!(Liveness::new(Duration::ZERO, Duration::from_secs(1)).is_err());
+        assert!(Liveness::new(Duration::from_secs(2), Duration::from_secs(1)).is_err());
+        assert!(Liveness::new(Duration::from_secs(1), Duration::from_secs(1)).is_ok());
+    }
+}

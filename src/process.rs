@@ -35,6 +35,9 @@
 //! The same settings can come from the environment (`LIBPROCESS_IP`, `LIBPROCESS_PORT`,
 //! `LIBPROCESS_ADVERTISE_IP`, `LIBPROCESS_ADVERTISE_PORT`, ...): [`ProcessConfig::from_env`]
 //! reads and checks them. See docs/deployment.md for the whole recipe.
+//!
+//! Not covered: libprocess' SSL settings (`LIBPROCESS_SSL_*`, for a libmesos built with SSL;
+//! the dev kit's is not) and the profiler switches of builds with gperftools or jemalloc.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::Mutex;

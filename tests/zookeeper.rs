@@ -127,7 +127,7 @@ fn the_framework_follows_the_next_leader_and_a_lost_ensemble_member_goes_unnotic
     let new_zk_leader = ensemble.leader().expect("a new ensemble leader");
     assert_ne!(new_zk_leader, zk_leader);
     // Nothing notices, for a session timeout: no disconnection, the same members.
-    let noticed = events.during(zk::MAX_SESSION, |e| {
+    let noticed = events.during(hosted::CONTENDER_SESSION, |e| {
         matches!(
             e,
             SchedulerEvent::Disconnected
@@ -230,7 +230,7 @@ fn the_ensemble_loses_its_quorum_and_regains_it() {
     }
     ensemble.wait_serving(Duration::from_secs(30));
     let outage = lost_at.elapsed();
-    let noticed = events.during(zk::MAX_SESSION, |e| {
+    let noticed = events.during(hosted::CONTENDER_SESSION, |e| {
         matches!(
             e,
             SchedulerEvent::Disconnected | SchedulerEvent::Error { .. }

@@ -34,9 +34,9 @@ pub const ZK_VAR: &str = "MESOS_RS_TEST_HOST_ZK";
 pub const READY: &str = "MESOS_RS_HOST_READY";
 /// The line a hosting child prints before it exits because its ZooKeeper session ended.
 pub const LOST: &str = "MESOS_RS_HOST_LOST_CANDIDACY";
-/// The session timeout a hosting child's master asks ZooKeeper for (what a Mesos master's
-/// contender asks; the test servers grant at most `zk::MAX_SESSION`).
-pub const CONTENDER_SESSION: Duration = Duration::from_secs(10);
+/// The session timeout a hosting child's master asks ZooKeeper for: a Mesos master run with
+/// `--zk_session_timeout=6secs` (the default is 10 s), so that a dead master is noticed sooner.
+pub const CONTENDER_SESSION: Duration = Duration::from_secs(6);
 
 /// The role this process was started for, if it is a child.
 pub fn role() -> Option<String> {

@@ -43,9 +43,9 @@ const LOG_VAR: &str = "MESOS_RS_TEST_ZK_LOG";
 
 /// The server's tick: the unit of its heartbeats and timeouts.
 pub const TICK: Duration = Duration::from_millis(200);
-/// The longest session the servers grant. Mesos' master contender and detector ask for 10 s;
-/// the servers cap that, which keeps the tests' failovers short.
-pub const MAX_SESSION: Duration = Duration::from_secs(6);
+/// The longest session the servers grant: what Mesos' master detector (in the scheduler
+/// driver) asks for, 10 s.
+pub const MAX_SESSION: Duration = Duration::from_secs(10);
 
 /// Why ZooKeeper cannot run here, if it cannot.
 pub fn unavailable() -> Option<String> {

@@ -66,14 +66,14 @@ fn main() {
     }
 
     let mut tried = Vec::new();
-    let mut passed_over = false;
+    let mut passed_over = Vec::new();
     let found = from_env(&mut tried)
         .or_else(|| from_pkg_config(&mut tried, &mut passed_over))
         .or_else(|| from_devkit(&mut tried))
         .unwrap_or_else(|| not_found(&tried));
 
-    if verbose || passed_over {
-        for t in tried.iter().filter(|_| passed_over) {
+    if verbose || !passed_over.is_empty() {
+        for t in &passed_over {
             println!("cargo:warning=mesos-sys: passed over {t}");
         }
         println!(
@@ -231,7 +231,7 @@ fn from_env(tried: &mut Vec<String>) -> Option<Found> {
     })
 }
 
-fn from_pkg_config(tried: &mut Vec<String>, passed_over: &mut bool) -> Option<Found> {
+fn from_pkg_config(tried: &mut Vec<String>, passed_over: &mut Vec<String>) -> Option<Found> {
     match pkg_config::Config::new()
         .cargo_metadata(false)
         .env_metadata(false)
@@ -251,7 +251,7 @@ fn from_pkg_config(tried: &mut Vec<String>, passed_over: &mut bool) -> Option<Fo
                             &lib.version
                         };
                         tried.push(unsupported(&how, shown));
-                        *passed_over = true;
+                        passed_over.push(unsupported(&how, shown));
                         return None;
                     }
                     Some(Found {

@@ -122,7 +122,13 @@ extern "C" {
 /// dropped, e.g. after `std::process::exit`, or a directory libmesos made again).
 extern "C" fn remove_work_dirs_at_exit() {
     let _ = catch_unwind(AssertUnwindSafe(|| {
-        for (dir, _) in work_dirs().iter() {
+        // Never wait at exit: a thread holding the list is still using it.
+        let dirs = match WORK_DIRS.try_lock() {
+            Ok(dirs) => dirs,
+            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => return,
+        };
+        for (dir, _) in dirs.iter() {
             let _ = std::fs::remove_dir_all(dir);
         }
     }));

@@ -183,7 +183,7 @@ impl Handler<RawEvent> for StreamHandler {
             if state.abandoned {
                 refused = Some(("the event stream was dropped", true));
             } else if state.closed {
-                refused = Some(("it came after the driver was stopped", false));
+                refused = Some(("it came after the driver was stopped", true));
             } else {
                 // Still waiting for the consumer: counted until taken.
                 self.shared.note_queued(1);

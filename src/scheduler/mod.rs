@@ -11,6 +11,7 @@ pub use builder::SchedulerDriverBuilder;
 pub use driver::{SchedulerDriver, WeakSchedulerDriver};
 pub use event::SchedulerEvent;
 
+#[cfg(feature = "stream")]
 pub(crate) use driver::Inner;
 pub(crate) use event::RawEvent;
 

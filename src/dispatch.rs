@@ -229,6 +229,11 @@ impl Shared {
         lock(&self.failure).clone()
     }
 
+    /// Forgets the recorded failure (the driver was replaced by a fresh one).
+    pub(crate) fn clear_failure(&self) {
+        *lock(&self.failure) = None;
+    }
+
     /// The driver registered (or re-registered).
     pub(crate) fn set_registered(&self) {
         lock(&self.registration).registered = true;
@@ -473,6 +478,17 @@ impl<E: Send + 'static> Dispatcher<E> {
         }
     }
 
+    /// Queues an event made by the binding itself (not by libmesos), after those queued so
+    /// far. Never blocks; does nothing once closed.
+    pub(crate) fn inject(&self, event: E) {
+        if let Some(tx) = self.sender() {
+            self.shared.note_queued(1);
+            if tx.send(Item::Event(event)).is_err() {
+                self.shared.note_taken(1);
+            }
+        }
+    }
+
     /// Tells the handler, after every event queued so far, that the driver was stopped or
     /// aborted. Never blocks.
     pub(crate) fn mark_stopped(&self) {
@@ -589,6 +605,50 @@ impl<S: ShimObject, E: Send + 'static> Core<S, E> {
         }
         self.dispatcher.close();
         true
+    }
+}
+
+impl<S: ShimObject, E: Send + 'static> Core<S, E> {
+    /// Frees the shim object and puts the one `make` creates (with the same callback context)
+    /// in its place; calls made meanwhile wait, calls made afterwards reach the new object.
+    /// [`Error::Closed`] once closed. When `make` fails the driver is closed. Must not be
+    /// called from a libmesos thread.
+    pub(crate) fn replace(&self, make: impl FnOnce(*mut c_void) -> Result<S>) -> Result<()> {
+        {
+            let guard = self.raw.read().unwrap_or_else(PoisonError::into_inner);
+            match *guard {
+                // SAFETY: live while the read lock is held.
+                Some(raw) => unsafe { raw.release_waiters() },
+                None => return Err(Error::Closed),
+            }
+        }
+        let mut guard = self.raw.write().unwrap_or_else(PoisonError::into_inner);
+        let Some(old) = guard.take() else {
+            return Err(Error::Closed);
+        };
+        // SAFETY: taken out under the write lock: no call is in progress, none can start.
+        unsafe { old.free() };
+        let ctx = lock(&self.ctx).as_ref().map(|c| c.as_c());
+        let made = match ctx {
+            Some(ctx) => make(ctx),
+            None => Err(Error::Closed),
+        };
+        match made {
+            Ok(new) => {
+                *guard = Some(new);
+                Ok(())
+            }
+            Err(e) => {
+                drop(guard);
+                self.shared().end_registration_wait();
+                if let Some(ctx) = lock(&self.ctx).take() {
+                    // SAFETY: the old object is freed and no new one holds the context.
+                    unsafe { ctx.free() };
+                }
+                self.dispatcher.close();
+                Err(e)
+            }
+        }
     }
 }
 

@@ -62,7 +62,7 @@ pub enum Error {
     Closed,
     /// The driver did not register with a master within the time given to the builder's
     /// `registration_timeout`, so it was aborted.
-    #[error("no master registered the framework within {timeout:?} (master {master}: {tried}); the driver was aborted")]
+    #[error("no master registered the framework within {timeout:?} (master {master}: {tried}); this scheduler advertised {advertised}; likely fix: {hint}; the driver was aborted")]
     RegistrationTimeout {
         /// The master string (with any password replaced by `<redacted>`).
         master: String,
@@ -70,6 +70,11 @@ pub enum Error {
         tried: String,
         /// The timeout that ran out.
         timeout: Duration,
+        /// The address and port this process advertised to the master (where the master
+        /// sends its answers), and where they came from, in words.
+        advertised: String,
+        /// The likely fix, in words.
+        hint: String,
     },
     /// `join` (or `run`) was called inside a callback of the same running driver: it would
     /// wait forever, since whatever stops the driver would be delivered by a later callback
@@ -92,6 +97,25 @@ pub enum Error {
         endpoint: String,
         /// What happened (connection error, HTTP status and body, ...).
         detail: String,
+    },
+    /// [`ProcessConfig::apply`](crate::process::ProcessConfig::apply) changes the environment,
+    /// which is only sound while no other thread runs, and other threads run (`None`: their
+    /// number could not be read).
+    #[error("changing the environment is only sound while no other thread runs, and this process has {} threads: apply the settings first in main, or see ProcessConfig::apply_unchecked", .threads.map_or("several (or an unknown number of)".to_string(), |n| n.to_string()))]
+    ThreadsRunning {
+        /// The number of threads of the process, if known.
+        threads: Option<usize>,
+    },
+    /// libprocess (whose networking is process-wide and read once) already runs with another
+    /// value of a setting that [`crate::process::ProcessConfig::apply`] was asked to set.
+    #[error("libprocess already runs in this process with {variable} {}, not {requested}: its networking is read once, before the first driver starts", .running.as_ref().map_or("unset".to_string(), |v| format!("={v}")))]
+    ProcessAlreadyStarted {
+        /// The environment variable, e.g. `LIBPROCESS_PORT`.
+        variable: &'static str,
+        /// Its value when libprocess started (`None`: unset).
+        running: Option<String>,
+        /// The value asked for.
+        requested: String,
     },
     /// A status code the shim does not know (a bug).
     #[error("unexpected status code {0} from the shim")]

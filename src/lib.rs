@@ -12,6 +12,9 @@
 //!   the driver; driver handles are cheap to clone and usable from any thread.
 //! * With the `stream` feature, the `stream` module: the scheduler's events as a runtime-agnostic
 //!   `futures::Stream` instead of a trait object (`SchedulerDriverBuilder::build_stream`).
+//! * Deployment: [`process`] (libprocess' process-wide networking: bind and advertised
+//!   address, for containers and NAT), [`framework_id`] (keeping the `FrameworkID` across
+//!   restarts), [`liveness`] (noticing a silent `host:port` master). See docs/deployment.md.
 //! * Helpers in the spirit of hs-mesos: [`resources`] (resource constructors and the
 //!   [`Resources`] collection), [`task_status`] (task-state predicates), [`ids`].
 //!
@@ -83,10 +86,19 @@ mod error;
 pub mod executor;
 #[cfg(feature = "libmesos")]
 mod ffi;
+#[cfg(feature = "libmesos")]
+#[cfg_attr(docsrs, doc(cfg(feature = "libmesos")))]
+pub mod framework_id;
 pub mod ids;
 #[cfg(feature = "libmesos")]
 #[cfg_attr(docsrs, doc(cfg(feature = "libmesos")))]
+pub mod liveness;
+#[cfg(feature = "libmesos")]
+#[cfg_attr(docsrs, doc(cfg(feature = "libmesos")))]
 pub mod local;
+#[cfg(feature = "libmesos")]
+#[cfg_attr(docsrs, doc(cfg(feature = "libmesos")))]
+pub mod process;
 pub mod resources;
 #[cfg(feature = "libmesos")]
 #[cfg_attr(docsrs, doc(cfg(feature = "libmesos")))]

@@ -300,6 +300,7 @@ fn registration_timeout_names_the_master_and_what_was_tried() {
             master,
             tried,
             timeout,
+            ..
         }) => {
             assert_eq!(master, UNREACHABLE);
             assert_eq!(timeout, Duration::from_secs(2));

@@ -8,6 +8,8 @@ use super::master::redact;
 use super::{RawEvent, Scheduler, SchedulerDriver};
 use crate::dispatch::{Handler, Owner, DEFAULT_QUEUE_WARNING};
 use crate::error::Result;
+use crate::framework_id::FrameworkIdStore;
+use crate::liveness::Liveness;
 use crate::types::{Credential, FrameworkInfo};
 
 /// Configures and creates a [`SchedulerDriver`] (the constructors of the C++
@@ -44,6 +46,8 @@ pub struct SchedulerDriverBuilder {
     pub(super) suppressed_roles: Option<Vec<String>>,
     pub(super) registration_timeout: Option<Duration>,
     pub(super) queue_warning: usize,
+    pub(super) framework_id_store: Option<Arc<dyn FrameworkIdStore>>,
+    pub(super) liveness: Option<Liveness>,
 }
 
 impl std::fmt::Debug for SchedulerDriverBuilder {
@@ -68,6 +72,8 @@ impl std::fmt::Debug for SchedulerDriverBuilder {
             .field("suppressed_roles", &self.suppressed_roles)
             .field("registration_timeout", &self.registration_timeout)
             .field("queue_warning_threshold", &self.queue_warning)
+            .field("framework_id_store", &self.framework_id_store.is_some())
+            .field("liveness", &self.liveness)
             .finish()
     }
 }
@@ -82,6 +88,8 @@ impl SchedulerDriverBuilder {
             suppressed_roles: None,
             registration_timeout: None,
             queue_warning: DEFAULT_QUEUE_WARNING,
+            framework_id_store: None,
+            liveness: None,
         }
     }
 
@@ -120,6 +128,49 @@ impl SchedulerDriverBuilder {
     /// trying for ever and makes no callback at all.
     pub fn registration_timeout(mut self, timeout: Duration) -> Self {
         self.registration_timeout = Some(timeout);
+        self
+    }
+
+    /// Keeps the framework's ID in `store` across runs of the scheduler (see
+    /// [`framework_id`](crate::framework_id)): registers with the stored ID when the
+    /// `FrameworkInfo` has none, saves the ID on `registered`, and when the master answers that
+    /// it removed the framework (its `failover_timeout` passed), clears the store and
+    /// registers afresh instead of reporting the error. Give the framework a
+    /// `failover_timeout`, or the master forgets it as soon as the scheduler disconnects.
+    ///
+    /// ```no_run
+    /// use mesos::{SchedulerDriver, framework_id::FileStore, types::FrameworkInfo};
+    /// # struct S; impl mesos::Scheduler for S {}
+    /// let mut info = FrameworkInfo::new();
+    /// info.set_user(String::new());
+    /// info.set_name("keeps its id".into());
+    /// info.set_failover_timeout(7.0 * 24.0 * 3600.0);
+    /// let driver = SchedulerDriver::builder(info, "10.0.0.1:5050")
+    ///     .framework_id_store(FileStore::new("/var/lib/my-framework/framework-id"))
+    ///     .build(S)?;
+    /// # Ok::<(), mesos::Error>(())
+    /// ```
+    pub fn framework_id_store(mut self, store: impl FrameworkIdStore) -> Self {
+        self.framework_id_store = Some(Arc::new(store));
+        self
+    }
+
+    /// Checks that the master still hears the framework and reports a silence as
+    /// `disconnected` (see [`liveness`](crate::liveness)); meant for `host:port` masters,
+    /// whose death libmesos itself never notices.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use mesos::{SchedulerDriver, liveness::Liveness, types::FrameworkInfo};
+    /// # struct S; impl mesos::Scheduler for S {}
+    /// # let info = FrameworkInfo::new();
+    /// let driver = SchedulerDriver::builder(info, "10.0.0.1:5050")
+    ///     .liveness(Liveness::new(Duration::from_secs(10), Duration::from_secs(30))?)
+    ///     .build(S)?;
+    /// # Ok::<(), mesos::Error>(())
+    /// ```
+    pub fn liveness(mut self, liveness: Liveness) -> Self {
+        self.liveness = Some(liveness);
         self
     }
 

@@ -1,6 +1,7 @@
 //! [`SchedulerDriver`], [`WeakSchedulerDriver`] and what runs behind them.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::ffi::c_void;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
@@ -15,6 +16,8 @@ use crate::dispatch::{
 };
 use crate::error::{Error, Result};
 use crate::ffi::{action_call, encode, status_call, Buffers, ErrorSlot, Params, SendPtr};
+use crate::framework_id::StoreHandler;
+use crate::liveness::{self, Pulse, PulseHandler};
 use crate::types::{
     offer, ExecutorID, Filters, FrameworkInfo, OfferConstraints, OfferID, Request, SlaveID, Status,
     TaskID, TaskInfo, TaskStatus,
@@ -44,6 +47,10 @@ pub(crate) struct Inner {
     master: Master,
     registration_timeout: Option<Duration>,
     watching: AtomicBool,
+    /// With a FrameworkID store: the options for registering afresh (no framework ID).
+    fresh: Option<SchedulerDriverBuilder>,
+    /// How many times libmesos' driver was replaced by a fresh one.
+    generation: AtomicU64,
 }
 
 impl Closable for Inner {
@@ -155,15 +162,44 @@ impl Inner {
         }
     }
 
+    /// The master removed the framework (its stored ID is cleared): replaces libmesos'
+    /// driver, aborted by now, with a new one registering without an ID, started if the old
+    /// one was. Called on the callback thread; `false` when there is nothing to do it with or
+    /// it failed (the error is then delivered as usual).
+    fn register_afresh(&self) -> bool {
+        let Some(fresh) = &self.fresh else {
+            return false;
+        };
+        tracing::warn!("the master removed the framework; registering as a new framework");
+        let replaced = self.core.replace(|ctx| new_raw(fresh, &self.master, ctx));
+        if let Err(e) = replaced {
+            tracing::error!(error = %e, "could not create a new driver to register afresh");
+            return false;
+        }
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.shared().clear_failure();
+        // SAFETY: see `call`.
+        match self.status(|raw, e| unsafe { sys::mesos_scheduler_driver_start(raw.0, e) }) {
+            Ok(Status::DRIVER_RUNNING) => true,
+            other => {
+                tracing::error!(?other, "the new driver did not start");
+                false
+            }
+        }
+    }
+
     /// Called by the registration watchdog when no registration came in time.
     fn registration_timed_out(&self, timeout: Duration) {
         if self.core.is_closed() {
             return;
         }
+        let (advertised, hint) = crate::process::registration_diagnosis(self.master.is_loopback());
         let failure = Error::RegistrationTimeout {
             master: self.master.shown.clone(),
             tried: self.master.tried(),
             timeout,
+            advertised,
+            hint,
         };
         tracing::warn!(error = %failure, "aborting the scheduler driver");
         self.shared().record_failure(failure);
@@ -326,7 +362,7 @@ impl SchedulerDriver {
     }
 
     pub(super) fn create<H: Handler<RawEvent>>(
-        b: SchedulerDriverBuilder,
+        mut b: SchedulerDriverBuilder,
         handler: impl FnOnce(Weak<Owner<Inner>>, Arc<Inner>) -> H,
     ) -> Result<SchedulerDriver> {
         let master = Master::parse(&b.master)?;
@@ -339,6 +375,16 @@ impl SchedulerDriver {
                     .into(),
             ));
         }
+        // Without an ID of its own, the framework registers with the stored one (if any).
+        let fresh = b.framework_id_store.as_ref().map(|_| {
+            let mut fresh = b.clone();
+            fresh.framework.id = Default::default();
+            fresh
+        });
+        if let Some(store) = &b.framework_id_store {
+            crate::framework_id::prepare(&mut b.framework, store.as_ref())
+                .map_err(|e| Error::InvalidArgument(format!("framework_id_store: {e}")))?;
+        }
         let shared = Arc::new(Shared::new(
             "scheduler",
             b.queue_warning,
@@ -346,56 +392,60 @@ impl SchedulerDriver {
         ));
         let (dispatcher, ctx, rx) = Dispatcher::with_shared(shared.clone());
         let ctx = CtxPtr::new(ctx);
-        let framework = encode(&b.framework);
-        let credential = b.credential.as_ref().map(encode);
-        let credential_view = credential.as_deref().map(sys::mesos_bytes::from_slice);
-        let roles = Buffers::strings(b.suppressed_roles.as_deref().unwrap_or(&[]));
-        let options = sys::mesos_scheduler_options {
-            framework_info: sys::mesos_bytes::from_slice(&framework),
-            master: sys::mesos_bytes::from_slice(master.raw.as_bytes()),
-            credential: credential_view
-                .as_ref()
-                .map_or(std::ptr::null(), |c| c as *const _),
-            // Acknowledgements are always explicit inside libmesos: with implicit ones the
-            // callback thread acknowledges after `status_update` returns, so that libmesos'
-            // thread never waits for user code.
-            implicit_acknowledgements: 0,
-            has_suppressed_roles: i32::from(b.suppressed_roles.is_some()),
-            suppressed_roles: roles.ptr(),
-            suppressed_roles_count: roles.len(),
+        let raw = match new_raw(&b, &master, ctx.as_c()) {
+            Ok(raw) => raw,
+            Err(e) => {
+                // SAFETY: no shim object was made, so nothing holds the context.
+                unsafe { ctx.free() };
+                return Err(e);
+            }
         };
-        let mut slot = ErrorSlot::new();
-        // SAFETY: every pointer in `options` refers to buffers alive for the call; the context
-        // stays valid until Core::close has freed the shim driver. libmesos may call `error`
-        // from inside this call (a MESOS_* variable it cannot parse): that only queues.
-        let raw = unsafe {
-            sys::mesos_scheduler_driver_new(&CALLBACKS, ctx.as_c(), &options, slot.as_mut_ptr())
-        };
-        if raw.is_null() {
-            // SAFETY: no shim object was made, so nothing holds the context.
-            unsafe { ctx.free() };
-            const BUILDER: Params = Params::Table(&[
-                ("framework", Some(0)),
-                ("master", Some(1)),
-                ("credential", None),
-                ("implicit_acknowledgements", None),
-                ("suppressed_roles", None),
-            ]);
-            return Err(slot.to_error(slot.0.code, BUILDER));
-        }
         if master.kind == Kind::Local {
             crate::local::local_driver_created();
         }
         let inner = Arc::new(Inner {
-            core: Core::new(SendPtr(raw), ctx, dispatcher),
+            core: Core::new(raw, ctx, dispatcher),
             implicit_acknowledgements: b.implicit_acknowledgements,
             master,
             registration_timeout: b.registration_timeout,
             watching: AtomicBool::new(false),
+            fresh,
+            generation: AtomicU64::new(0),
         });
         let owner = Arc::new(Owner(inner.clone()));
-        let handler = handler(Arc::downgrade(&owner), inner.clone());
+        let pulse = b.liveness.map(|l| Arc::new(Pulse::new(l)));
+        let afresh = inner.clone();
+        let handler = PulseHandler {
+            inner: StoreHandler {
+                inner: handler(Arc::downgrade(&owner), inner.clone()),
+                store: b.framework_id_store.clone(),
+                on_removed: Box::new(move || afresh.register_afresh()),
+            },
+            pulse: pulse.clone(),
+        };
         inner.core.dispatcher.start("mesos-scheduler", rx, handler);
+        if let Some(pulse) = pulse {
+            let (alive, ask, events) = (
+                Arc::downgrade(&owner),
+                Arc::downgrade(&owner),
+                Arc::downgrade(&inner),
+            );
+            liveness::spawn(
+                pulse,
+                move || alive.upgrade().is_some_and(|o| !o.0.core.is_closed()),
+                move |probe| {
+                    if let Some(owner) = ask.upgrade() {
+                        let _ =
+                            SchedulerDriver { owner }.reconcile_tasks(std::slice::from_ref(probe));
+                    }
+                },
+                move |event| {
+                    if let Some(inner) = events.upgrade() {
+                        inner.core.dispatcher.inject(event);
+                    }
+                },
+            );
+        }
         tracing::debug!(master = %inner.master.shown, "scheduler driver created");
         Ok(SchedulerDriver { owner })
     }
@@ -525,12 +575,23 @@ impl SchedulerDriver {
         if shared.on_callback_thread() && shared.status() == Some(Status::DRIVER_RUNNING) {
             return Err(Error::JoinInCallback);
         }
-        // SAFETY: see Inner::call. The read lock `status` holds is released before waiting
-        // for the callback thread below, which may itself need it.
-        let status =
-            inner.status(|raw, e| unsafe { sys::mesos_scheduler_driver_join(raw.0, e) })?;
-        inner.core.dispatcher.drain();
-        inner.outcome(status)
+        loop {
+            let generation = inner.generation.load(Ordering::SeqCst);
+            // SAFETY: see Inner::call. The read lock held for the call is released before
+            // waiting for the callback thread below, which may itself need it.
+            let status = inner.core.with(|raw| {
+                status_call(Params::NONE, |e| unsafe {
+                    sys::mesos_scheduler_driver_join(raw.0, e)
+                })
+            })?;
+            inner.core.dispatcher.drain();
+            // A driver replaced meanwhile (registering afresh): wait for the new one.
+            if inner.generation.load(Ordering::SeqCst) != generation {
+                continue;
+            }
+            shared.set_status(status);
+            return inner.outcome(status);
+        }
     }
 
     /// [`start`](Self::start), then [`join`](Self::join). A driver that does not start gives
@@ -742,6 +803,47 @@ impl SchedulerDriver {
             },
         )
     }
+}
+
+/// Creates libmesos' driver for `b` with the callback context `ctx`. libmesos is started
+/// (initialized) here the first time: its process-wide settings are recorded just before.
+fn new_raw(b: &SchedulerDriverBuilder, master: &Master, ctx: *mut c_void) -> Result<Raw> {
+    let framework = encode(&b.framework);
+    let credential = b.credential.as_ref().map(encode);
+    let credential_view = credential.as_deref().map(sys::mesos_bytes::from_slice);
+    let roles = Buffers::strings(b.suppressed_roles.as_deref().unwrap_or(&[]));
+    let options = sys::mesos_scheduler_options {
+        framework_info: sys::mesos_bytes::from_slice(&framework),
+        master: sys::mesos_bytes::from_slice(master.raw.as_bytes()),
+        credential: credential_view
+            .as_ref()
+            .map_or(std::ptr::null(), |c| c as *const _),
+        // Acknowledgements are always explicit inside libmesos: with implicit ones the
+        // callback thread acknowledges after `status_update` returns, so that libmesos'
+        // thread never waits for user code.
+        implicit_acknowledgements: 0,
+        has_suppressed_roles: i32::from(b.suppressed_roles.is_some()),
+        suppressed_roles: roles.ptr(),
+        suppressed_roles_count: roles.len(),
+    };
+    crate::process::starting();
+    let mut slot = ErrorSlot::new();
+    // SAFETY: every pointer in `options` refers to buffers alive for the call; the context
+    // stays valid until Core::close has freed the shim driver. libmesos may call `error`
+    // from inside this call (a MESOS_* variable it cannot parse): that only queues.
+    let raw =
+        unsafe { sys::mesos_scheduler_driver_new(&CALLBACKS, ctx, &options, slot.as_mut_ptr()) };
+    if raw.is_null() {
+        const BUILDER: Params = Params::Table(&[
+            ("framework", Some(0)),
+            ("master", Some(1)),
+            ("credential", None),
+            ("implicit_acknowledgements", None),
+            ("suppressed_roles", None),
+        ]);
+        return Err(slot.to_error(slot.0.code, BUILDER));
+    }
+    Ok(SendPtr(raw))
 }
 
 /// Updates that carry a `uuid` (and come from an agent) are the ones to acknowledge.

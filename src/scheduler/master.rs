@@ -106,6 +106,22 @@ impl Master {
         out
     }
 
+    /// Whether the master's address is a loopback one; `None` when that is not known
+    /// without a lookup (a host name, ZooKeeper, a file).
+    pub(crate) fn is_loopback(&self) -> Option<bool> {
+        match &self.kind {
+            Kind::Local => Some(true),
+            Kind::Address { host, .. } if host == "localhost" => Some(true),
+            Kind::Address { host, .. } => host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse::<std::net::IpAddr>()
+                .ok()
+                .map(|ip| ip.is_loopback()),
+            _ => None,
+        }
+    }
+
     /// What a driver with this master does to register, and what can be found out about it
     /// now, in words (for [`Error::RegistrationTimeout`]).
     pub(crate) fn tried(&self) -> String {

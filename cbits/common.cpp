@@ -13,17 +13,19 @@ namespace mesos_rs {
 
 namespace {
 
-char* dup(const std::string& s) {
-  if (s.empty()) return nullptr;
-  char* p = static_cast<char*>(std::malloc(s.size() + 1));
-  if (p != nullptr) std::memcpy(p, s.c_str(), s.size() + 1);
+// A malloc'd copy of `s`, or NULL for an empty string or when memory runs out.
+char* dup(const char* s) noexcept {
+  if (s == nullptr || *s == '\0') return nullptr;
+  size_t n = std::strlen(s) + 1;
+  char* p = static_cast<char*>(std::malloc(n));
+  if (p != nullptr) std::memcpy(p, s, n);
   return p;
 }
 
 }  // namespace
 
 int32_t fail(mesos_shim_error* err, int32_t code, int32_t argument, int32_t element,
-             const std::string& type_name, const std::string& detail) {
+             const char* type_name, const char* detail) noexcept {
   if (err != nullptr) {
     mesos_shim_error_clear(err);
     err->code = code;
@@ -76,7 +78,7 @@ int32_t strings(const mesos_bytes* items, size_t count, std::vector<std::string>
 
 extern "C" {
 
-void mesos_shim_error_clear(mesos_shim_error* err) {
+void mesos_shim_error_clear(mesos_shim_error* err) noexcept {
   if (err == nullptr) return;
   std::free(err->type_name);
   std::free(err->detail);
@@ -87,7 +89,7 @@ void mesos_shim_error_clear(mesos_shim_error* err) {
   err->detail = nullptr;
 }
 
-const char* mesos_shim_mesos_version(void) {
+const char* mesos_shim_mesos_version(void) noexcept {
 #ifdef MESOS_VERSION
   return MESOS_VERSION;
 #else
@@ -96,7 +98,7 @@ const char* mesos_shim_mesos_version(void) {
 }
 
 int32_t mesos_shim_reserialize(const char* type_name, mesos_bytes in, int32_t check_required,
-                               uint8_t** out, size_t* out_len, mesos_shim_error* err) {
+                               uint8_t** out, size_t* out_len, mesos_shim_error* err) noexcept {
   return mesos_rs::guarded(err, [&]() -> int32_t {
     if (type_name == nullptr || out == nullptr || out_len == nullptr) {
       return mesos_rs::fail(err, MESOS_SHIM_ERR_NULL_ARGUMENT, -1, -1, "", "NULL argument");
@@ -126,6 +128,6 @@ int32_t mesos_shim_reserialize(const char* type_name, mesos_bytes in, int32_t ch
   });
 }
 
-void mesos_shim_bytes_free(uint8_t* bytes) { std::free(bytes); }
+void mesos_shim_bytes_free(uint8_t* bytes) noexcept { std::free(bytes); }
 
 }  // extern "C"

@@ -25,7 +25,7 @@ class ForwardingScheduler : public mesos::Scheduler {
   void registered(mesos::SchedulerDriver*, const mesos::FrameworkID& frameworkId,
                   const mesos::MasterInfo& masterInfo) override {
     if (cb_.registered == nullptr) return;
-    deliver("registered", [&] {
+    deliver(cb_.dropped, ctx_, "registered", [&] {
       std::string id = frameworkId.SerializePartialAsString();
       std::string master = masterInfo.SerializePartialAsString();
       cb_.registered(ctx_, view(id), view(master));
@@ -34,7 +34,7 @@ class ForwardingScheduler : public mesos::Scheduler {
 
   void reregistered(mesos::SchedulerDriver*, const mesos::MasterInfo& masterInfo) override {
     if (cb_.reregistered == nullptr) return;
-    deliver("reregistered", [&] {
+    deliver(cb_.dropped, ctx_, "reregistered", [&] {
       std::string master = masterInfo.SerializePartialAsString();
       cb_.reregistered(ctx_, view(master));
     });
@@ -42,12 +42,12 @@ class ForwardingScheduler : public mesos::Scheduler {
 
   void disconnected(mesos::SchedulerDriver*) override {
     if (cb_.disconnected == nullptr) return;
-    deliver("disconnected", [&] { cb_.disconnected(ctx_); });
+    deliver(cb_.dropped, ctx_, "disconnected", [&] { cb_.disconnected(ctx_); });
   }
 
   void resourceOffers(mesos::SchedulerDriver*, const std::vector<mesos::Offer>& offers) override {
     if (cb_.resource_offers == nullptr) return;
-    deliver("resourceOffers", [&] {
+    deliver(cb_.dropped, ctx_, "resourceOffers", [&] {
       std::vector<std::string> bytes(offers.size());
       std::vector<mesos_bytes> views(offers.size());
       for (size_t i = 0; i < offers.size(); ++i) {
@@ -60,7 +60,7 @@ class ForwardingScheduler : public mesos::Scheduler {
 
   void offerRescinded(mesos::SchedulerDriver*, const mesos::OfferID& offerId) override {
     if (cb_.offer_rescinded == nullptr) return;
-    deliver("offerRescinded", [&] {
+    deliver(cb_.dropped, ctx_, "offerRescinded", [&] {
       std::string id = offerId.SerializePartialAsString();
       cb_.offer_rescinded(ctx_, view(id));
     });
@@ -68,7 +68,7 @@ class ForwardingScheduler : public mesos::Scheduler {
 
   void statusUpdate(mesos::SchedulerDriver*, const mesos::TaskStatus& status) override {
     if (cb_.status_update == nullptr) return;
-    deliver("statusUpdate", [&] {
+    deliver(cb_.dropped, ctx_, "statusUpdate", [&] {
       std::string bytes = status.SerializePartialAsString();
       cb_.status_update(ctx_, view(bytes));
     });
@@ -77,7 +77,7 @@ class ForwardingScheduler : public mesos::Scheduler {
   void frameworkMessage(mesos::SchedulerDriver*, const mesos::ExecutorID& executorId,
                         const mesos::SlaveID& slaveId, const std::string& data) override {
     if (cb_.framework_message == nullptr) return;
-    deliver("frameworkMessage", [&] {
+    deliver(cb_.dropped, ctx_, "frameworkMessage", [&] {
       std::string executor = executorId.SerializePartialAsString();
       std::string slave = slaveId.SerializePartialAsString();
       cb_.framework_message(ctx_, view(executor), view(slave), view(data));
@@ -86,7 +86,7 @@ class ForwardingScheduler : public mesos::Scheduler {
 
   void slaveLost(mesos::SchedulerDriver*, const mesos::SlaveID& slaveId) override {
     if (cb_.slave_lost == nullptr) return;
-    deliver("slaveLost", [&] {
+    deliver(cb_.dropped, ctx_, "slaveLost", [&] {
       std::string slave = slaveId.SerializePartialAsString();
       cb_.slave_lost(ctx_, view(slave));
     });
@@ -95,7 +95,7 @@ class ForwardingScheduler : public mesos::Scheduler {
   void executorLost(mesos::SchedulerDriver*, const mesos::ExecutorID& executorId,
                     const mesos::SlaveID& slaveId, int status) override {
     if (cb_.executor_lost == nullptr) return;
-    deliver("executorLost", [&] {
+    deliver(cb_.dropped, ctx_, "executorLost", [&] {
       std::string executor = executorId.SerializePartialAsString();
       std::string slave = slaveId.SerializePartialAsString();
       cb_.executor_lost(ctx_, view(executor), view(slave), status);
@@ -103,13 +103,23 @@ class ForwardingScheduler : public mesos::Scheduler {
   }
 
   void error(mesos::SchedulerDriver*, const std::string& message) override {
+    if (counting_) ++errors_;
     if (cb_.error == nullptr) return;
-    deliver("error", [&] { cb_.error(ctx_, view(message)); });
+    deliver(cb_.dropped, ctx_, "error", [&] { cb_.error(ctx_, view(message)); });
+  }
+
+  // Turns counting of `error` callbacks on or off; returns the count so far. Used around
+  // libmesos' constructor, which reports errors synchronously on the constructing thread.
+  int count_errors(bool on) {
+    counting_ = on;
+    return errors_;
   }
 
  private:
   mesos_scheduler_callbacks cb_;
   void* ctx_;
+  bool counting_ = false;
+  int errors_ = 0;
 };
 
 int32_t null_driver(mesos_shim_error* err) {
@@ -146,7 +156,7 @@ extern "C" {
 mesos_scheduler_driver* mesos_scheduler_driver_new(const mesos_scheduler_callbacks* callbacks,
                                                    void* ctx,
                                                    const mesos_scheduler_options* options,
-                                                   mesos_shim_error* err) {
+                                                   mesos_shim_error* err) noexcept {
   mesos_scheduler_driver* result = nullptr;
   guarded(err, [&]() -> int32_t {
     if (callbacks == nullptr || options == nullptr) {
@@ -175,6 +185,7 @@ mesos_scheduler_driver* mesos_scheduler_driver_new(const mesos_scheduler_callbac
 
     std::unique_ptr<mesos_scheduler_driver> d(new mesos_scheduler_driver);
     d->scheduler.reset(new ForwardingScheduler(*callbacks, ctx));
+    d->scheduler->count_errors(true);
     mesos::Scheduler* s = d->scheduler.get();
     if (options->has_suppressed_roles) {
       d->driver.reset(has_credential
@@ -188,13 +199,15 @@ mesos_scheduler_driver* mesos_scheduler_driver_new(const mesos_scheduler_callbac
                                                             credential)
                           : new mesos::MesosSchedulerDriver(s, framework, master, implicit));
     }
+    // A MESOS_* variable libmesos cannot parse aborts the driver in its constructor.
+    if (d->scheduler->count_errors(false) > 0) d->last.store(mesos::DRIVER_ABORTED);
     result = d.release();
     return 0;
   });
   return result;
 }
 
-void mesos_scheduler_driver_free(mesos_scheduler_driver* d) {
+void mesos_scheduler_driver_free(mesos_scheduler_driver* d) noexcept {
   if (d == nullptr) return;
   try {
     // Destroying libmesos' driver stops it and waits for its process to finish, so no
@@ -213,27 +226,27 @@ void mesos_scheduler_driver_free(mesos_scheduler_driver* d) {
     body                                               \
   })
 
-int32_t mesos_scheduler_driver_start(mesos_scheduler_driver* d, mesos_shim_error* err) {
+int32_t mesos_scheduler_driver_start(mesos_scheduler_driver* d, mesos_shim_error* err) noexcept {
   return MESOS_RS_DRIVER_CALL(d, err, { return d->record(d->driver->start()); });
 }
 
 int32_t mesos_scheduler_driver_stop(mesos_scheduler_driver* d, int32_t failover,
-                                    mesos_shim_error* err) {
+                                    mesos_shim_error* err) noexcept {
   return MESOS_RS_DRIVER_CALL(d, err, { return d->record(d->driver->stop(failover != 0)); });
 }
 
-int32_t mesos_scheduler_driver_abort(mesos_scheduler_driver* d, mesos_shim_error* err) {
+int32_t mesos_scheduler_driver_abort(mesos_scheduler_driver* d, mesos_shim_error* err) noexcept {
   return MESOS_RS_DRIVER_CALL(d, err, { return d->record(d->driver->abort()); });
 }
 
-int32_t mesos_scheduler_driver_join(mesos_scheduler_driver* d, mesos_shim_error* err) {
+int32_t mesos_scheduler_driver_join(mesos_scheduler_driver* d, mesos_shim_error* err) noexcept {
   return MESOS_RS_DRIVER_CALL(d, err, {
     if (!d->ran.load()) return d->last.load();
     return d->driver->join();
   });
 }
 
-int32_t mesos_scheduler_driver_run(mesos_scheduler_driver* d, mesos_shim_error* err) {
+int32_t mesos_scheduler_driver_run(mesos_scheduler_driver* d, mesos_shim_error* err) noexcept {
   // libmesos' run() is start() followed by join(); done here step by step so that the
   // outcome of start() is recorded for join() (see mesos_scheduler_driver::ran).
   return MESOS_RS_DRIVER_CALL(d, err, {
@@ -245,7 +258,7 @@ int32_t mesos_scheduler_driver_run(mesos_scheduler_driver* d, mesos_shim_error* 
 
 int32_t mesos_scheduler_driver_request_resources(mesos_scheduler_driver* d,
                                                  const mesos_bytes* requests, size_t count,
-                                                 mesos_shim_error* err) {
+                                                 mesos_shim_error* err) noexcept {
   return MESOS_RS_DRIVER_CALL(d, err, {
     std::vector<mesos::Request> list;
     MESOS_RS_TRY(parse_list(requests, count, &list, err, 1));
@@ -256,7 +269,7 @@ int32_t mesos_scheduler_driver_request_resources(mesos_scheduler_driver* d,
 int32_t mesos_scheduler_driver_launch_tasks(mesos_scheduler_driver* d,
                                             const mesos_bytes* offer_ids, size_t offer_count,
                                             const mesos_bytes* tasks, size_t task_count,
-                                            const mesos_bytes* filters, mesos_shim_error* err) {
+                                            const mesos_bytes* filters, mesos_shim_error* err) noexcept {
   return MESOS_RS_DRIVER_CALL(d, err, {
     std::vector<mesos::OfferID> offers;
     std::vector<mesos::TaskInfo> infos;
@@ -272,7 +285,7 @@ int32_t mesos_scheduler_driver_launch_tasks_on_offer(mesos_scheduler_driver* d,
                                                      mesos_bytes offer_id,
                                                      const mesos_bytes* tasks, size_t task_count,
                                                      const mesos_bytes* filters,
-                                                     mesos_shim_error* err) {
+                                                     mesos_shim_error* err) noexcept {
   return MESOS_RS_DRIVER_CALL(d, err, {
     mesos::OfferID offer;
     std::vector<mesos::TaskInfo> infos;
@@ -285,7 +298,7 @@ int32_t mesos_scheduler_driver_launch_tasks_on_offer(mesos_scheduler_driver* d,
 }
 
 int32_t mesos_scheduler_driver_kill_task(mesos_scheduler_driver* d, mesos_bytes task_id,
-                                         mesos_shim_error* err) {
+                                         mesos_shim_error* err) noexcept {
   return MESOS_RS_DRIVER_CALL(d, err, {
     mesos::TaskID id;
     MESOS_RS_TRY(parse(task_id, &id, err, 1));
@@ -296,7 +309,7 @@ int32_t mesos_scheduler_driver_kill_task(mesos_scheduler_driver* d, mesos_bytes 
 int32_t mesos_scheduler_driver_accept_offers(mesos_scheduler_driver* d,
                                              const mesos_bytes* offer_ids, size_t offer_count,
                                              const mesos_bytes* operations, size_t op_count,
-                                             const mesos_bytes* filters, mesos_shim_error* err) {
+                                             const mesos_bytes* filters, mesos_shim_error* err) noexcept {
   return MESOS_RS_DRIVER_CALL(d, err, {
     std::vector<mesos::OfferID> offers;
     std::vector<mesos::Offer::Operation> ops;
@@ -309,7 +322,7 @@ int32_t mesos_scheduler_driver_accept_offers(mesos_scheduler_driver* d,
 }
 
 int32_t mesos_scheduler_driver_decline_offer(mesos_scheduler_driver* d, mesos_bytes offer_id,
-                                             const mesos_bytes* filters, mesos_shim_error* err) {
+                                             const mesos_bytes* filters, mesos_shim_error* err) noexcept {
   return MESOS_RS_DRIVER_CALL(d, err, {
     mesos::OfferID offer;
     mesos::Filters f;
@@ -319,13 +332,13 @@ int32_t mesos_scheduler_driver_decline_offer(mesos_scheduler_driver* d, mesos_by
   });
 }
 
-int32_t mesos_scheduler_driver_revive_offers(mesos_scheduler_driver* d, mesos_shim_error* err) {
+int32_t mesos_scheduler_driver_revive_offers(mesos_scheduler_driver* d, mesos_shim_error* err) noexcept {
   return MESOS_RS_DRIVER_CALL(d, err, { return d->driver->reviveOffers(); });
 }
 
 int32_t mesos_scheduler_driver_revive_offers_for_roles(mesos_scheduler_driver* d,
                                                        const mesos_bytes* roles, size_t count,
-                                                       mesos_shim_error* err) {
+                                                       mesos_shim_error* err) noexcept {
   return MESOS_RS_DRIVER_CALL(d, err, {
     std::vector<std::string> names;
     MESOS_RS_TRY(mesos_rs::strings(roles, count, &names, err, 1));
@@ -334,13 +347,13 @@ int32_t mesos_scheduler_driver_revive_offers_for_roles(mesos_scheduler_driver* d
 }
 
 int32_t mesos_scheduler_driver_suppress_offers(mesos_scheduler_driver* d,
-                                               mesos_shim_error* err) {
+                                               mesos_shim_error* err) noexcept {
   return MESOS_RS_DRIVER_CALL(d, err, { return d->driver->suppressOffers(); });
 }
 
 int32_t mesos_scheduler_driver_suppress_offers_for_roles(mesos_scheduler_driver* d,
                                                          const mesos_bytes* roles, size_t count,
-                                                         mesos_shim_error* err) {
+                                                         mesos_shim_error* err) noexcept {
   return MESOS_RS_DRIVER_CALL(d, err, {
     std::vector<std::string> names;
     MESOS_RS_TRY(mesos_rs::strings(roles, count, &names, err, 1));
@@ -350,7 +363,7 @@ int32_t mesos_scheduler_driver_suppress_offers_for_roles(mesos_scheduler_driver*
 
 int32_t mesos_scheduler_driver_acknowledge_status_update(mesos_scheduler_driver* d,
                                                          mesos_bytes task_status,
-                                                         mesos_shim_error* err) {
+                                                         mesos_shim_error* err) noexcept {
   return MESOS_RS_DRIVER_CALL(d, err, {
     mesos::TaskStatus status;
     MESOS_RS_TRY(parse(task_status, &status, err, 1));
@@ -361,7 +374,7 @@ int32_t mesos_scheduler_driver_acknowledge_status_update(mesos_scheduler_driver*
 int32_t mesos_scheduler_driver_send_framework_message(mesos_scheduler_driver* d,
                                                       mesos_bytes executor_id,
                                                       mesos_bytes slave_id, mesos_bytes data,
-                                                      mesos_shim_error* err) {
+                                                      mesos_shim_error* err) noexcept {
   return MESOS_RS_DRIVER_CALL(d, err, {
     mesos::ExecutorID executor;
     mesos::SlaveID slave;
@@ -376,7 +389,7 @@ int32_t mesos_scheduler_driver_send_framework_message(mesos_scheduler_driver* d,
 
 int32_t mesos_scheduler_driver_reconcile_tasks(mesos_scheduler_driver* d,
                                                const mesos_bytes* statuses, size_t count,
-                                               mesos_shim_error* err) {
+                                               mesos_shim_error* err) noexcept {
   return MESOS_RS_DRIVER_CALL(d, err, {
     std::vector<mesos::TaskStatus> list;
     MESOS_RS_TRY(parse_list(statuses, count, &list, err, 1));
@@ -389,7 +402,7 @@ int32_t mesos_scheduler_driver_update_framework(mesos_scheduler_driver* d,
                                                 const mesos_bytes* suppressed_roles,
                                                 size_t suppressed_roles_count,
                                                 const mesos_bytes* offer_constraints,
-                                                mesos_shim_error* err) {
+                                                mesos_shim_error* err) noexcept {
   return MESOS_RS_DRIVER_CALL(d, err, {
     mesos::FrameworkInfo framework;
     std::vector<std::string> roles;

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <exception>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -13,19 +14,28 @@
 
 namespace mesos_rs {
 
-// Records an error in `err` (if given) and returns its code.
+// Records an error in `err` (if given) and returns its code. Never throws: the strings are
+// copied with malloc, and left NULL if that fails. Error paths (catch handlers included) use
+// this form, so that reporting an error can never raise a second exception.
 int32_t fail(mesos_shim_error* err, int32_t code, int32_t argument, int32_t element,
-             const std::string& type_name, const std::string& detail);
+             const char* type_name, const char* detail) noexcept;
+
+// The same for strings built by the caller (building them may throw; that happens in the
+// caller's guarded block, before this is called).
+inline int32_t fail(mesos_shim_error* err, int32_t code, int32_t argument, int32_t element,
+                    const std::string& type_name, const std::string& detail) noexcept {
+  return fail(err, code, argument, element, type_name.c_str(), detail.c_str());
+}
 
 // Parses `bytes` into `msg`, checking required fields. Returns 0, or records which argument
 // (and which element of a list argument) was wrong and returns the error code.
 int32_t parse(const mesos_bytes& bytes, google::protobuf::Message* msg, mesos_shim_error* err,
-           int32_t argument, int32_t element = -1);
+              int32_t argument, int32_t element = -1);
 
 // Parses a list argument element by element into a vector of T.
 template <typename T>
 int32_t parse_list(const mesos_bytes* items, size_t count, std::vector<T>* out,
-                mesos_shim_error* err, int32_t argument) {
+                   mesos_shim_error* err, int32_t argument) {
   if (count > 0 && items == nullptr) {
     return fail(err, MESOS_SHIM_ERR_NULL_ARGUMENT, argument, -1, T::descriptor()->full_name(),
                 "list pointer is NULL but count is not 0");
@@ -47,7 +57,7 @@ int32_t parse_list(const mesos_bytes* items, size_t count, std::vector<T>* out,
 
 // Copies UTF-8 strings given as byte buffers.
 int32_t strings(const mesos_bytes* items, size_t count, std::vector<std::string>* out,
-             mesos_shim_error* err, int32_t argument);
+                mesos_shim_error* err, int32_t argument);
 
 inline std::string to_string(const mesos_bytes& b) {
   return b.len == 0 ? std::string() : std::string(reinterpret_cast<const char*>(b.data), b.len);
@@ -61,10 +71,13 @@ inline mesos_bytes view(const std::string& s) {
 }
 
 // Runs `body` (which returns an int32_t result), turning any C++ exception into an error.
+// Nothing leaves it: the handlers only call the non-throwing `fail`.
 template <typename F>
-int32_t guarded(mesos_shim_error* err, F body) {
+int32_t guarded(mesos_shim_error* err, F body) noexcept {
   try {
     return body();
+  } catch (const std::bad_alloc&) {
+    return fail(err, MESOS_SHIM_ERR_EXCEPTION, -1, -1, "", "out of memory");
   } catch (const std::exception& e) {
     return fail(err, MESOS_SHIM_ERR_EXCEPTION, -1, -1, "", e.what());
   } catch (...) {
@@ -72,16 +85,30 @@ int32_t guarded(mesos_shim_error* err, F body) {
   }
 }
 
-// Runs a callback forwarder; an exception (e.g. out of memory while serializing) must not
-// reach libmesos' thread, so it is reported on stderr and the callback is dropped.
+// Reports a callback the shim could not deliver: to the `dropped` entry of the callback table
+// when there is one, else on stderr. Never throws.
+inline void report_dropped(void (*dropped)(void*, const char*, const char*), void* ctx,
+                           const char* callback, const char* reason) noexcept {
+  if (dropped != nullptr) {
+    dropped(ctx, callback, reason);
+  } else {
+    std::fprintf(stderr, "mesos-rs shim: %s callback dropped: %s\n", callback, reason);
+  }
+}
+
+// Runs a callback forwarder on libmesos' thread. An exception (e.g. out of memory while
+// serializing) must not reach libmesos, so the callback is dropped and reported instead.
 template <typename F>
-void deliver(const char* callback, F body) {
+void deliver(void (*dropped)(void*, const char*, const char*), void* ctx, const char* callback,
+             F body) noexcept {
   try {
     body();
+  } catch (const std::bad_alloc&) {
+    report_dropped(dropped, ctx, callback, "out of memory");
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "mesos-rs shim: %s callback dropped: %s\n", callback, e.what());
+    report_dropped(dropped, ctx, callback, e.what());
   } catch (...) {
-    std::fprintf(stderr, "mesos-rs shim: %s callback dropped: unknown exception\n", callback);
+    report_dropped(dropped, ctx, callback, "unknown C++ exception");
   }
 }
 

@@ -42,6 +42,16 @@ GRPCIO_TOOLS = {
 MESOS_VERSION = "1.11.0"
 LIBMESOS = "libmesos-%s.so" % MESOS_VERSION
 
+# The stand-in libraries live in a directory of their own below lib/, found through libmesos'
+# run path only: lib/ itself can then be registered with the dynamic loader without the stand-in
+# libcurl.so.4 shadowing the system's for every other program.
+STANDIN_SUBDIR = "mesos-rs-standins"
+
+# The programs an agent executes from its launcher directory, built from mesos-launcher/ and
+# installed in <kit>/libexec/mesos.
+AGENT_HELPERS = ["mesos-containerizer", "mesos-executor"]
+LDCONFIG_FILE = "/etc/ld.so.conf.d/mesos-rs-devkit.conf"
+
 # Debian packages: what the kit needs to be built, and what libmesos needs at run time.
 APT_PACKAGES = [
     "g++", "patchelf", "binutils", "pkg-config",
@@ -49,8 +59,10 @@ APT_PACKAGES = [
 ]
 
 # Extra Debian packages for developing mesos-rs itself (its test suite), installed with --dev:
-# libclang for the bindings check, valgrind for the leak check.
-DEV_APT_PACKAGES = ["libclang-dev", "valgrind"]
+# libclang for the bindings check, valgrind for the leak check, a real ZooKeeper (with a Java
+# runtime) for the master-detection tests, nftables and iproute2 for the multi-host tests.
+DEV_APT_PACKAGES = ["libclang-dev", "valgrind", "zookeeper", "default-jre-headless", "nftables",
+                    "iproute2"]
 
 # Proto files read out of libmesos' descriptor pool; the ones marked optional may be absent.
 PROTO_FILES = [
@@ -131,10 +143,13 @@ def ensure_apt_packages(packages):
             "    sudo apt-get install -y " + " ".join(missing))
     log("installing system packages: " + " ".join(missing))
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    r = subprocess.run(["apt-get", "install", "-y", "-q"] + missing, env=env)
+    # Minimal images drop the man directories, where the Java runtime's postinst links into.
+    os.makedirs("/usr/share/man/man1", exist_ok=True)
+    install = ["apt-get", "install", "-y", "-q", "--no-install-recommends"] + missing
+    r = subprocess.run(install, env=env)
     if r.returncode != 0:
         run(["apt-get", "update", "-q"], env=env)
-        run(["apt-get", "install", "-y", "-q"] + missing, env=env)
+        run(install, env=env)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -419,7 +434,8 @@ def build_kit(prefix, staging, key, protoc_dir, mesos_tarball):
     work = tempfile.mkdtemp(prefix="work-", dir=staging)
     libdir = os.path.join(staging, "lib")
     incdir = os.path.join(staging, "include")
-    os.makedirs(libdir)
+    standindir = os.path.join(libdir, STANDIN_SUBDIR)
+    os.makedirs(standindir)
 
     # libmesos itself: the whole of Mesos 1.11.0 inside the Python extension module.
     with tarfile.open(mesos_tarball) as t:
@@ -430,22 +446,24 @@ def build_kit(prefix, staging, key, protoc_dir, mesos_tarball):
         with t.extractfile(member) as src, open(os.path.join(work, "_scheduler.so"), "wb") as dst:
             shutil.copyfileobj(src, dst, 1 << 20)
     raw = os.path.join(work, "_scheduler.so")
-    python_standin = make_standins(raw, libdir, work)
+    python_standin = make_standins(raw, standindir, work)
     lib = os.path.join(libdir, LIBMESOS)
     shutil.copy2(raw, lib)
     # One change per patchelf call: combining them garbles the dynamic section (patchelf 0.14).
+    runpath = "$ORIGIN/" + STANDIN_SUBDIR
     run(["patchelf", "--set-soname", LIBMESOS, lib])
-    run(["patchelf", "--set-rpath", "$ORIGIN", lib])
+    run(["patchelf", "--set-rpath", runpath, lib])
     run(["patchelf", "--add-needed", python_standin, lib])
     os.symlink(LIBMESOS, os.path.join(libdir, "libmesos.so"))
-    log("libmesos: %s (SONAME %s, RPATH $ORIGIN)" % (lib, LIBMESOS))
+    log("libmesos: %s (SONAME %s, RUNPATH %s)" % (lib, LIBMESOS, runpath))
 
     # Headers: protobuf 3.5.0, the project's driver declarations, then generated messages.
     shutil.copytree(os.path.join(protoc_dir, "include"), incdir)
     shutil.copytree(os.path.join(HERE, "include", "mesos"), os.path.join(incdir, "mesos"))
     dumper = os.path.join(work, "dump_descriptors")
     run(["c++", "-std=c++11", "-O1", "-I", incdir, os.path.join(HERE, "dump_descriptors.cc"),
-         "-o", dumper, "-L", libdir, "-lmesos", "-Wl,-rpath," + libdir, "-Wl,-rpath-link," + libdir])
+         "-o", dumper, "-L", libdir, "-lmesos", "-Wl,-rpath," + libdir, "-Wl,-rpath-link," + libdir,
+         "-Wl,-rpath-link," + standindir])
     required = [p for p, req in PROTO_FILES if req]
     optional = [p for p, req in PROTO_FILES if not req]
     fds = run([dumper] + required + ["--optional"] + optional, stdout=subprocess.PIPE).stdout
@@ -488,6 +506,69 @@ def build_kit(prefix, staging, key, protoc_dir, mesos_tarball):
     return prefix
 
 
+# ---------------------------------------------------------------------------------------------
+# What the kit adds after assembly: the agent's helper programs, the loader registration
+
+
+def install_agent_helpers(prefix, cache):
+    """Builds mesos-launcher (the agent's `mesos-containerizer` and `mesos-executor`) and installs
+    both programs in <kit>/libexec/mesos, where LocalCluster points the agent. cargo decides what
+    is out of date, so a second run builds nothing."""
+    manifest = os.path.join(HERE, os.pardir, "mesos-launcher", "Cargo.toml")
+    if not os.path.isfile(manifest):
+        log("no mesos-launcher sources next to the provisioner: the kit's agent will not be able "
+            "to start executors")
+        return
+    cargo = os.environ.get("CARGO") or shutil.which("cargo")
+    if cargo is None:
+        die("cargo is needed to build the agent's helper programs (mesos-launcher); install Rust")
+    target = os.path.join(cache, "launcher-target")
+    log("building the agent's helper programs (%s)" % ", ".join(AGENT_HELPERS))
+    run([cargo, "build", "--release", "--locked", "--quiet", "--manifest-path",
+         os.path.abspath(manifest), "--target-dir", target])
+    dest = os.path.join(prefix, "libexec", "mesos")
+    os.makedirs(dest, exist_ok=True)
+    for name in AGENT_HELPERS:
+        built = os.path.join(target, "release", name)
+        tmp = os.path.join(dest, "." + name + ".new")
+        shutil.copy2(built, tmp)
+        # A rename, so that an agent starting an executor meanwhile sees the old or the new file.
+        os.replace(tmp, os.path.join(dest, name))
+    log("agent helper programs installed in %s" % dest)
+
+
+def register_with_loader(prefix):
+    """Makes the kit's lib/ known to the dynamic loader (as /usr/local/lib is for a real Mesos
+    install), so that programs linked against libmesos run without LD_LIBRARY_PATH or a run
+    path. Needs root; otherwise says what to do."""
+    libdir = os.path.abspath(os.path.join(prefix, "lib"))
+    wanted = libdir + "\n"
+    try:
+        with open(LDCONFIG_FILE) as f:
+            current = f.read()
+    except OSError:
+        current = None
+    if current == wanted and libmesos_in_loader_cache(libdir):
+        log("dynamic loader: %s already registered" % libdir)
+        return
+    if os.geteuid() != 0 or shutil.which("ldconfig") is None:
+        log("not registering %s with the dynamic loader (needs root and ldconfig); programs not "
+            "built in this workspace need LD_LIBRARY_PATH=%s, or run as root:\n"
+            "  echo %s > %s && ldconfig" % (libdir, libdir, libdir, LDCONFIG_FILE))
+        return
+    with open(LDCONFIG_FILE + ".new", "w") as f:
+        f.write(wanted)
+    os.replace(LDCONFIG_FILE + ".new", LDCONFIG_FILE)
+    run(["ldconfig"])
+    log("dynamic loader: registered %s (%s)" % (libdir, LDCONFIG_FILE))
+
+
+def libmesos_in_loader_cache(libdir):
+    r = subprocess.run(["ldconfig", "-p"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                       text=True)
+    return os.path.join(libdir, LIBMESOS) in r.stdout
+
+
 def describe_set(protoc_dir, fds_path):
     """Text listing of the file names in a FileDescriptorSet (via protoc --decode)."""
     r = run([os.path.join(protoc_dir, "bin", "protoc"), "--decode=google.protobuf.FileDescriptorSet",
@@ -503,6 +584,10 @@ def main():
     ap.add_argument("--cache", default=default_cache(), help="download and build cache")
     ap.add_argument("--print-prefix", action="store_true", help="print the default prefix and exit")
     ap.add_argument("--skip-apt", action="store_true", help="do not check Debian packages")
+    ap.add_argument("--no-helpers", action="store_true",
+                    help="do not build the agent's helper programs (mesos-containerizer, mesos-executor)")
+    ap.add_argument("--no-ldconfig", action="store_true",
+                    help="do not register the kit's lib/ with the dynamic loader")
     ap.add_argument("--dev", action="store_true",
                     help="also install what the mesos-rs test suite needs (libclang, valgrind)")
     args = ap.parse_args()
@@ -512,7 +597,11 @@ def main():
     if not args.skip_apt:
         ensure_apt_packages(APT_PACKAGES + (DEV_APT_PACKAGES if args.dev else []))
     os.makedirs(args.cache, exist_ok=True)
-    assemble(args.prefix, args.cache, os.path.join(args.cache, "downloads"))
+    prefix = assemble(args.prefix, args.cache, os.path.join(args.cache, "downloads"))
+    if not args.no_helpers:
+        install_agent_helpers(prefix, args.cache)
+    if not args.no_ldconfig:
+        register_with_loader(prefix)
 
 
 if __name__ == "__main__":

@@ -62,8 +62,7 @@ struct Seen {
     error: Option<String>,
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let opts = match parse_args() {
         Ok(o) => o,
         Err(e) => {
@@ -73,12 +72,22 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // The local cluster's environment is written first, while this is the only thread;
+    // the runtime and its worker threads come after.
     let _cluster = (opts.master == "local").then(|| {
         LocalCluster::new()
             .resources("cpus:2;mem:512")
             .apply()
             .expect("local cluster work dir")
     });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    runtime.block_on(framework(opts))
+}
+
+async fn framework(opts: Options) -> ExitCode {
     let mut info = FrameworkInfo::new();
     info.set_user(String::new()); // libmesos fills in the current user
     info.set_name("Async framework (Rust)".into());

@@ -6,6 +6,14 @@
 //! 3. the mesos-rs dev kit: `MESOS_DEVKIT_DIR`, else `$XDG_CACHE_HOME/mesos-rs/devkit`,
 //!    else `~/.cache/mesos-rs/devkit`.
 //!
+//! Each candidate must be Mesos 1.11 (the version mesos-rs is tested with): its
+//! `mesos/version.hpp` (and for pkg-config the package version) is read, and a candidate of
+//! another version is an error naming the version found (for an explicit `MESOS_HOME` or
+//! `MESOS_INCLUDE_DIR`), or is passed over with a warning (pkg-config).
+//!
+//! The build prints nothing when it succeeds, unless a candidate was passed over or
+//! `MESOS_SYS_VERBOSE` is set: then it says where libmesos came from.
+//!
 //! `MESOS_SYS_NO_LINK=1` (also set automatically on docs.rs) skips all of it, for building
 //! documentation on a machine without libmesos.
 
@@ -18,7 +26,13 @@ struct Found {
     include: PathBuf,
     lib: PathBuf,
     how: String,
+    version: String,
+    /// The dev kit's root, when that is what was found.
+    devkit: Option<PathBuf>,
 }
+
+/// The Mesos versions mesos-rs supports: 1.11.x (the ones it is tested with).
+const SUPPORTED: (u32, u32) = (1, 11);
 
 const SHIM_SOURCES: &[&str] = &["common.cpp", "scheduler.cpp", "executor.cpp"];
 
@@ -33,6 +47,7 @@ fn main() {
         "MESOS_SYS_NO_LINK",
         "DOCS_RS",
         "PKG_CONFIG_PATH",
+        "MESOS_SYS_VERBOSE",
     ] {
         println!("cargo:rerun-if-env-changed={var}");
     }
@@ -40,33 +55,44 @@ fn main() {
     let cbits = manifest.join("cbits");
     println!("cargo:rerun-if-changed={}", cbits.display());
 
-    println!("cargo::rustc-check-cfg=cfg(mesos_sys_no_link)");
+    let verbose = env::var_os("MESOS_SYS_VERBOSE").is_some_and(|v| !v.is_empty() && v != "0");
     if env::var_os("MESOS_SYS_NO_LINK").is_some() || env::var_os("DOCS_RS").is_some() {
-        println!("cargo:rustc-cfg=mesos_sys_no_link");
-        println!("cargo:warning=mesos-sys: MESOS_SYS_NO_LINK/DOCS_RS set; not linking libmesos");
+        if verbose {
+            println!(
+                "cargo:warning=mesos-sys: MESOS_SYS_NO_LINK/DOCS_RS set; not linking libmesos"
+            );
+        }
         return;
     }
 
     let mut tried = Vec::new();
+    let mut passed_over = Vec::new();
     let found = from_env(&mut tried)
-        .or_else(|| from_pkg_config(&mut tried))
+        .or_else(|| from_pkg_config(&mut tried, &mut passed_over))
         .or_else(|| from_devkit(&mut tried))
         .unwrap_or_else(|| not_found(&tried));
 
-    println!(
-        "cargo:warning=mesos-sys: using libmesos from {} (include {}, lib {})",
-        found.how,
-        found.include.display(),
-        found.lib.display()
-    );
-    if let Ok(stamp) = fs::metadata(found.lib.join("libmesos.so")).and_then(|m| m.modified()) {
-        // Rebuild when the library is replaced (e.g. a re-provisioned dev kit).
-        let _ = stamp;
+    if verbose || !passed_over.is_empty() {
+        for t in &passed_over {
+            println!("cargo:warning=mesos-sys: passed over {t}");
+        }
         println!(
-            "cargo:rerun-if-changed={}",
-            found.lib.join("libmesos.so").display()
+            "cargo:warning=mesos-sys: using libmesos {} from {} (include {}, lib {})",
+            found.version,
+            found.how,
+            found.include.display(),
+            found.lib.display()
         );
     }
+    // Rebuild when the library or its version changes (e.g. a re-provisioned dev kit).
+    println!(
+        "cargo:rerun-if-changed={}",
+        found.lib.join("libmesos.so").display()
+    );
+    println!(
+        "cargo:rerun-if-changed={}",
+        found.include.join("mesos").join("version.hpp").display()
+    );
 
     check_executor_symbol_names(&found.include, &cbits);
 
@@ -97,6 +123,46 @@ fn main() {
     println!("cargo:include={}", found.include.display());
     println!("cargo:lib_dir={}", found.lib.display());
     println!("cargo:source={}", found.how);
+    println!("cargo:version={}", found.version);
+    // And for this crate itself (mesos_sys::linked): which libmesos the shim was built with.
+    println!("cargo:rustc-env=MESOS_SYS_SOURCE={}", found.how);
+    println!("cargo:rustc-env=MESOS_SYS_LIB_DIR={}", found.lib.display());
+    println!("cargo:rustc-env=MESOS_SYS_MESOS_VERSION={}", found.version);
+    if let Some(kit) = &found.devkit {
+        println!("cargo:devkit={}", kit.display());
+        println!("cargo:rustc-env=MESOS_SYS_DEVKIT_DIR={}", kit.display());
+    }
+}
+
+/// The version in `<include>/mesos/version.hpp` (`#define MESOS_VERSION "1.11.0"`).
+fn header_version(include: &Path) -> Result<String, String> {
+    let path = include.join("mesos").join("version.hpp");
+    let text =
+        fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    text.lines()
+        .filter_map(|l| l.trim().strip_prefix("#define MESOS_VERSION"))
+        .find_map(|rest| {
+            let rest = rest.trim();
+            rest.strip_prefix('"')?.split('"').next().map(str::to_owned)
+        })
+        .ok_or_else(|| format!("{} defines no MESOS_VERSION", path.display()))
+}
+
+/// Whether `version` ("1.11.0") is one mesos-rs supports.
+fn supported(version: &str) -> bool {
+    let mut parts = version.split('.').map(|p| p.parse::<u32>());
+    matches!(
+        (parts.next(), parts.next()),
+        (Some(Ok(major)), Some(Ok(minor))) if (major, minor) == SUPPORTED
+    )
+}
+
+fn unsupported(what: &str, version: &str) -> String {
+    format!(
+        "{what} is Mesos {version}, but mesos-rs supports Mesos {}.{}.x only (the versions it \
+         is tested with)",
+        SUPPORTED.0, SUPPORTED.1
+    )
 }
 
 fn valid(include: &Path, lib: &Path) -> Result<(), String> {
@@ -144,14 +210,28 @@ fn from_env(tried: &mut Vec<String>) -> Option<Found> {
             }
         },
     };
+    // An explicit choice that does not work is an error, not a reason to look elsewhere.
     if let Err(e) = valid(&include, &lib) {
-        // An explicit choice that does not work is an error, not a reason to look elsewhere.
         not_found_msg(&format!("{how} was set but {e}"));
     }
-    Some(Found { include, lib, how })
+    let version = header_version(&include)
+        .unwrap_or_else(|e| not_found_msg(&format!("{how} was set but {e}")));
+    if !supported(&version) {
+        not_found_msg(&unsupported(
+            &format!("{how} (its mesos/version.hpp)"),
+            &version,
+        ));
+    }
+    Some(Found {
+        include,
+        lib,
+        how,
+        version,
+        devkit: None,
+    })
 }
 
-fn from_pkg_config(tried: &mut Vec<String>) -> Option<Found> {
+fn from_pkg_config(tried: &mut Vec<String>, passed_over: &mut Vec<String>) -> Option<Found> {
     match pkg_config::Config::new()
         .cargo_metadata(false)
         .env_metadata(false)
@@ -161,11 +241,27 @@ fn from_pkg_config(tried: &mut Vec<String>) -> Option<Found> {
             let include = lib.include_paths.first().cloned();
             let libdir = lib.link_paths.first().cloned();
             match (include, libdir) {
-                (Some(i), Some(l)) if valid(&i, &l).is_ok() => Some(Found {
-                    include: i,
-                    lib: l,
-                    how: format!("pkg-config mesos {}", lib.version),
-                }),
+                (Some(i), Some(l)) if valid(&i, &l).is_ok() => {
+                    let how = format!("pkg-config mesos ({})", l.display());
+                    let version = header_version(&i).unwrap_or_else(|_| lib.version.clone());
+                    if !supported(&lib.version) || !supported(&version) {
+                        let shown = if supported(&lib.version) {
+                            &version
+                        } else {
+                            &lib.version
+                        };
+                        tried.push(unsupported(&how, shown));
+                        passed_over.push(unsupported(&how, shown));
+                        return None;
+                    }
+                    Some(Found {
+                        include: i,
+                        lib: l,
+                        how,
+                        version,
+                        devkit: None,
+                    })
+                }
                 _ => {
                     tried.push(
                         "pkg-config mesos: found, but without usable include/lib dirs".into(),
@@ -203,12 +299,19 @@ fn from_devkit(tried: &mut Vec<String>) -> Option<Found> {
     let dir = devkit_dir()?;
     let include = dir.join("include");
     let lib = dir.join("lib");
-    match valid(&include, &lib) {
-        Ok(()) => Some(Found {
+    let how = format!("the mesos-rs dev kit at {}", dir.display());
+    match valid(&include, &lib).and_then(|()| header_version(&include)) {
+        Ok(version) if supported(&version) => Some(Found {
             include,
             lib,
-            how: format!("the mesos-rs dev kit at {}", dir.display()),
+            how,
+            version,
+            devkit: Some(dir),
         }),
+        Ok(version) => {
+            tried.push(unsupported(&how, &version));
+            None
+        }
         Err(e) => {
             tried.push(format!("the mesos-rs dev kit at {}: {e}", dir.display()));
             None

@@ -12,12 +12,25 @@ if ! command -v cargo-nextest >/dev/null 2>&1; then
   cargo install --locked cargo-nextest
 fi
 
+echo "== the two copies of the fuzz corpus agree (the packaged mesos-sys carries its own)"
+diff -r tests/fuzz-corpus mesos-sys/tests/fuzz-corpus
+
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
+cargo fmt --manifest-path mesos-launcher/Cargo.toml --all -- --check
 
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy --workspace --all-targets --features mesos-rs/stream -- -D warnings
+cargo clippy --manifest-path mesos-launcher/Cargo.toml --all-targets -- -D warnings
+
+echo "== mesos-rs without libmesos (the HTTP executor backend alone: no C++, no mesos-sys)"
+cargo clippy -p mesos-rs --lib --no-default-features --features http-executor -- -D warnings
+cargo test --quiet -p mesos-rs --lib --no-default-features --features http-executor
+if cargo tree -p mesos-rs --no-default-features --features http-executor -e normal,build | grep -q mesos-sys; then
+  echo "mesos-sys is in the dependency tree of the HTTP-only build" >&2
+  exit 1
+fi
 
 echo "== cargo doc without libmesos (as on docs.rs), warnings are errors"
 MESOS_SYS_NO_LINK=1 MESOS_DEVKIT_DIR=/nonexistent RUSTDOCFLAGS="-D warnings" \
@@ -25,24 +38,43 @@ MESOS_SYS_NO_LINK=1 MESOS_DEVKIT_DIR=/nonexistent RUSTDOCFLAGS="-D warnings" \
 
 echo "== tests"
 cargo nextest run --workspace --features mesos-rs/stream --no-fail-fast
+echo "== tests of the agent's helper programs (mesos-launcher)"
+cargo test --quiet --manifest-path mesos-launcher/Cargo.toml
 
 echo "== benchmarks, short form (ratios are reported, not asserted; fails if a run does not complete)"
 cargo run --release --quiet -p mesos-bench -- --short
 
-echo "== examples on the local cluster"
-cargo run --quiet --features mesos-rs/stream --example test_framework -- --tasks 5
-cargo run --quiet --features mesos-rs/stream --example no_executor_framework -- 'echo hello from mesos-rs'
+echo "== examples on the local cluster (every task must finish)"
+expect_line() { # $1: pattern the example's output must contain; the rest: the command
+  local pattern="$1"; shift
+  local out
+  out="$("$@")"
+  printf '%s\n' "$out"
+  if ! grep -qE "$pattern" <<<"$out"; then
+    echo "expected a line matching '$pattern' from: $*" >&2
+    exit 1
+  fi
+}
+expect_line '^5 of 5 tasks finished' \
+  cargo run --quiet --features mesos-rs/stream --example test_framework -- --tasks 5
+expect_line '^[0-9]+ of [0-9]+ tasks finished' \
+  cargo run --quiet --features mesos-rs/stream --example no_executor_framework -- 'echo hello from mesos-rs'
 cargo run --quiet --features mesos-rs/stream --example hs_port
 cargo run --quiet --features mesos-rs/stream --example async_framework
+cargo run --quiet --features mesos-rs/stream --example job_queue
+echo "-- test_executor outside an agent: a clear error naming the missing environment, exit 1"
 set +e
-cargo run --quiet --features mesos-rs/stream --example test_executor
+err="$(cargo run --quiet --features mesos-rs/stream --example test_executor 2>&1)"
 code=$?
 set -e
-if [ "$code" != 3 ]; then
-  echo "test_executor exited with $code; expected 3 (no executor driver, no agent)" >&2
+printf '%s\n' "$err"
+if [ "$code" != 1 ] || ! grep -q "MESOS_FRAMEWORK_ID" <<<"$err"; then
+  echo "test_executor exited with $code; expected 1 and the missing variables named" >&2
   exit 1
 fi
-echo "test_executor exited with 3 as expected: this libmesos has no executor driver"
+
+echo "== a user's crate outside the workspace, and the packaged crates"
+scripts/outside_crate.sh
 
 echo "== valgrind: the example framework under memcheck"
 scripts/valgrind.sh

@@ -1,5 +1,7 @@
 //! Errors of the safe API.
 
+use std::time::Duration;
+
 use crate::types::Status;
 
 /// What went wrong in a driver call or construction.
@@ -7,12 +9,17 @@ use crate::types::Status;
 #[non_exhaustive]
 pub enum Error {
     /// A message lacks required fields; nothing was passed to libmesos.
-    #[error("{type_name}{} is missing required fields: {}", position(*.argument, *.element), .fields.join(", "))]
+    #[error("{type_name}{} is missing required fields: {}", position(*.parameter, *.argument, *.element), .fields.join(", "))]
     MissingFields {
         /// Full protobuf name of the message type, e.g. `mesos.TaskInfo`.
         type_name: String,
-        /// 0-based position of the argument in the driver call, if known.
+        /// 0-based position of the offending parameter among the Rust method's parameters
+        /// (`self` not counted), e.g. `Some(1)` for the `tasks` of
+        /// [`launch_tasks`](crate::SchedulerDriver::launch_tasks); `None` when the message
+        /// was given to a builder method or the position is unknown.
         argument: Option<u32>,
+        /// The name of that parameter (or builder method) in the Rust API, e.g. `"tasks"`.
+        parameter: Option<&'static str>,
         /// 0-based index inside a list argument (e.g. the second task), if any.
         element: Option<usize>,
         /// The missing field paths, e.g. `["name", "task_id", "resources[0].name"]`.
@@ -44,10 +51,31 @@ pub enum Error {
     /// A callback of the user's `Scheduler`/`Executor` panicked; the driver was aborted.
     #[error("a callback panicked: {0}")]
     CallbackPanicked(String),
+    /// libmesos aborted the driver and said why (the message of its `error` callback), e.g.
+    /// `Failed to create a master detector for 'zk://': ...` for a master it cannot use, or
+    /// `Master refused authentication`. Returned by `start`, `run` and `join`.
+    #[error("libmesos aborted the driver: {0}")]
+    Aborted(String),
     /// The driver was closed (`close`, or its last handle was dropped): libmesos' driver is
     /// freed and nothing reaches it any more.
     #[error("the driver was closed")]
     Closed,
+    /// The driver did not register with a master within the time given to the builder's
+    /// `registration_timeout`, so it was aborted.
+    #[error("no master registered the framework within {timeout:?} (master {master}: {tried}); this scheduler advertised {advertised}; likely fix: {hint}; the driver was aborted")]
+    RegistrationTimeout {
+        /// The master string (with any password replaced by `<redacted>`).
+        master: String,
+        /// What the driver tried, and what could be found out, in words.
+        tried: String,
+        /// The timeout that ran out.
+        timeout: Duration,
+        /// The address and port this process advertised to the master (where the master
+        /// sends its answers), and where they came from, in words.
+        advertised: String,
+        /// The likely fix, in words.
+        hint: String,
+    },
     /// `join` (or `run`) was called inside a callback of the same running driver: it would
     /// wait forever, since whatever stops the driver would be delivered by a later callback
     /// on the very thread that waits.
@@ -70,16 +98,45 @@ pub enum Error {
         /// What happened (connection error, HTTP status and body, ...).
         detail: String,
     },
+    /// [`ProcessConfig::apply`](crate::process::ProcessConfig::apply) changes the environment,
+    /// which is only sound while no other thread runs, and other threads run (`None`: their
+    /// number could not be read).
+    #[error("changing the environment is only sound while no other thread runs, and this process has {} threads: apply the settings first in main, or see ProcessConfig::apply_unchecked", .threads.map_or("several (or an unknown number of)".to_string(), |n| n.to_string()))]
+    ThreadsRunning {
+        /// The number of threads of the process, if known.
+        threads: Option<usize>,
+    },
+    /// libprocess (whose networking is process-wide and read once) already runs with another
+    /// value of a setting that [`crate::process::ProcessConfig::apply`] was asked to set.
+    #[error("libprocess already runs in this process with {variable} {}, not {requested}: its networking is read once, before the first driver starts", .running.as_ref().map_or("unset".to_string(), |v| format!("={v}")))]
+    ProcessAlreadyStarted {
+        /// The environment variable, e.g. `LIBPROCESS_PORT`.
+        variable: &'static str,
+        /// Its value when libprocess started (`None`: unset).
+        running: Option<String>,
+        /// The value asked for.
+        requested: String,
+    },
     /// A status code the shim does not know (a bug).
     #[error("unexpected status code {0} from the shim")]
     Unexpected(i32),
 }
 
-fn position(argument: Option<u32>, element: Option<usize>) -> String {
-    match (argument, element) {
-        (Some(a), Some(e)) => format!(" (argument {a}, element {e})"),
-        (Some(a), None) => format!(" (argument {a})"),
-        _ => String::new(),
+fn position(parameter: Option<&str>, argument: Option<u32>, element: Option<usize>) -> String {
+    let mut parts = Vec::new();
+    match (parameter, argument) {
+        (Some(name), Some(a)) => parts.push(format!("parameter `{name}`, position {a}")),
+        (Some(name), None) => parts.push(format!("parameter `{name}`")),
+        (None, Some(a)) => parts.push(format!("argument {a}")),
+        (None, None) => {}
+    }
+    if let Some(e) = element {
+        parts.push(format!("element {e}"));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join(", "))
     }
 }
 

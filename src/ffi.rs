@@ -51,6 +51,38 @@ impl Buffers {
     }
 }
 
+/// How the shim's argument numbers (which count its own arguments, such as the driver
+/// pointer) map onto the parameters of the Rust call that made it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Params {
+    /// A driver method: the shim's argument `i` (`i >= 1`; argument 0 is the driver) is the
+    /// Rust method's parameter `i - 1`, named `names[i - 1]`.
+    Method(&'static [&'static str]),
+    /// The shim's argument `i` is entry `i`: a name, and the position of that parameter in
+    /// the Rust call when it is one (`None` for a builder method).
+    Table(&'static [(&'static str, Option<u32>)]),
+}
+
+impl Params {
+    /// A driver method without message parameters.
+    pub(crate) const NONE: Params = Params::Method(&[]);
+
+    /// The Rust position and name for the shim's argument number `shim` (-1: none).
+    pub(crate) fn map(self, shim: i32) -> (Option<u32>, Option<&'static str>) {
+        match self {
+            Params::Method(names) => match u32::try_from(shim) {
+                Ok(i) if i >= 1 => (Some(i - 1), names.get(i as usize - 1).copied()),
+                _ => (None, None),
+            },
+            Params::Table(entries) => match usize::try_from(shim).ok().and_then(|i| entries.get(i))
+            {
+                Some(&(name, position)) => (position, Some(name)),
+                None => (None, None),
+            },
+        }
+    }
+}
+
 /// A shim error slot that frees its strings when dropped.
 pub(crate) struct ErrorSlot(pub(crate) sys::mesos_shim_error);
 
@@ -63,17 +95,19 @@ impl ErrorSlot {
         &mut self.0
     }
 
-    /// The typed error for a negative shim result.
-    pub(crate) fn to_error(&self, code: i32) -> Error {
+    /// The typed error for a negative shim result; `params` names the Rust parameters the
+    /// shim's argument numbers stand for.
+    pub(crate) fn to_error(&self, code: i32, params: Params) -> Error {
         let e = &self.0;
         let type_name = cstr(e.type_name);
         let detail = cstr(e.detail);
-        let argument = u32::try_from(e.argument).ok();
+        let (argument, parameter) = params.map(e.argument);
         let element = usize::try_from(e.element).ok();
         match code {
             sys::MESOS_SHIM_ERR_MISSING_FIELDS => Error::MissingFields {
                 type_name,
                 argument,
+                parameter,
                 element,
                 fields: detail.split(", ").map(str::to_owned).collect(),
             },
@@ -106,16 +140,23 @@ fn cstr(p: *const c_char) -> String {
     }
 }
 
-/// Runs one shim call and converts its result into the driver's status.
-pub(crate) fn status_call(f: impl FnOnce(*mut sys::mesos_shim_error) -> i32) -> Result<Status> {
+/// Runs one shim call and converts its result into the driver's status; `params` names the
+/// Rust parameters for errors about them.
+pub(crate) fn status_call(
+    params: Params,
+    f: impl FnOnce(*mut sys::mesos_shim_error) -> i32,
+) -> Result<Status> {
     let mut slot = ErrorSlot::new();
     let code = f(slot.as_mut_ptr());
-    to_status(code).ok_or_else(|| slot.to_error(code))
+    to_status(code).ok_or_else(|| slot.to_error(code, params))
 }
 
 /// Like [`status_call`], for calls that only act while the driver runs.
-pub(crate) fn action_call(f: impl FnOnce(*mut sys::mesos_shim_error) -> i32) -> Result<()> {
-    match status_call(f)? {
+pub(crate) fn action_call(
+    params: Params,
+    f: impl FnOnce(*mut sys::mesos_shim_error) -> i32,
+) -> Result<()> {
+    match status_call(params, f)? {
         Status::DRIVER_RUNNING => Ok(()),
         other => Err(Error::NotRunning(other)),
     }
@@ -152,11 +193,27 @@ pub(crate) unsafe fn owned(b: sys::mesos_bytes) -> Vec<u8> {
     unsafe { b.as_slice() }.to_vec()
 }
 
-/// A pointer that may cross threads: the shim's drivers are thread-safe objects.
-#[derive(Clone, Copy)]
-pub(crate) struct SendPtr<T>(pub(crate) *mut T);
-// SAFETY: libmesos' drivers may be called from any thread (their methods lock internally),
-// and the shim adds no thread-affine state.
-unsafe impl<T> Send for SendPtr<T> {}
+/// A pointer to one of the shim's objects that may cross threads.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SendPtr<T: ThreadSafe>(pub(crate) *mut T);
+
+/// The shim objects that may be used from any thread: libmesos' drivers lock internally,
+/// the shim's bookkeeping is atomic or locked, and the executor adapter only forwards into a
+/// thread-safe channel. Nothing else may be wrapped in a [`SendPtr`].
+pub(crate) trait ThreadSafe: sealed::Sealed {}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+impl sealed::Sealed for sys::mesos_scheduler_driver {}
+impl ThreadSafe for sys::mesos_scheduler_driver {}
+impl sealed::Sealed for sys::mesos_executor_driver {}
+impl ThreadSafe for sys::mesos_executor_driver {}
+impl sealed::Sealed for sys::mesos_executor_adapter {}
+impl ThreadSafe for sys::mesos_executor_adapter {}
+
+// SAFETY: only the shim's thread-safe objects implement `ThreadSafe` (see there).
+unsafe impl<T: ThreadSafe> Send for SendPtr<T> {}
 // SAFETY: as above.
-unsafe impl<T> Sync for SendPtr<T> {}
+unsafe impl<T: ThreadSafe> Sync for SendPtr<T> {}

@@ -12,6 +12,9 @@
 //!   the driver; driver handles are cheap to clone and usable from any thread.
 //! * With the `stream` feature, the `stream` module: the scheduler's events as a runtime-agnostic
 //!   `futures::Stream` instead of a trait object (`SchedulerDriverBuilder::build_stream`).
+//! * Deployment: [`process`] (libprocess' process-wide networking: bind and advertised
+//!   address, for containers and NAT), [`framework_id`] (keeping the `FrameworkID` across
+//!   restarts), [`liveness`] (noticing a silent `host:port` master). See docs/deployment.md.
 //! * Helpers in the spirit of hs-mesos: [`resources`] (resource constructors and the
 //!   [`Resources`] collection), [`task_status`] (task-state predicates), [`ids`].
 //!
@@ -57,7 +60,10 @@
 //!   under `mesos` (`mesos::scheduler`, `mesos::executor`, ...): every callback at `trace` (with its name), driver lifecycle
 //!   (created, started, stopped, registered, disconnected, freed) at `debug`, libmesos'
 //!   `error` callback at `warn`, and a callback that panicked or an event that could not
-//!   be decoded at `error`. Nothing is printed unless the application installs a subscriber,
+//!   be decoded at `error`. At `warn` too: an event that will not reach your code (each is
+//!   also counted, see `SchedulerDriver::stats`), an implicit acknowledgement that failed,
+//!   and a queue of events that grew past its threshold (see "Slow callbacks" on
+//!   [`Scheduler`]). Nothing is printed unless the application installs a subscriber,
 //!   e.g. `tracing_subscriber::fmt().with_env_filter("mesos=debug").init()`.
 //! * **libmesos' own logging** (glog) is configured by environment variables read when the
 //!   first driver starts: `MESOS_LOGGING_LEVEL` (`INFO`, `WARNING`, `ERROR`),
@@ -80,10 +86,19 @@ mod error;
 pub mod executor;
 #[cfg(feature = "libmesos")]
 mod ffi;
+#[cfg(feature = "libmesos")]
+#[cfg_attr(docsrs, doc(cfg(feature = "libmesos")))]
+pub mod framework_id;
 pub mod ids;
 #[cfg(feature = "libmesos")]
 #[cfg_attr(docsrs, doc(cfg(feature = "libmesos")))]
+pub mod liveness;
+#[cfg(feature = "libmesos")]
+#[cfg_attr(docsrs, doc(cfg(feature = "libmesos")))]
 pub mod local;
+#[cfg(feature = "libmesos")]
+#[cfg_attr(docsrs, doc(cfg(feature = "libmesos")))]
+pub mod process;
 pub mod resources;
 #[cfg(feature = "libmesos")]
 #[cfg_attr(docsrs, doc(cfg(feature = "libmesos")))]
@@ -92,8 +107,12 @@ pub mod scheduler;
 #[cfg_attr(docsrs, doc(cfg(feature = "stream")))]
 pub mod stream;
 pub mod task_status;
+#[cfg(feature = "libmesos")]
+#[cfg_attr(docsrs, doc(cfg(feature = "libmesos")))]
+pub mod toolkit;
 pub mod types;
 
+pub use dispatch::DriverStats;
 pub use error::{Error, Result};
 #[cfg(any(feature = "libmesos", feature = "http-executor"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "libmesos", feature = "http-executor"))))]
@@ -101,7 +120,7 @@ pub use executor::{Executor, ExecutorDriver};
 pub use resources::Resources;
 #[cfg(feature = "libmesos")]
 #[cfg_attr(docsrs, doc(cfg(feature = "libmesos")))]
-pub use scheduler::{Scheduler, SchedulerDriver, SchedulerDriverBuilder};
+pub use scheduler::{Scheduler, SchedulerDriver, SchedulerDriverBuilder, WeakSchedulerDriver};
 #[cfg(feature = "stream")]
 #[cfg_attr(docsrs, doc(cfg(feature = "stream")))]
 pub use stream::SchedulerEvents;

@@ -2,19 +2,36 @@
 //!
 //! With master `"local"`, the scheduler driver starts a master and agent(s) inside the
 //! process. They read their flags from `MESOS_*` environment variables, which must be set
-//! before the first driver is created. [`LocalCluster`] sets sensible ones (loopback address,
-//! a fresh work directory, the POSIX launcher, quiet logging) and removes the work
-//! directory when dropped.
+//! before the driver is created. [`LocalCluster`] sets sensible ones (loopback address, a
+//! fresh work directory, the POSIX launcher, quiet logging, and the dev kit's helper programs
+//! when the linked libmesos is the dev kit) and removes the work directory again.
+//!
+//! Changing the environment is only sound while no other thread reads it, so
+//! [`LocalCluster::apply`] refuses to run unless it is the only thread of the process: call
+//! it first thing in `main`. Where other threads exist already (an async runtime, a test
+//! harness, a second cluster after a first one), [`LocalCluster::apply_unchecked`] does the
+//! same under a contract the caller keeps.
 //!
 //! ```no_run
 //! use mesos::local::LocalCluster;
-//! let cluster = LocalCluster::new().resources("cpus:4;mem:1024").agents(2).apply()?;
-//! // ... SchedulerDriver::builder(info, "local") ...
-//! drop(cluster);
-//! # Ok::<(), std::io::Error>(())
+//! fn main() -> std::io::Result<()> {
+//!     let cluster = LocalCluster::new().resources("cpus:4;mem:1024").agents(2).apply()?;
+//!     // ... SchedulerDriver::builder(info, "local") ...
+//!     drop(cluster);
+//!     Ok(())
+//! }
 //! ```
+//!
+//! Only one local cluster can run in a process at a time; a second driver in the same
+//! process connects to the first one's master by its address (`host:port` from
+//! `MasterInfo`), not with `"local"`.
 
+use std::ffi::c_int;
+use std::io;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, Once, PoisonError};
 
 /// Settings for the in-process local cluster; see the [module docs](self).
 #[derive(Debug, Clone)]
@@ -23,11 +40,15 @@ pub struct LocalCluster {
     resources: Option<String>,
     agents: u32,
     logging_level: String,
+    launcher_dir: Option<PathBuf>,
     extra: Vec<(String, String)>,
 }
 
-/// The applied configuration; removes the work directory on drop.
+/// The applied configuration: owns the cluster's work directory, which is removed when the
+/// guard is dropped (or, if a driver with master `"local"` still runs then, as soon as the
+/// last one is freed), and in any case when the process exits normally.
 #[derive(Debug)]
+#[must_use = "the work directory is removed when the guard is dropped: keep it while the cluster runs"]
 pub struct LocalClusterGuard {
     work_dir: PathBuf,
 }
@@ -41,8 +62,101 @@ impl LocalClusterGuard {
 
 impl Drop for LocalClusterGuard {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.work_dir);
+        let mut dirs = work_dirs();
+        if let Some(entry) = dirs.iter_mut().find(|(d, _)| *d == self.work_dir) {
+            entry.1 = true;
+        }
+        if LOCAL_DRIVERS.load(Ordering::SeqCst) == 0 {
+            remove(&self.work_dir);
+        } else {
+            // The agent still writes there and would make it again: wait for the driver.
+            tracing::debug!(work_dir = %self.work_dir.display(),
+                "local cluster still running; its work directory goes when the driver is freed");
+        }
     }
+}
+
+/// Drivers with master `"local"` alive in this process.
+static LOCAL_DRIVERS: AtomicUsize = AtomicUsize::new(0);
+
+/// Every work directory made in this process, and whether its guard is gone.
+static WORK_DIRS: Mutex<Vec<(PathBuf, bool)>> = Mutex::new(Vec::new());
+
+fn work_dirs() -> MutexGuard<'static, Vec<(PathBuf, bool)>> {
+    WORK_DIRS.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn remove(dir: &Path) {
+    match std::fs::remove_dir_all(dir) {
+        Ok(()) => {
+            tracing::debug!(work_dir = %dir.display(), "local cluster work directory removed")
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => tracing::warn!(work_dir = %dir.display(), error = %e,
+            "could not remove the local cluster's work directory"),
+    }
+}
+
+/// A driver with master `"local"` was created (libmesos started the cluster).
+pub(crate) fn local_driver_created() {
+    LOCAL_DRIVERS.fetch_add(1, Ordering::SeqCst);
+}
+
+/// A driver with master `"local"` was freed (libmesos shut the cluster down): remove the work
+/// directories whose guards went while it ran.
+pub(crate) fn local_driver_freed() {
+    if LOCAL_DRIVERS.fetch_sub(1, Ordering::SeqCst) == 1 {
+        for (dir, released) in work_dirs().iter() {
+            if *released {
+                remove(dir);
+            }
+        }
+    }
+}
+
+extern "C" {
+    fn atexit(callback: extern "C" fn()) -> c_int;
+}
+
+/// At exit, whatever is left of this process' work directories goes (a guard that was never
+/// dropped, e.g. after `std::process::exit`, or a directory libmesos made again).
+extern "C" fn remove_work_dirs_at_exit() {
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        // Never wait at exit: a thread holding the list is still using it.
+        let dirs = match WORK_DIRS.try_lock() {
+            Ok(dirs) => dirs,
+            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => return,
+        };
+        for (dir, _) in dirs.iter() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }));
+}
+
+fn remove_at_exit() {
+    static REGISTER: Once = Once::new();
+    REGISTER.call_once(|| {
+        // SAFETY: registers a function that takes no arguments and never unwinds.
+        if unsafe { atexit(remove_work_dirs_at_exit) } != 0 {
+            tracing::warn!(
+                "could not register the removal of local cluster work directories at exit"
+            );
+        }
+    });
+}
+
+/// Where the dev kit keeps the programs an agent runs to start executors
+/// (`<kit>/libexec/mesos`), when the linked libmesos is the dev kit; `None` for a real Mesos
+/// installation, which has its own.
+///
+/// ```
+/// if let Some(dir) = mesos::local::devkit_launcher_dir() {
+///     assert!(dir.ends_with("libexec/mesos"));
+/// }
+/// ```
+pub fn devkit_launcher_dir() -> Option<PathBuf> {
+    mesos_sys::linked::DEVKIT_DIR.map(|kit| Path::new(kit).join("libexec").join("mesos"))
 }
 
 impl Default for LocalCluster {
@@ -58,6 +172,7 @@ impl LocalCluster {
             resources: None,
             agents: 1,
             logging_level: "ERROR".into(),
+            launcher_dir: None,
             extra: Vec::new(),
         }
     }
@@ -81,30 +196,112 @@ impl LocalCluster {
         self
     }
 
+    /// Where the agents find `mesos-containerizer` and `mesos-executor`, the programs they
+    /// run to start executors (the agent flag `launcher_dir`, `MESOS_LAUNCHER_DIR`).
+    ///
+    /// Without it: `MESOS_LAUNCHER_DIR` from the environment if set, else
+    /// [`devkit_launcher_dir`] when the linked libmesos is the dev kit (and that directory
+    /// exists), else libmesos' own default (a real installation's `libexec/mesos`).
+    pub fn launcher_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.launcher_dir = Some(dir.into());
+        self
+    }
+
     /// Any other master/agent flag, as `MESOS_<FLAG>` (e.g. `("MESOS_ALLOCATION_INTERVAL", "100ms")`).
     pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.extra.push((key.into(), value.into()));
         self
     }
 
-    /// Writes the environment. Call it before creating the first driver, while no other
-    /// thread reads the environment.
-    pub fn apply(self) -> std::io::Result<LocalClusterGuard> {
+    /// Makes a fresh work directory and writes the environment, when this is the only thread
+    /// of the process (so nothing can read the environment while it changes): call it at the
+    /// start of `main`, before any runtime, logger thread or driver exists. Otherwise it
+    /// fails with an error saying so, and [`apply_unchecked`](Self::apply_unchecked) is the
+    /// way.
+    ///
+    /// ```no_run
+    /// fn main() -> std::io::Result<()> {
+    ///     let _cluster = mesos::local::LocalCluster::new().apply()?;
+    ///     // start runtimes and threads, create the driver with master "local", ...
+    ///     Ok(())
+    /// }
+    /// ```
+    pub fn apply(self) -> io::Result<LocalClusterGuard> {
+        match threads_in_process() {
+            Some(1) => {}
+            Some(n) => {
+                return Err(io::Error::other(format!(
+                    "LocalCluster::apply changes the environment, which is only sound while no \
+                     other thread runs, and this process has {n} threads: call it first in \
+                     main, or see LocalCluster::apply_unchecked"
+                )))
+            }
+            None => {
+                return Err(io::Error::other(
+                    "LocalCluster::apply could not count this process' threads \
+                     (/proc/self/status); see LocalCluster::apply_unchecked",
+                ))
+            }
+        }
+        // SAFETY: this is the only thread of the process: nothing else reads or writes the
+        // environment while it changes, and no driver (and so no libmesos thread) exists.
+        unsafe { self.apply_unchecked() }
+    }
+
+    /// [`apply`](Self::apply) without the check that no other thread exists. Fails if a
+    /// driver with master `"local"` still runs in this process (libmesos runs one local
+    /// cluster at a time).
+    ///
+    /// # Safety
+    ///
+    /// This sets environment variables (`std::env::set_var`), which is sound only while no
+    /// other thread reads or writes the environment except through `std::env` (which takes
+    /// the same lock). So during the call: no libmesos driver may be running (drivers dropped
+    /// earlier are fine: libmesos' threads then sit idle), and no other thread may call into C
+    /// code that reads the environment (`getenv`, DNS resolution, time zone or locale
+    /// functions, ...). A test harness thread waiting for the test is fine.
+    ///
+    /// ```no_run
+    /// use mesos::local::LocalCluster;
+    /// # #[tokio::main] async fn main() -> std::io::Result<()> {
+    /// // SAFETY: the runtime's worker threads are idle and no driver exists yet.
+    /// let _cluster = unsafe { LocalCluster::new().apply_unchecked()? };
+    /// # Ok(()) }
+    /// ```
+    pub unsafe fn apply_unchecked(self) -> io::Result<LocalClusterGuard> {
+        if LOCAL_DRIVERS.load(Ordering::SeqCst) > 0 {
+            return Err(io::Error::other(
+                "a driver with master \"local\" still runs in this process, and libmesos runs \
+                 one local cluster at a time: drop it before applying another",
+            ));
+        }
         let work_dir = fresh_dir()?;
-        let set_default = |k: &str, v: &str| {
+        work_dirs().push((work_dir.clone(), false));
+        remove_at_exit();
+        let set_default = |k: &str, v: &std::ffi::OsStr| {
             if std::env::var_os(k).is_none() {
                 std::env::set_var(k, v);
             }
         };
-        set_default("LIBPROCESS_IP", "127.0.0.1");
-        set_default("MESOS_LAUNCHER", "posix");
-        set_default("MESOS_LOGGING_LEVEL", &self.logging_level);
+        set_default("LIBPROCESS_IP", "127.0.0.1".as_ref());
+        set_default("MESOS_LAUNCHER", "posix".as_ref());
+        set_default("MESOS_LOGGING_LEVEL", self.logging_level.as_ref());
         let glog = match self.logging_level.as_str() {
             "INFO" => "0",
             "WARNING" => "1",
             _ => "2",
         };
-        set_default("GLOG_minloglevel", glog);
+        set_default("GLOG_minloglevel", glog.as_ref());
+        match (&self.launcher_dir, devkit_launcher_dir()) {
+            (Some(dir), _) => std::env::set_var("MESOS_LAUNCHER_DIR", dir),
+            (None, Some(kit)) if kit.is_dir() => set_default("MESOS_LAUNCHER_DIR", kit.as_os_str()),
+            (None, Some(kit)) => tracing::debug!(
+                launcher_dir = %kit.display(),
+                "the dev kit has no helper programs (provisioned before they existed?); \
+                 MESOS_LAUNCHER_DIR left to libmesos"
+            ),
+            (None, None) => {}
+        }
         // A reused work dir makes the agent fail recovery: always a fresh one.
         std::env::set_var("MESOS_WORK_DIR", &work_dir);
         std::env::set_var("MESOS_NUM_SLAVES", self.agents.to_string());
@@ -114,12 +311,26 @@ impl LocalCluster {
         for (k, v) in &self.extra {
             std::env::set_var(k, v);
         }
-        tracing::debug!(work_dir = %work_dir.display(), agents = self.agents, "local cluster configured");
+        tracing::debug!(
+            work_dir = %work_dir.display(),
+            agents = self.agents,
+            launcher_dir = ?std::env::var_os("MESOS_LAUNCHER_DIR"),
+            "local cluster configured"
+        );
         Ok(LocalClusterGuard { work_dir })
     }
 }
 
-fn fresh_dir() -> std::io::Result<PathBuf> {
+/// The number of threads of this process, from `/proc/self/status`.
+fn threads_in_process() -> Option<usize> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Threads:"))
+        .and_then(|n| n.trim().parse().ok())
+}
+
+fn fresh_dir() -> io::Result<PathBuf> {
     let base = std::env::temp_dir();
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -132,11 +343,9 @@ fn fresh_dir() -> std::io::Result<PathBuf> {
         ));
         match std::fs::create_dir(&dir) {
             Ok(()) => return Ok(dir),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(e),
         }
     }
-    Err(std::io::Error::other(
-        "could not create a fresh work directory",
-    ))
+    Err(io::Error::other("could not create a fresh work directory"))
 }

@@ -49,10 +49,14 @@
 //! * **No backpressure.** The queue between libmesos and the consumer is unbounded: libmesos'
 //!   own thread must never wait for the consumer, and Mesos' event rate is bounded by the
 //!   cluster (offers per allocation interval, one update per task transition). A consumer that
-//!   stops polling lets events pile up in memory.
+//!   stops polling lets events pile up in memory, and updates wait unacknowledged (agents
+//!   re-send them). [`SchedulerDriver::queue_depth`] counts the events not yet taken, and the
+//!   driver logs a warning past a threshold, as described under "Slow callbacks" on
+//!   [`Scheduler`](crate::Scheduler).
 //! * **Decode failures.** An event whose bytes cannot be decoded (which would be a bug:
-//!   libmesos serialized them) is logged with `tracing` at error level and skipped, as on
-//!   the [`Scheduler`](crate::Scheduler) path; a skipped status update is not acknowledged.
+//!   libmesos serialized them) is logged with `tracing` at error level, counted in
+//!   [`SchedulerDriver::stats`] and skipped, as on the [`Scheduler`](crate::Scheduler) path;
+//!   a skipped status update is not acknowledged.
 //!
 //! # The end of the stream
 //!
@@ -62,24 +66,26 @@
 //! * [`SchedulerDriver::stop`] or [`SchedulerDriver::abort`] stopped the driver (through any
 //!   handle), after which libmesos makes no more callbacks;
 //! * libmesos delivered [`SchedulerEvent::Error`] (it aborts the driver before that callback);
-//! * the last [`SchedulerDriver`] handle was dropped (the driver was freed).
+//! * the last [`SchedulerDriver`] handle was dropped, or [`SchedulerDriver::close`] was called
+//!   (the driver was freed).
 //!
 //! So `while let Some(event) = events.next().await { ... driver.stop(false)?; }` ends cleanly.
 //! The stream does not keep the driver alive: keep a handle while consuming it, since
 //! updates taken after the driver was freed cannot be acknowledged.
 //!
 //! Dropping the stream stops the delivery: events still queued and later ones are
-//! discarded, and their status updates are never acknowledged (the agent re-sends them to the
-//! framework, e.g. after a failover). The driver keeps running until stopped or dropped.
+//! discarded (counted in [`SchedulerDriver::stats`] and logged at debug level), and their
+//! status updates are never acknowledged (the agent re-sends them to the framework, e.g.
+//! after a failover). The driver keeps running until stopped or dropped.
 
 use std::collections::VecDeque;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
 use futures_core::{FusedStream, Stream};
 
-use crate::dispatch::Handler;
+use crate::dispatch::{Handler, Shared};
 use crate::error::Result;
 use crate::scheduler::{Inner, RawEvent, SchedulerDriverBuilder, SchedulerEvent};
 use crate::SchedulerDriver;
@@ -93,10 +99,13 @@ impl SchedulerDriverBuilder {
     pub fn build_stream(self) -> Result<(SchedulerDriver, SchedulerEvents)> {
         let queue = Arc::new(Queue::default());
         let for_handler = queue.clone();
-        let driver = self.build_with(move |_| StreamHandler { queue: for_handler })?;
+        let driver = self.build_with(move |_, inner| StreamHandler {
+            queue: for_handler,
+            shared: inner.shared().clone(),
+        })?;
         let events = SchedulerEvents {
             queue,
-            driver: Arc::downgrade(&driver.inner),
+            inner: driver.inner().clone(),
             terminated: false,
         };
         Ok((driver, events))
@@ -110,7 +119,9 @@ impl SchedulerDriverBuilder {
 #[must_use = "a driver's events are only delivered (and acknowledged) through its stream"]
 pub struct SchedulerEvents {
     queue: Arc<Queue>,
-    driver: Weak<Inner>,
+    /// For implicit acknowledgements; not a driver handle, so it does not keep the driver
+    /// alive.
+    inner: Arc<Inner>,
     terminated: bool,
 }
 
@@ -152,24 +163,37 @@ impl Queue {
 /// Runs on the driver's callback thread: decodes each event and queues it.
 struct StreamHandler {
     queue: Arc<Queue>,
+    shared: Arc<Shared>,
 }
 
 impl Handler<RawEvent> for StreamHandler {
     fn deliver(&mut self, raw: RawEvent) {
         if self.queue.lock().abandoned {
+            self.shared
+                .note_dropped(1, "event", "the event stream was dropped", true);
             return;
         }
-        let Some(event) = raw.into_event() else {
+        let Some(event) = raw.into_event(&self.shared) else {
             return;
         };
         // libmesos aborts the driver before its error callback: nothing follows it.
         let last = matches!(event, SchedulerEvent::Error { .. });
+        let mut refused = None;
         self.queue.update(|state| {
-            if !state.abandoned && !state.closed {
+            if state.abandoned {
+                refused = Some(("the event stream was dropped", true));
+            } else if state.closed {
+                refused = Some(("it came after the driver was stopped", true));
+            } else {
+                // Still waiting for the consumer: counted until taken.
+                self.shared.note_queued(1);
                 state.events.push_back(event);
                 state.closed |= last;
             }
         });
+        if let Some((why, deliberate)) = refused {
+            self.shared.note_dropped(1, "event", why, deliberate);
+        }
     }
 
     fn panicked(&mut self, _message: &str) {
@@ -214,14 +238,10 @@ impl Stream for SchedulerEvents {
                 }
             }
         };
+        self.inner.shared().note_taken(1);
         if let SchedulerEvent::StatusUpdate { status } = &event {
             // Taken by the consumer: now it is acknowledged (if the driver does so implicitly).
-            match self.driver.upgrade() {
-                Some(inner) => SchedulerDriver { inner }.implicit_acknowledge(status),
-                None => tracing::debug!(
-                    "status update taken after the driver was freed; not acknowledged"
-                ),
-            }
+            self.inner.implicit_acknowledge(status);
         }
         Poll::Ready(Some(event))
     }
@@ -250,9 +270,14 @@ impl Drop for SchedulerEvents {
             std::mem::take(&mut state.events)
         };
         if !dropped.is_empty() {
-            tracing::debug!(
-                count = dropped.len(),
-                "event stream dropped with events not taken (their updates stay unacknowledged)"
+            let shared = self.inner.shared();
+            shared.note_taken(dropped.len());
+            shared.note_dropped(
+                dropped.len() as u64,
+                "events",
+                "the event stream was dropped before they were taken (their updates stay \
+                 unacknowledged)",
+                true,
             );
         }
     }

@@ -6,6 +6,12 @@
 //! accessors or struct fields, serialize with `write_to_bytes()`, parse with
 //! `parse_from_bytes()`. Unknown fields are kept in `special_fields`.
 //!
+//! Each message, field, enum and enum value is documented in the project's words: the text
+//! lives next to the schema, in `proto/mesos/mesos.docs` and
+//! `proto/mesos/scheduler/scheduler.docs`, and the build script attaches it to the generated
+//! items (the schema files themselves are written from libmesos' descriptors, which carry no
+//! comments).
+//!
 //! ```
 //! use mesos::types::{TaskID, TaskState};
 //! let mut id = TaskID::new();
@@ -13,7 +19,6 @@
 //! assert_eq!(id.value(), "task-1");
 //! assert_eq!(TaskState::TASK_RUNNING as i32, 1);
 //! ```
-#![allow(missing_docs)]
 #![allow(clippy::all)]
 
 mod generated {

@@ -40,16 +40,25 @@ fn good_task(name: &str) -> TaskInfo {
     task(name, &offer, 0.1, "true")
 }
 
-fn missing(
-    r: mesos::Result<impl std::fmt::Debug>,
-) -> (String, Option<u32>, Option<usize>, Vec<String>) {
+/// What a `MissingFields` error names: message type, the Rust parameter (name and
+/// position), the list element, the fields.
+type Missing = (
+    String,
+    Option<&'static str>,
+    Option<u32>,
+    Option<usize>,
+    Vec<String>,
+);
+
+fn missing(r: mesos::Result<impl std::fmt::Debug>) -> Missing {
     match r {
         Err(Error::MissingFields {
             type_name,
             argument,
+            parameter,
             element,
             fields,
-        }) => (type_name, argument, element, fields),
+        }) => (type_name, parameter, argument, element, fields),
         other => panic!("expected MissingFields, got {other:?}"),
     }
 }
@@ -61,11 +70,12 @@ fn strs(v: &[&str]) -> Vec<String> {
 #[test]
 fn framework_info_without_required_fields_is_rejected_naming_them() {
     let (p, _events) = probe();
-    let r = SchedulerDriver::builder(FrameworkInfo::new(), "local").build(p);
+    let r = SchedulerDriver::builder(FrameworkInfo::new(), UNREACHABLE).build(p);
     assert_eq!(
         missing(r),
         (
             "mesos.FrameworkInfo".into(),
+            Some("framework"),
             Some(0),
             None,
             strs(&["user", "name"])
@@ -79,23 +89,24 @@ fn framework_info_without_required_fields_is_rejected_naming_them() {
         .labels
         .push(Label::new());
     let (p, _events) = probe();
-    let r = SchedulerDriver::new(p, info, "local");
+    let r = SchedulerDriver::new(p, info, UNREACHABLE);
     assert_eq!(
-        missing(r).3,
+        missing(r).4,
         strs(&["labels.labels[0].key"]),
         "nested missing fields are named by path"
     );
 
     // A credential without its principal.
     let (p, _events) = probe();
-    let r = SchedulerDriver::builder(framework("x"), "local")
+    let r = SchedulerDriver::builder(framework("x"), UNREACHABLE)
         .credential(Credential::new())
         .build(p);
     assert_eq!(
         missing(r),
         (
             "mesos.Credential".into(),
-            Some(2),
+            Some("credential"),
+            None,
             None,
             strs(&["principal"])
         )
@@ -134,49 +145,245 @@ fn unreachable_master_runs_without_registering_and_stops_cleanly() {
     assert_eq!(d.join().unwrap(), Status::DRIVER_STOPPED);
 }
 
-/// Masters libmesos cannot use: it accepts them when the driver is built, then `start`
-/// reports `DRIVER_ABORTED` after an `error` callback naming the master. Stopping and
-/// joining such a driver afterwards must not crash (libmesos' own join() fails a CHECK in
-/// that state; the shim answers instead).
+/// Master strings that are none of the forms libmesos reads are refused when the driver is
+/// built, naming what is wrong: libmesos would read `127.0.0.1:505O` as port 505 and retry
+/// for ever, and fail `locla` only when started.
 #[test]
-fn malformed_masters_abort_the_driver_with_an_error_callback() {
-    std::env::set_var("LIBPROCESS_IP", "127.0.0.1");
-    std::env::set_var("GLOG_minloglevel", "2");
-    for master in [
-        "zk://",
-        "zk://host-without-path:2181",
-        "not a master",
-        "host.invalid:5050",
-        "master@",
-        ":",
-        "file:///nonexistent/mesos-master-file",
+fn malformed_master_strings_are_invalid_arguments() {
+    for (master, says) in [
+        ("127.0.0.1:505O", "port \"505O\""),
+        ("127.0.0.1:0", "port \"0\""),
+        ("127.0.0.1:65536", "port \"65536\""),
+        ("locla", "none of"),
+        ("not a master", "none of"),
+        ("master@", "none of"),
+        (":", "not a host"),
+        (" 10.0.0.1:5050", "not a host"),
     ] {
         let (p, mut events) = probe();
-        let d = SchedulerDriver::new(p, framework("malformed"), master)
+        match SchedulerDriver::new(p, framework("malformed"), master) {
+            Err(Error::InvalidArgument(why)) => {
+                assert!(why.contains(says), "{master:?}: {why}");
+                assert!(why.contains(&format!("{master:?}")), "{master:?}: {why}");
+            }
+            other => panic!("{master:?}: expected InvalidArgument, got {other:?}"),
+        }
+        assert!(events
+            .during(Duration::from_millis(50), |_| Some(()))
+            .is_empty());
+    }
+}
+
+/// `"local"` without a work directory would use libmesos' default, shared by every run: the
+/// second run's agent fails to recover from it and ends the whole process. Refused instead.
+#[test]
+fn local_master_without_a_work_directory_is_refused() {
+    std::env::remove_var("MESOS_WORK_DIR");
+    let (p, _events) = probe();
+    match SchedulerDriver::new(p, framework("local without work dir"), "local") {
+        Err(Error::InvalidArgument(why)) => {
+            assert!(why.contains("LocalCluster"), "{why}");
+            assert!(why.contains("MESOS_WORK_DIR"), "{why}");
+        }
+        other => panic!("expected InvalidArgument, got {other:?}"),
+    }
+}
+
+/// Masters libmesos cannot use, although well formed: it accepts them when the driver is
+/// built, then `start` aborts the driver after an `error` callback naming the master. That
+/// reason reaches `start`/`run`/`join` (so `driver.run()?` reports it), and the callback has
+/// run by the time `start` returns. Stopping and joining such a driver afterwards must not
+/// crash (libmesos' own join() fails a CHECK in that state; the shim answers instead).
+#[test]
+fn masters_libmesos_cannot_use_abort_start_with_libmesos_reason() {
+    std::env::set_var("LIBPROCESS_IP", "127.0.0.1");
+    std::env::set_var("GLOG_minloglevel", "2");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("master");
+    std::fs::write(&file, "locla\n").unwrap();
+    let from_file = format!("file://{}", file.display());
+    for (master, reason) in [
+        ("zk://", "Failed to create a master detector for 'zk://'"),
+        (
+            "zk://host-without-path:2181",
+            "Failed to create a master detector for 'zk://host-without-path:2181'",
+        ),
+        (
+            "file:///nonexistent/mesos-master-file",
+            "Failed to read from file at '/nonexistent/mesos-master-file'",
+        ),
+        // The file holds a master libmesos cannot parse: its own words reach the caller.
+        (from_file.as_str(), "Failed to parse 'locla'"),
+    ] {
+        let (p, mut events) = probe();
+        let d = SchedulerDriver::new(p, framework("unusable"), master)
             .unwrap_or_else(|e| panic!("{master:?}: the driver is built, got {e}"));
-        assert_eq!(d.start().unwrap(), Status::DRIVER_ABORTED, "{master:?}");
-        let message = events.wait_for(Duration::from_secs(10), "error", |e| match e {
+        let message = match d.start() {
+            Err(Error::Aborted(message)) => message,
+            other => panic!("{master:?}: expected Aborted, got {other:?}"),
+        };
+        assert!(message.contains(reason), "{master:?}: {message}");
+        // Delivered before start returned: no waiting here.
+        let delivered = events.wait_for(Duration::ZERO, "error callback", |e| match e {
             SchedulerEvent::Error { message } => Some(message.clone()),
             _ => None,
         });
-        assert!(
-            message.starts_with("Failed to create a master detector for '"),
-            "{master:?}: {message}"
-        );
+        assert_eq!(delivered, message);
         // Calls on the aborted driver are refused with its status.
         assert_eq!(
             d.kill_task(&tid("t")),
             Err(Error::NotRunning(Status::DRIVER_ABORTED))
         );
         assert_eq!(d.stop(false).unwrap(), Status::DRIVER_ABORTED, "{master:?}");
-        assert_eq!(d.join().unwrap(), Status::DRIVER_ABORTED, "{master:?}");
+        assert_eq!(d.join(), Err(Error::Aborted(message.clone())), "{master:?}");
         assert_eq!(d.start().unwrap(), Status::DRIVER_STOPPED, "no restart");
-        // run() on a fresh driver: start fails, run says so.
-        let (p, _events) = probe();
-        let d = SchedulerDriver::new(p, framework("malformed"), master).unwrap();
-        assert_eq!(d.run(), Err(Error::NotRunning(Status::DRIVER_ABORTED)));
-        assert_eq!(d.join().unwrap(), Status::DRIVER_ABORTED);
+
+        // run() on a fresh driver: the reason, ready for `?`, and the callback has run once.
+        let (p, mut events) = probe();
+        let d = SchedulerDriver::new(p, framework("unusable"), master).unwrap();
+        let err = d.run().unwrap_err();
+        assert_eq!(err, Error::Aborted(message.clone()), "{master:?}");
+        assert!(err.to_string().contains(reason), "{err}");
+        assert_eq!(d.join(), Err(Error::Aborted(message.clone())));
+        drop(d);
+        let errors = events.during(Duration::from_millis(100), |e| {
+            matches!(e, SchedulerEvent::Error { .. }).then_some(())
+        });
+        let early = events
+            .log
+            .iter()
+            .filter(|(_, e)| matches!(e, SchedulerEvent::Error { .. }))
+            .count();
+        assert_eq!(
+            early, 1,
+            "{master:?}: the error callback ran before run() returned"
+        );
+        assert!(errors.len() == 1, "{master:?}: once");
     }
+}
+
+/// libmesos reports a `MESOS_*` variable it cannot parse from inside the driver's
+/// constructor, on the caller's thread: nothing deadlocks, the callback is delivered, and
+/// `start` reports libmesos' reason.
+#[test]
+fn an_unparsable_mesos_variable_is_reported_from_inside_the_constructor() {
+    std::env::set_var("LIBPROCESS_IP", "127.0.0.1");
+    std::env::set_var("MESOS_QUIET", "maybe");
+    let (p, mut events) = probe();
+    let d = SchedulerDriver::new(p, framework("bad flag"), UNREACHABLE).unwrap();
+    let delivered = events.wait_for(Duration::from_secs(10), "error callback", |e| match e {
+        SchedulerEvent::Error { message } => Some(message.clone()),
+        _ => None,
+    });
+    assert!(delivered.contains("quiet"), "{delivered}");
+    assert_eq!(d.start(), Err(Error::Aborted(delivered.clone())));
+    assert_eq!(d.stop(false).unwrap(), Status::DRIVER_ABORTED);
+    assert_eq!(d.join(), Err(Error::Aborted(delivered)));
+    std::env::remove_var("MESOS_QUIET");
+}
+
+/// An unreachable master makes libmesos retry for ever without a callback; with a
+/// registration timeout the driver is aborted and `run` says which master and what was
+/// found there.
+#[test]
+fn registration_timeout_names_the_master_and_what_was_tried() {
+    std::env::set_var("LIBPROCESS_IP", "127.0.0.1");
+    std::env::set_var("GLOG_minloglevel", "2");
+    // Nothing listens on port 1.
+    let (p, mut events) = probe();
+    let d = SchedulerDriver::builder(framework("timeout"), UNREACHABLE)
+        .registration_timeout(Duration::from_secs(2))
+        .build(p)
+        .unwrap();
+    match d.run() {
+        Err(Error::RegistrationTimeout {
+            master,
+            tried,
+            timeout,
+            ..
+        }) => {
+            assert_eq!(master, UNREACHABLE);
+            assert_eq!(timeout, Duration::from_secs(2));
+            assert!(
+                tried.contains("nothing accepts connections at 127.0.0.1:1"),
+                "{tried}"
+            );
+        }
+        other => panic!("expected RegistrationTimeout, got {other:?}"),
+    }
+    // Aborted in libmesos: calls are refused, and no callback came.
+    assert_eq!(
+        d.revive_offers(),
+        Err(Error::NotRunning(Status::DRIVER_ABORTED))
+    );
+    assert!(events
+        .during(Duration::from_millis(200), |_| Some(()))
+        .is_empty());
+
+    // Something that accepts connections but is no master.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in listener.incoming().flatten() {
+            held.push(conn);
+        }
+    });
+    let (p, _events) = probe();
+    let d = SchedulerDriver::builder(framework("timeout"), address.clone())
+        .registration_timeout(Duration::from_secs(2))
+        .build(p)
+        .unwrap();
+    match d.run() {
+        Err(e @ Error::RegistrationTimeout { .. }) => {
+            let text = e.to_string();
+            assert!(text.contains(&address), "{text}");
+            assert!(text.contains("something accepts connections"), "{text}");
+        }
+        other => panic!("expected RegistrationTimeout, got {other:?}"),
+    }
+
+    // ZooKeeper that is not there: libmesos keeps looking for a leader.
+    let (p, _events) = probe();
+    let d = SchedulerDriver::builder(framework("timeout"), "zk://127.0.0.1:1/mesos")
+        .registration_timeout(Duration::from_secs(2))
+        .build(p)
+        .unwrap();
+    match d.run() {
+        Err(Error::RegistrationTimeout { master, tried, .. }) => {
+            assert_eq!(master, "zk://127.0.0.1:1/mesos");
+            assert!(tried.contains("ZooKeeper"), "{tried}");
+        }
+        other => panic!("expected RegistrationTimeout, got {other:?}"),
+    }
+}
+
+/// Secrets never show: not the credential's secret in the builder's `Debug`, not a
+/// ZooKeeper password in it, in an error, or in the driver's logs.
+#[test]
+fn credentials_are_redacted() {
+    let mut credential = Credential::new();
+    credential.set_principal("alice".into());
+    credential.set_secret("hunter2".into());
+    let master = "zk://zkuser:zkpassword@127.0.0.1:1/mesos";
+    let builder = SchedulerDriver::builder(framework("redacted"), master)
+        .credential(credential)
+        .registration_timeout(Duration::from_millis(500));
+    let shown = format!("{builder:?}");
+    assert!(!shown.contains("hunter2"), "{shown}");
+    assert!(!shown.contains("zkpassword"), "{shown}");
+    assert!(shown.contains("alice"), "{shown}");
+    assert!(
+        shown.contains("zk://zkuser:<redacted>@127.0.0.1:1/mesos"),
+        "{shown}"
+    );
+    let (p, _events) = probe();
+    let d = builder.build(p).unwrap();
+    assert!(!format!("{d:?}").contains("zkpassword"));
+    let err = d.run().unwrap_err();
+    assert!(matches!(err, Error::RegistrationTimeout { .. }), "{err:?}");
+    assert!(!err.to_string().contains("zkpassword"), "{err}");
+    assert!(err.to_string().contains("<redacted>"), "{err}");
 }
 
 #[test]
@@ -187,28 +394,40 @@ fn driver_calls_with_missing_fields_name_argument_element_and_fields() {
     let mut no_name = good.clone();
     no_name.clear_name();
     no_name.slave_id.clear();
+    // The second parameter of launch_tasks (`tasks`, position 1), its second element.
     assert_eq!(
         missing(d.launch_tasks(&[oid("o")], &[good.clone(), no_name.clone()], None)),
         (
             "mesos.TaskInfo".into(),
-            Some(2),
+            Some("tasks"),
+            Some(1),
             Some(1),
             strs(&["name", "slave_id"])
         )
     );
     assert_eq!(
         missing(d.launch_tasks(&[OfferID::new()], std::slice::from_ref(&good), None)),
-        ("mesos.OfferID".into(), Some(1), Some(0), strs(&["value"]))
+        (
+            "mesos.OfferID".into(),
+            Some("offer_ids"),
+            Some(0),
+            Some(0),
+            strs(&["value"])
+        )
     );
 
     let mut op = offer::Operation::new();
     op.set_type(offer::operation::Type::LAUNCH);
-    op.launch.mut_or_insert_default().task_infos.push(no_name);
+    op.launch
+        .mut_or_insert_default()
+        .task_infos
+        .push(no_name.clone());
     assert_eq!(
         missing(d.accept_offers(&[oid("o")], &[op], None)),
         (
             "mesos.Offer.Operation".into(),
-            Some(2),
+            Some("operations"),
+            Some(1),
             Some(0),
             strs(&["launch.task_infos[0].name", "launch.task_infos[0].slave_id"])
         )
@@ -216,11 +435,23 @@ fn driver_calls_with_missing_fields_name_argument_element_and_fields() {
 
     assert_eq!(
         missing(d.kill_task(&TaskID::new())),
-        ("mesos.TaskID".into(), Some(1), None, strs(&["value"]))
+        (
+            "mesos.TaskID".into(),
+            Some("task_id"),
+            Some(0),
+            None,
+            strs(&["value"])
+        )
     );
     assert_eq!(
-        missing(d.decline_offer(&OfferID::new(), None)).3,
-        strs(&["value"])
+        missing(d.decline_offer(&OfferID::new(), None)),
+        (
+            "mesos.OfferID".into(),
+            Some("offer_id"),
+            Some(0),
+            None,
+            strs(&["value"])
+        )
     );
 
     // A status without task id and state (both required), with a uuid and an agent so that
@@ -232,7 +463,8 @@ fn driver_calls_with_missing_fields_name_argument_element_and_fields() {
         missing(d.acknowledge_status_update(&status)),
         (
             "mesos.TaskStatus".into(),
-            Some(1),
+            Some("status"),
+            Some(0),
             None,
             strs(&["task_id", "state"])
         )
@@ -241,7 +473,8 @@ fn driver_calls_with_missing_fields_name_argument_element_and_fields() {
         missing(d.reconcile_tasks(&[status])),
         (
             "mesos.TaskStatus".into(),
-            Some(1),
+            Some("statuses"),
+            Some(0),
             Some(0),
             strs(&["task_id", "state"])
         )
@@ -253,23 +486,49 @@ fn driver_calls_with_missing_fields_name_argument_element_and_fields() {
         missing(d.request_resources(&[request])),
         (
             "mesos.Request".into(),
-            Some(1),
+            Some("requests"),
+            Some(0),
             Some(0),
             strs(&["resources[0].name", "resources[0].type"])
         )
     );
     assert_eq!(
         missing(d.send_framework_message(&ExecutorID::new(), &mesos::ids::slave_id("s"), b"x")),
-        ("mesos.ExecutorID".into(), Some(1), None, strs(&["value"]))
+        (
+            "mesos.ExecutorID".into(),
+            Some("executor_id"),
+            Some(0),
+            None,
+            strs(&["value"])
+        )
+    );
+    assert_eq!(
+        missing(d.send_framework_message(&mesos::ids::executor_id("e"), &SlaveID::new(), b"x")),
+        (
+            "mesos.SlaveID".into(),
+            Some("slave_id"),
+            Some(1),
+            None,
+            strs(&["value"])
+        )
     );
     assert_eq!(
         missing(d.update_framework(&FrameworkInfo::new(), &[] as &[&str], None)),
         (
             "mesos.FrameworkInfo".into(),
-            Some(1),
+            Some("framework"),
+            Some(0),
             None,
             strs(&["user", "name"])
         )
+    );
+    // The message names the Rust parameter, not the shim's argument number.
+    assert_eq!(
+        d.launch_tasks(&[oid("o")], &[no_name.clone()], None)
+            .unwrap_err()
+            .to_string(),
+        "mesos.TaskInfo (parameter `tasks`, position 1, element 0) is missing required fields: \
+         name, slave_id"
     );
 
     // The same calls, well formed, reach libmesos, which answers with its status.
@@ -299,7 +558,13 @@ fn out_of_range_enum_values() {
     status.slave_id = Some(mesos::ids::slave_id("s")).into();
     assert_eq!(
         missing(d.acknowledge_status_update(&status)),
-        ("mesos.TaskStatus".into(), Some(1), None, strs(&["state"]))
+        (
+            "mesos.TaskStatus".into(),
+            Some("status"),
+            Some(0),
+            None,
+            strs(&["state"])
+        )
     );
     let mut r = Resource::new();
     r.set_name("cpus".into());
@@ -307,7 +572,7 @@ fn out_of_range_enum_values() {
     let mut t = good_task("t");
     t.resources = vec![r];
     assert_eq!(
-        missing(d.launch_tasks(&[oid("o")], &[t], None)).3,
+        missing(d.launch_tasks(&[oid("o")], &[t], None)).4,
         strs(&["resources[0].type"])
     );
 
@@ -427,7 +692,13 @@ fn executor_driver_and_harness_misuse() {
     let harness = ExecutorHarness::new(Nothing).unwrap();
     assert_eq!(
         missing(harness.kill_task(&TaskID::new())),
-        ("mesos.TaskID".into(), Some(1), None, strs(&["value"]))
+        (
+            "mesos.TaskID".into(),
+            Some("task_id"),
+            Some(0),
+            None,
+            strs(&["value"])
+        )
     );
     assert_eq!(
         missing(harness.registered(
@@ -437,13 +708,14 @@ fn executor_driver_and_harness_misuse() {
         )),
         (
             "mesos.ExecutorInfo".into(),
-            Some(1),
+            Some("executor_info"),
+            Some(0),
             None,
             strs(&["executor_id"])
         )
     );
     assert_eq!(
-        missing(harness.launch_task(&TaskInfo::new())).3,
+        missing(harness.launch_task(&TaskInfo::new())).4,
         strs(&["name", "task_id", "slave_id"])
     );
 }

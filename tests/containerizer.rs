@@ -104,11 +104,15 @@ fn find_sandbox(work: &Path, executor_id: &str) -> Option<PathBuf> {
 #[test]
 fn the_real_agent_runs_executors_through_our_launch_helper() {
     let (dir, _keep) = launcher_dir();
-    let cluster = LocalCluster::new()
-        .resources("cpus:2;mem:512")
-        .env("MESOS_LAUNCHER_DIR", dir.to_str().unwrap())
-        .apply()
-        .unwrap();
+    // SAFETY: no other thread of this test reads or writes the environment while the
+    // cluster's variables are set, and libprocess has not started yet.
+    let cluster = unsafe {
+        LocalCluster::new()
+            .resources("cpus:2;mem:512")
+            .env("MESOS_LAUNCHER_DIR", dir.to_str().unwrap())
+            .apply_unchecked()
+            .unwrap()
+    };
     let (probe, mut events) = probe();
     let driver = SchedulerDriver::new(probe, framework("containerizer"), "local").unwrap();
     driver.start().unwrap();
@@ -234,12 +238,16 @@ fn the_real_agent_runs_executors_through_our_launch_helper() {
 #[test]
 fn limits_from_the_agents_rlimits_isolator_reach_the_command() {
     let (dir, _keep) = launcher_dir();
-    let cluster = LocalCluster::new()
-        .resources("cpus:2;mem:512")
-        .env("MESOS_LAUNCHER_DIR", dir.to_str().unwrap())
-        .env("MESOS_ISOLATION", "posix/cpu,posix/mem,posix/rlimits")
-        .apply()
-        .unwrap();
+    // SAFETY: no other thread of this test reads or writes the environment while the
+    // cluster's variables are set, and libprocess has not started yet.
+    let cluster = unsafe {
+        LocalCluster::new()
+            .resources("cpus:2;mem:512")
+            .env("MESOS_LAUNCHER_DIR", dir.to_str().unwrap())
+            .env("MESOS_ISOLATION", "posix/cpu,posix/mem,posix/rlimits")
+            .apply_unchecked()
+            .unwrap()
+    };
     let (probe, mut events) = probe();
     let driver = SchedulerDriver::new(probe, framework("containerizer rlimits"), "local").unwrap();
     driver.start().unwrap();
@@ -289,12 +297,16 @@ fn a_destroyed_container_takes_its_whole_process_tree_with_it() {
     // The task is killed; its executor never registers, so the agent destroys the container
     // at the registration timeout: the POSIX launcher's destroy.
     let (dir, _keep) = launcher_dir();
-    let cluster = LocalCluster::new()
-        .resources("cpus:2;mem:512")
-        .env("MESOS_LAUNCHER_DIR", dir.to_str().unwrap())
-        .env("MESOS_EXECUTOR_REGISTRATION_TIMEOUT", "2secs")
-        .apply()
-        .unwrap();
+    // SAFETY: no other thread of this test reads or writes the environment while the
+    // cluster's variables are set, and libprocess has not started yet.
+    let cluster = unsafe {
+        LocalCluster::new()
+            .resources("cpus:2;mem:512")
+            .env("MESOS_LAUNCHER_DIR", dir.to_str().unwrap())
+            .env("MESOS_EXECUTOR_REGISTRATION_TIMEOUT", "2secs")
+            .apply_unchecked()
+            .unwrap()
+    };
     let (probe, mut events) = probe();
     let driver = SchedulerDriver::new(probe, framework("containerizer kill"), "local").unwrap();
     driver.start().unwrap();
@@ -377,12 +389,16 @@ fn with_sandbox_stdio_the_output_lands_in_the_sandbox_files() {
     // `--sandbox_stdio` (not a Mesos flag) reaches the helper through the agent's own
     // environment, which the helper inherits.
     let (dir, _keep) = launcher_dir();
-    let cluster = LocalCluster::new()
-        .resources("cpus:2;mem:512")
-        .env("MESOS_LAUNCHER_DIR", dir.to_str().unwrap())
-        .env("MESOS_CONTAINERIZER_SANDBOX_STDIO", "true")
-        .apply()
-        .unwrap();
+    // SAFETY: no other thread of this test reads or writes the environment while the
+    // cluster's variables are set, and libprocess has not started yet.
+    let cluster = unsafe {
+        LocalCluster::new()
+            .resources("cpus:2;mem:512")
+            .env("MESOS_LAUNCHER_DIR", dir.to_str().unwrap())
+            .env("MESOS_CONTAINERIZER_SANDBOX_STDIO", "true")
+            .apply_unchecked()
+            .unwrap()
+    };
     let (probe, mut events) = probe();
     let driver = SchedulerDriver::new(probe, framework("containerizer stdio"), "local").unwrap();
     driver.start().unwrap();

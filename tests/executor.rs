@@ -195,7 +195,8 @@ fn the_adapter_rejects_bad_messages_with_the_missing_fields() {
         err,
         Error::MissingFields {
             type_name: "mesos.TaskInfo".into(),
-            argument: Some(1),
+            argument: Some(0),
+            parameter: Some("task"),
             element: None,
             fields: vec!["name".into(), "task_id".into(), "slave_id".into()],
         }

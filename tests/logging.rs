@@ -78,10 +78,13 @@ fn binding_events_go_through_tracing() {
 /// Child mode of the two tests below: run a local cluster configured only by `LocalCluster`
 /// (plus whatever the parent put in the environment), register, launch nothing, stop.
 fn child_cluster() {
-    let _guard = LocalCluster::new()
-        .resources("cpus:1;mem:128")
-        .apply()
-        .unwrap();
+    // SAFETY: the test harness' main thread only waits for this test, and no driver exists.
+    let _guard = unsafe {
+        LocalCluster::new()
+            .resources("cpus:1;mem:128")
+            .apply_unchecked()
+            .unwrap()
+    };
     let (probe, mut events) = probe();
     let driver = SchedulerDriver::new(probe, framework("logging-child"), "local").unwrap();
     driver.start().unwrap();
@@ -155,4 +158,34 @@ fn libmesos_logging_is_quiet_by_default_and_configurable() {
         info > 10,
         "MESOS_LOGGING_LEVEL=INFO gave {info} INFO lines:\n{loud}"
     );
+}
+
+/// A ZooKeeper password in the master string never reaches the logs, even at trace level.
+#[test]
+fn master_passwords_are_redacted_in_logs() {
+    let capture = Capture::default();
+    let writer = capture.clone();
+    tracing_subscriber::fmt()
+        .with_env_filter("mesos=trace")
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .init();
+    std::env::set_var("LIBPROCESS_IP", "127.0.0.1");
+    std::env::set_var("GLOG_minloglevel", "2");
+    let (probe, _events) = probe();
+    let master = "zk://zkuser:topsecret@127.0.0.1:1/mesos";
+    let driver = SchedulerDriver::builder(framework("redacted"), master)
+        .registration_timeout(std::time::Duration::from_millis(500))
+        .build(probe)
+        .unwrap();
+    let err = driver.run().unwrap_err();
+    drop(driver);
+    let text = capture.text();
+    assert!(text.contains("scheduler driver created"), "{text}");
+    assert!(
+        text.contains("zk://zkuser:<redacted>@127.0.0.1:1/mesos"),
+        "{text}"
+    );
+    assert!(!text.contains("topsecret"), "{text}");
+    assert!(!err.to_string().contains("topsecret"), "{err}");
 }

@@ -8,7 +8,8 @@
 //! Master loss needs master detection through ZooKeeper: with a plain `host:port` master the
 //! driver's detector never changes its answer, so libmesos neither reports `disconnected`
 //! when that master dies nor registers again when a new one starts at the same address.
-//! `support::zk` serves the ZooKeeper side; each hosted master joins its group.
+//! `support::zk` runs a real ZooKeeper server; each hosted master joins its group as a Mesos
+//! master does (tests/zookeeper.rs has the ensemble and leader-election cases).
 
 mod support;
 
@@ -19,7 +20,7 @@ use mesos::scheduler::SchedulerEvent;
 use mesos::types::*;
 use mesos::{SchedulerDriver, Status};
 use support::hosted::{self, host_master, host_master_with, RoleChild};
-use support::zk::Zk;
+use support::zk::{Ensemble, ZkClient};
 use support::*;
 
 /// The master this child role connects to.
@@ -300,28 +301,32 @@ fn a_framework_survives_the_loss_of_its_master_and_registers_with_the_next() {
         None => {}
     }
     framework_process();
-    let zk = Zk::start();
+    let zk = Ensemble::standalone();
+    let observer = ZkClient::connect(&zk.servers(), None, Duration::from_secs(10));
     let port = hosted::free_port();
-    let with_zk = [(hosted::ZK_VAR, zk.address.clone())];
+    let with_zk = [(hosted::ZK_VAR, zk.url("/mesos"))];
     let mut first = host_master_with(LOSS_TEST, port, &with_zk, Duration::from_secs(60));
-    assert_eq!(zk.members().len(), 1);
+    let members = observer.masters("/mesos");
+    assert_eq!(members.len(), 1, "{members:?}");
+    assert_eq!(members[0].1.id(), first.info.id());
 
     let (probe, mut events) = probe();
     let mut info = framework("survivor");
     info.set_failover_timeout(300.0);
-    let driver = SchedulerDriver::new(probe, info, zk.url()).unwrap();
+    let driver = SchedulerDriver::new(probe, info, zk.url("/mesos")).unwrap();
     driver.start().unwrap();
     let (id, master) = registered(&mut events);
     assert_eq!(master.pid(), first.info.pid());
     let offer = next_offers(&mut events).remove(0);
     assert!(offer.id.value().starts_with(first.info.id()), "{offer:?}");
 
-    // The master's process dies, and its ZooKeeper session (so its leadership) with it.
+    // The master's process dies; ZooKeeper ends its session (and so its leadership) when
+    // the session times out.
     first.child.kill();
     events.wait_for(Duration::from_secs(60), "disconnected", |e| {
         matches!(e, SchedulerEvent::Disconnected).then_some(())
     });
-    assert!(zk.members().is_empty());
+    assert!(observer.masters("/mesos").is_empty());
     // While there is no master, calls are accepted and dropped by libmesos.
     driver.revive_offers().unwrap();
 

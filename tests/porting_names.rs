@@ -6,6 +6,8 @@
 //! * `every_hs_mesos_export_is_in_the_table` checks that every name of
 //!   `docs/hs-mesos-exports.txt` (the export lists of the hs-mesos modules) has a row in the
 //!   section of its module, and that the tables name nothing else.
+//! * `the_export_list_is_at_the_newest_hs_mesos_revision` checks that the list holds the names
+//!   hs-mesos' newest revision (its Mesos 0.23 support) added, each with its row.
 //!
 //! A new row in the guide needs its Rust names added to `names()` below, in the notation the
 //! tables use: `path` for functions, methods, constants, enum variants and types, and
@@ -885,5 +887,83 @@ fn the_check_notices_missing_rows_and_unknown_names() {
             .iter()
             .any(|p| p.contains("`madeUpHelper` has no row")),
         "{found:?}"
+    );
+}
+
+/// The names hs-mesos' newest revision (its Mesos 0.23 support, merged after the 0.20.3.0
+/// release) added to `System.Mesos.Types`: the export list must be at that revision, and each
+/// of these names needs its row.
+const ADDED_BY_THE_MESOS_0_23_REVISION: &[(&str, &str)] = &[
+    ("type", "TrafficControlStatistics"),
+    ("constructor", "TrafficControlStatistics"),
+    ("field", "trafficControlStatisticsIDId'"),
+    ("field", "trafficControlStatisticsBacklog"),
+    ("field", "trafficControlStatisticsBytes"),
+    ("field", "trafficControlStatisticsDrops"),
+    ("field", "trafficControlStatisticsOverlimits"),
+    ("field", "trafficControlStatisticsPackets"),
+    ("field", "trafficControlStatisticsQlen"),
+    ("field", "trafficControlStatisticsRatebps"),
+    ("field", "trafficControlStatisticsRatepps"),
+    ("field", "trafficControlStatisticsRequeues"),
+    ("type", "ResourceUsageExecutor"),
+    ("constructor", "ResourceUsageExecutor"),
+    ("field", "resourceUsageExecutorExecutorInfo"),
+    ("field", "resourceUsageExecutorAllocated"),
+    ("field", "resourceUsageExecutorStatistics"),
+    ("field", "resourceUsageExecutors"),
+    ("type", "Port"),
+    ("constructor", "Port"),
+    ("field", "portNumber"),
+    ("field", "portName"),
+    ("field", "portProtocal"),
+    ("type", "DiscoveryInfo"),
+    ("constructor", "DiscoveryInfo"),
+    ("field", "discoveryInfoVisibility"),
+    ("field", "discoveryInfoName"),
+    ("field", "discoveryInfoEnvironment"),
+    ("field", "discoveryInfoLocation"),
+    ("field", "discoveryInfoVersion"),
+    ("field", "discoveryInfoPorts"),
+    ("field", "discoveryInfoLabels"),
+    ("field", "executorInfoDiscover"),
+    ("field", "taskInfoDiscovery"),
+    ("field", "taskInfoLabels"),
+    ("field", "resourceStatisticsNetTrafficControlStats"),
+];
+
+#[test]
+fn the_export_list_is_at_the_newest_hs_mesos_revision() {
+    let doc = read("docs/porting-from-hs-mesos.md");
+    let exports = read("docs/hs-mesos-exports.txt");
+    let listed: BTreeSet<(String, String)> = exports
+        .lines()
+        .filter(|l| l.starts_with("System.Mesos.Types "))
+        .filter_map(|l| {
+            let mut parts = l.split_whitespace().skip(1);
+            Some((parts.next()?.to_owned(), parts.next()?.to_owned()))
+        })
+        .collect();
+    let types_rows: Vec<String> = rows(&doc)
+        .into_iter()
+        .filter(|(section, _, _)| hs_module(section).as_deref() == Some("System.Mesos.Types"))
+        .map(|(_, hs, _)| hs)
+        .collect();
+    for (kind, name) in ADDED_BY_THE_MESOS_0_23_REVISION {
+        assert!(
+            listed.contains(&(kind.to_string(), name.to_string())),
+            "the export list lacks System.Mesos.Types {kind} {name}"
+        );
+        let cell = format!("`{name}` ({kind})");
+        assert!(
+            types_rows.iter().any(|hs| hs.contains(&cell)),
+            "no System.Mesos.Types row for {cell}"
+        );
+    }
+    // The whole module, at that revision: 316 names.
+    assert_eq!(
+        listed.len(),
+        316,
+        "System.Mesos.Types names in the export list"
     );
 }

@@ -128,7 +128,7 @@ fn calls_on_a_driver_that_is_not_running_say_so() {
     let err = SchedulerDriver::new(probe, info, "local").unwrap_err();
     assert_eq!(
         err.to_string(),
-        "mesos.FrameworkInfo (argument 0) is missing required fields: user"
+        "mesos.FrameworkInfo (parameter `framework`, position 0) is missing required fields: user"
     );
     let (probe, _e) = support::probe();
     assert!(matches!(

@@ -15,6 +15,7 @@
 mod cpp;
 mod frameworks;
 mod marshal;
+mod placement;
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -37,6 +38,7 @@ struct Config {
     storm_trials: usize,
     marshal_messages: u64,
     marshal_trials: usize,
+    placement_trials: usize,
     timeout: Duration,
 }
 
@@ -44,7 +46,12 @@ impl Config {
     fn full() -> Self {
         Config {
             mode: "full",
-            only: vec!["e2e".into(), "storm".into(), "marshal".into()],
+            only: vec![
+                "e2e".into(),
+                "storm".into(),
+                "marshal".into(),
+                "placement".into(),
+            ],
             tasks: 2000,
             e2e_trials: 5,
             e2e_agents: 2,
@@ -54,6 +61,7 @@ impl Config {
             storm_trials: 3,
             marshal_messages: 50_000,
             marshal_trials: 7,
+            placement_trials: 7,
             timeout: Duration::from_secs(600),
         }
     }
@@ -67,6 +75,7 @@ impl Config {
             storm_trials: 3,
             marshal_messages: 10_000,
             marshal_trials: 3,
+            placement_trials: 3,
             timeout: Duration::from_secs(180),
             ..Config::full()
         }
@@ -81,10 +90,14 @@ impl Config {
 const E2E_RESOURCES: &str = "cpus:10;mem:1024;disk:1024";
 /// The cluster of the offer storm: many small agents.
 const STORM_RESOURCES: &str = "cpus:1;mem:128;disk:128";
+/// The placement benchmark: pending tasks matched against offers in one plan.
+const PLACEMENT_TASKS: usize = 1000;
+const PLACEMENT_OFFERS: usize = 100;
 const E2E_ALLOCATION_INTERVAL: &str = "100ms";
 const STORM_ALLOCATION_INTERVAL: &str = "10ms";
 
-const USAGE: &str = "usage: mesos-bench [--full | --short] [--only e2e,storm,marshal] [--tasks N] \
+const USAGE: &str =
+    "usage: mesos-bench [--full | --short] [--only e2e,storm,marshal,placement] [--tasks N] \
 [--trials N] [--offers N] [--agents N (offer storm)] [--messages N] [--timeout-secs S]";
 
 fn parse_args(args: &[String]) -> Result<Config, String> {
@@ -112,6 +125,7 @@ fn parse_args(args: &[String]) -> Result<Config, String> {
                 config.e2e_trials = n;
                 config.storm_trials = n;
                 config.marshal_trials = n;
+                config.placement_trials = n;
             }
             "--offers" => config.storm_offers = num(&v)?,
             "--agents" => config.storm_agents = num(&v)? as u32,
@@ -120,7 +134,7 @@ fn parse_args(args: &[String]) -> Result<Config, String> {
         }
     }
     for part in &config.only {
-        if !["e2e", "storm", "marshal"].contains(&part.as_str()) {
+        if !["e2e", "storm", "marshal", "placement"].contains(&part.as_str()) {
             return Err(format!("--only: unknown part {part}"));
         }
     }
@@ -611,6 +625,15 @@ fn run(config: &Config) -> Result<(), String> {
         }
     }
 
+    let mut placement_rows = Vec::new();
+    if config.wants("placement") {
+        println!(
+            "\n== placement: {} pending tasks x {} offers, {} trials, median CPU time per plan",
+            PLACEMENT_TASKS, PLACEMENT_OFFERS, config.placement_trials
+        );
+        placement_rows = placement::run(PLACEMENT_TASKS, PLACEMENT_OFFERS, config.placement_trials);
+    }
+
     println!(
         "\n== results ({} run, {:.0} s)",
         config.mode,
@@ -649,7 +672,26 @@ fn run(config: &Config) -> Result<(), String> {
             );
         }
     }
+    if !placement_rows.is_empty() {
+        println!();
+        println!(
+            "| placement strategy | tasks x offers | placed | per plan | per offer | per task |"
+        );
+        println!("|---|---|---|---|---|---|");
+        for r in &placement_rows {
+            println!(
+                "| {} | {} x {} | {} | {:.1} ms | {:.1} us | {:.2} us |",
+                r.strategy, r.tasks, r.offers, r.placed, r.plan_ms, r.us_per_offer, r.us_per_task
+            );
+        }
+    }
     println!();
+    for r in &placement_rows {
+        println!(
+            "PLACEMENT {}_us_per_offer={:.1} {}_ms_per_plan={:.1}",
+            r.strategy, r.us_per_offer, r.strategy, r.plan_ms
+        );
+    }
     for line in &ratios {
         println!("RATIO {line}");
     }

@@ -110,11 +110,18 @@ pub struct mesos_scheduler_callbacks {
     pub error: ::std::option::Option<
         unsafe extern "C" fn(ctx: *mut ::std::os::raw::c_void, message: mesos_bytes),
     >,
+    pub dropped: ::std::option::Option<
+        unsafe extern "C" fn(
+            ctx: *mut ::std::os::raw::c_void,
+            callback: *const ::std::os::raw::c_char,
+            reason: *const ::std::os::raw::c_char,
+        ),
+    >,
 }
 #[allow(clippy::unnecessary_operation, clippy::identity_op)]
 const _: () = {
     ["Size of mesos_scheduler_callbacks"]
-        [::std::mem::size_of::<mesos_scheduler_callbacks>() - 80usize];
+        [::std::mem::size_of::<mesos_scheduler_callbacks>() - 88usize];
     ["Alignment of mesos_scheduler_callbacks"]
         [::std::mem::align_of::<mesos_scheduler_callbacks>() - 8usize];
     ["Offset of field: mesos_scheduler_callbacks::registered"]
@@ -137,6 +144,8 @@ const _: () = {
         [::std::mem::offset_of!(mesos_scheduler_callbacks, executor_lost) - 64usize];
     ["Offset of field: mesos_scheduler_callbacks::error"]
         [::std::mem::offset_of!(mesos_scheduler_callbacks, error) - 72usize];
+    ["Offset of field: mesos_scheduler_callbacks::dropped"]
+        [::std::mem::offset_of!(mesos_scheduler_callbacks, dropped) - 80usize];
 };
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
@@ -361,11 +370,18 @@ pub struct mesos_executor_callbacks {
     pub error: ::std::option::Option<
         unsafe extern "C" fn(ctx: *mut ::std::os::raw::c_void, message: mesos_bytes),
     >,
+    pub dropped: ::std::option::Option<
+        unsafe extern "C" fn(
+            ctx: *mut ::std::os::raw::c_void,
+            callback: *const ::std::os::raw::c_char,
+            reason: *const ::std::os::raw::c_char,
+        ),
+    >,
 }
 #[allow(clippy::unnecessary_operation, clippy::identity_op)]
 const _: () = {
     ["Size of mesos_executor_callbacks"]
-        [::std::mem::size_of::<mesos_executor_callbacks>() - 64usize];
+        [::std::mem::size_of::<mesos_executor_callbacks>() - 72usize];
     ["Alignment of mesos_executor_callbacks"]
         [::std::mem::align_of::<mesos_executor_callbacks>() - 8usize];
     ["Offset of field: mesos_executor_callbacks::registered"]
@@ -384,6 +400,8 @@ const _: () = {
         [::std::mem::offset_of!(mesos_executor_callbacks, shutdown) - 48usize];
     ["Offset of field: mesos_executor_callbacks::error"]
         [::std::mem::offset_of!(mesos_executor_callbacks, error) - 56usize];
+    ["Offset of field: mesos_executor_callbacks::dropped"]
+        [::std::mem::offset_of!(mesos_executor_callbacks, dropped) - 64usize];
 };
 unsafe extern "C" {
     pub fn mesos_executor_driver_new(
@@ -525,4 +543,16 @@ unsafe extern "C" {
         message: mesos_bytes,
         err: *mut mesos_shim_error,
     ) -> i32;
+}
+unsafe extern "C" {
+    pub fn mesos_executor_driver_new_standin(
+        callbacks: *const mesos_executor_callbacks,
+        ctx: *mut ::std::os::raw::c_void,
+        has_environment: i32,
+        keys: *const mesos_bytes,
+        values: *const mesos_bytes,
+        count: usize,
+        constructor_error: *const ::std::os::raw::c_char,
+        err: *mut mesos_shim_error,
+    ) -> *mut mesos_executor_driver;
 }

@@ -6,9 +6,11 @@
 //! crate (`mesos`) instead.
 //!
 //! Finding libmesos: `MESOS_HOME` (or `MESOS_INCLUDE_DIR` + `MESOS_LIB_DIR`), then
-//! `pkg-config mesos`, then the dev kit provisioned by `devkit/provision.py`. The chosen
-//! library directory is exported to dependent build scripts as `DEP_MESOS_LIB_DIR` (and the
-//! headers as `DEP_MESOS_INCLUDE`), so they can add it to their binaries' run path.
+//! `pkg-config mesos`, then the dev kit provisioned by `devkit/provision.py`; each must be
+//! Mesos 1.11. The chosen library directory is exported to dependent build scripts as
+//! `DEP_MESOS_LIB_DIR` (and the headers as `DEP_MESOS_INCLUDE`, the version as
+//! `DEP_MESOS_VERSION`, the dev kit's root as `DEP_MESOS_DEVKIT` when that is what was linked),
+//! so they can add it to their binaries' run path; [`linked`] says the same at run time.
 //!
 //! ```no_run
 //! // The version of the Mesos headers the shim was compiled against.
@@ -20,6 +22,28 @@
 
 mod bindings;
 pub use bindings::*;
+
+/// Which libmesos this build of the crate was compiled and linked against, as its build
+/// script found it. Every item is `None` when built without libmesos (`MESOS_SYS_NO_LINK`).
+///
+/// ```
+/// if let Some(source) = mesos_sys::linked::SOURCE {
+///     println!("libmesos {} from {source}", mesos_sys::linked::VERSION.unwrap_or("?"));
+/// }
+/// ```
+pub mod linked {
+    /// Where the build found libmesos, in words: `MESOS_HOME=/opt/mesos`,
+    /// `MESOS_INCLUDE_DIR/MESOS_LIB_DIR`, `pkg-config mesos (/usr/lib)` or
+    /// `the mesos-rs dev kit at /home/me/.cache/mesos-rs/devkit`.
+    pub const SOURCE: Option<&str> = option_env!("MESOS_SYS_SOURCE");
+    /// The directory holding the linked `libmesos.so`.
+    pub const LIB_DIR: Option<&str> = option_env!("MESOS_SYS_LIB_DIR");
+    /// The Mesos version of the headers the shim was compiled against (e.g. `1.11.0`).
+    pub const VERSION: Option<&str> = option_env!("MESOS_SYS_MESOS_VERSION");
+    /// The root directory of the mesos-rs dev kit, when the linked libmesos is the dev kit's
+    /// (`None` for a real Mesos installation).
+    pub const DEVKIT_DIR: Option<&str> = option_env!("MESOS_SYS_DEVKIT_DIR");
+}
 
 /// Status values returned by driver calls (the `mesos::Status` enum of `mesos.proto`).
 pub mod status {

@@ -4,7 +4,8 @@
 //! test is in-process), every refusal is a typed shim code naming the argument (and element)
 //! at fault, and the shim's verdict on a message agrees with libmesos' own parser
 //! (`mesos_shim_reserialize` with the required-field check). Also replays the seed corpus in
-//! `tests/fuzz-corpus/` of the repository. Cases: `MESOS_FUZZ_CASES` (default 2000).
+//! this package's `tests/fuzz-corpus/` (a copy of the safe crate's, kept identical by the
+//! repository's test script). Cases: `MESOS_FUZZ_CASES` (default 2000).
 
 mod support;
 
@@ -125,9 +126,9 @@ fn run(name: &str, f: impl Fn(Vec<u8>) -> Result<(), TestCaseError>) {
     }
 }
 
-/// Every seed of the repository's fuzz corpus.
+/// Every seed of the fuzz corpus.
 fn corpus() -> Vec<Vec<u8>> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fuzz-corpus");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz-corpus");
     let mut out = Vec::new();
     for dir in std::fs::read_dir(&root).expect("fuzz corpus") {
         for f in std::fs::read_dir(dir.unwrap().path()).unwrap() {
@@ -335,6 +336,7 @@ fn executor_adapter_with_arbitrary_bytes() {
         framework_message: None,
         shutdown: None,
         error: None,
+        dropped: None,
     };
     let mut seen: (usize, Vec<u8>) = (0, Vec::new());
     // SAFETY: `seen` outlives the adapter, freed at the end of the test.

@@ -778,6 +778,7 @@ impl EngineOps for Driver {
             return Err(Error::MissingFields {
                 type_name: "mesos.TaskStatus".into(),
                 argument: Some(0),
+                parameter: Some("status"),
                 element: None,
                 fields: missing,
             });

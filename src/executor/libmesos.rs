@@ -11,7 +11,7 @@ use super::env::{self, Env};
 use super::{Engine, EngineOps, Executor, ExecutorDriver, ExecutorEvent, Incoming};
 use crate::dispatch::{enqueue, Context, Dispatcher};
 use crate::error::{Error, Result};
-use crate::ffi::{self, action_call, encode, status_call, ErrorSlot, SendPtr};
+use crate::ffi::{self, action_call, encode, status_call, ErrorSlot, Params, SendPtr};
 use crate::types::{ExecutorInfo, FrameworkInfo, SlaveInfo, Status, TaskID, TaskInfo, TaskStatus};
 
 /// Queues one libmesos callback (see `dispatch::enqueue`); `ctx` is the context the shim holds.
@@ -99,6 +99,7 @@ const CALLBACKS: sys::mesos_executor_callbacks = sys::mesos_executor_callbacks {
     framework_message: Some(cb_message),
     shutdown: Some(cb_shutdown),
     error: Some(cb_error),
+    dropped: Some(crate::dispatch::cb_dropped::<Incoming>),
 };
 
 /// The callback context handed to the shim: a `Box` turned into a raw pointer with
@@ -182,7 +183,7 @@ impl Driver {
         if raw.is_null() {
             // SAFETY: no shim object holds the context.
             drop(unsafe { ctx.reclaim() });
-            return Err(slot.to_error(slot.0.code));
+            return Err(slot.to_error(slot.0.code, Params::NONE));
         }
         Ok(Driver {
             ptr: SendPtr(raw),
@@ -205,7 +206,9 @@ impl EngineOps for Driver {
         let d = self.ptr.0;
         // SAFETY (every call below): the driver pointer is live until `release`, which needs
         // `&mut self`.
-        let status = status_call(|e| unsafe { sys::mesos_executor_driver_start(d, e) })?;
+        let status = status_call(Params::NONE, |e| unsafe {
+            sys::mesos_executor_driver_start(d, e)
+        })?;
         self.started.store(true, Ordering::SeqCst);
         Ok(status)
     }
@@ -215,7 +218,9 @@ impl EngineOps for Driver {
             return Ok(s);
         }
         let d = self.ptr.0;
-        status_call(|e| unsafe { sys::mesos_executor_driver_stop(d, e) })
+        status_call(Params::NONE, |e| unsafe {
+            sys::mesos_executor_driver_stop(d, e)
+        })
     }
 
     fn abort(&self) -> Result<Status> {
@@ -223,7 +228,9 @@ impl EngineOps for Driver {
             return Ok(s);
         }
         let d = self.ptr.0;
-        status_call(|e| unsafe { sys::mesos_executor_driver_abort(d, e) })
+        status_call(Params::NONE, |e| unsafe {
+            sys::mesos_executor_driver_abort(d, e)
+        })
     }
 
     fn join(&self) -> Result<Status> {
@@ -231,7 +238,9 @@ impl EngineOps for Driver {
             return Ok(s);
         }
         let d = self.ptr.0;
-        status_call(|e| unsafe { sys::mesos_executor_driver_join(d, e) })
+        status_call(Params::NONE, |e| unsafe {
+            sys::mesos_executor_driver_join(d, e)
+        })
     }
 
     fn send_status_update(&self, status: &TaskStatus) -> Result<()> {
@@ -240,7 +249,7 @@ impl EngineOps for Driver {
         }
         let d = self.ptr.0;
         let s = encode(status);
-        action_call(|e| unsafe {
+        action_call(Params::Method(&["status"]), |e| unsafe {
             sys::mesos_executor_driver_send_status_update(d, sys::mesos_bytes::from_slice(&s), e)
         })
     }
@@ -250,7 +259,7 @@ impl EngineOps for Driver {
             return Err(Error::NotRunning(s));
         }
         let d = self.ptr.0;
-        action_call(|e| unsafe {
+        action_call(Params::Method(&["data"]), |e| unsafe {
             sys::mesos_executor_driver_send_framework_message(
                 d,
                 sys::mesos_bytes::from_slice(data),
@@ -366,6 +375,7 @@ impl ExecutorHarness {
     /// driver was closed (e.g. by a callback).
     fn call(
         &self,
+        params: &'static [&'static str],
         f: impl FnOnce(*mut sys::mesos_executor_adapter, *mut sys::mesos_shim_error) -> i32,
     ) -> Result<()> {
         let live = self.driver.live()?;
@@ -375,15 +385,25 @@ impl ExecutorHarness {
         let mut slot = ErrorSlot::new();
         match f(adapter.ptr.0, slot.as_mut_ptr()) {
             0 => Ok(()),
-            code => Err(slot.to_error(code)),
+            code => Err(slot.to_error(code, Params::Method(params))),
         }
     }
 
     /// Invokes `registered` with libmesos' `ExecutorInfo`, `FrameworkInfo` and `SlaveInfo`.
-    pub fn registered(&self, e: &ExecutorInfo, f: &FrameworkInfo, s: &SlaveInfo) -> Result<()> {
-        let (e, f, s) = (encode(e), encode(f), encode(s));
+    pub fn registered(
+        &self,
+        executor_info: &ExecutorInfo,
+        framework_info: &FrameworkInfo,
+        slave_info: &SlaveInfo,
+    ) -> Result<()> {
+        let (e, f, s) = (
+            encode(executor_info),
+            encode(framework_info),
+            encode(slave_info),
+        );
+        const PARAMS: &[&str] = &["executor_info", "framework_info", "slave_info"];
         // SAFETY (every call below): the adapter is live while `self` is; buffers outlive the call.
-        self.call(|a, err| unsafe {
+        self.call(PARAMS, |a, err| unsafe {
             sys::mesos_executor_adapter_registered(
                 a,
                 sys::mesos_bytes::from_slice(&e),
@@ -395,22 +415,24 @@ impl ExecutorHarness {
     }
 
     /// Invokes `reregistered`.
-    pub fn reregistered(&self, s: &SlaveInfo) -> Result<()> {
-        let s = encode(s);
-        self.call(|a, err| unsafe {
+    pub fn reregistered(&self, slave_info: &SlaveInfo) -> Result<()> {
+        let s = encode(slave_info);
+        self.call(&["slave_info"], |a, err| unsafe {
             sys::mesos_executor_adapter_reregistered(a, sys::mesos_bytes::from_slice(&s), err)
         })
     }
 
     /// Invokes `disconnected`.
     pub fn disconnected(&self) -> Result<()> {
-        self.call(|a, err| unsafe { sys::mesos_executor_adapter_disconnected(a, err) })
+        self.call(&[], |a, err| unsafe {
+            sys::mesos_executor_adapter_disconnected(a, err)
+        })
     }
 
     /// Invokes `launchTask`.
     pub fn launch_task(&self, task: &TaskInfo) -> Result<()> {
         let t = encode(task);
-        self.call(|a, err| unsafe {
+        self.call(&["task"], |a, err| unsafe {
             sys::mesos_executor_adapter_launch_task(a, sys::mesos_bytes::from_slice(&t), err)
         })
     }
@@ -418,14 +440,14 @@ impl ExecutorHarness {
     /// Invokes `killTask`.
     pub fn kill_task(&self, task_id: &TaskID) -> Result<()> {
         let t = encode(task_id);
-        self.call(|a, err| unsafe {
+        self.call(&["task_id"], |a, err| unsafe {
             sys::mesos_executor_adapter_kill_task(a, sys::mesos_bytes::from_slice(&t), err)
         })
     }
 
     /// Invokes `frameworkMessage`.
     pub fn framework_message(&self, data: &[u8]) -> Result<()> {
-        self.call(|a, err| unsafe {
+        self.call(&["data"], |a, err| unsafe {
             sys::mesos_executor_adapter_framework_message(
                 a,
                 sys::mesos_bytes::from_slice(data),
@@ -436,12 +458,14 @@ impl ExecutorHarness {
 
     /// Invokes `shutdown`.
     pub fn shutdown(&self) -> Result<()> {
-        self.call(|a, err| unsafe { sys::mesos_executor_adapter_shutdown(a, err) })
+        self.call(&[], |a, err| unsafe {
+            sys::mesos_executor_adapter_shutdown(a, err)
+        })
     }
 
     /// Invokes `error`.
     pub fn error(&self, message: &str) -> Result<()> {
-        self.call(|a, err| unsafe {
+        self.call(&["message"], |a, err| unsafe {
             sys::mesos_executor_adapter_error(
                 a,
                 sys::mesos_bytes::from_slice(message.as_bytes()),

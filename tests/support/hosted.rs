@@ -24,12 +24,19 @@ use super::{framework, local_cluster, master_address, probe, registered};
 pub const ROLE_VAR: &str = "MESOS_RS_TEST_ROLE";
 /// The port a hosting child pins its libprocess (and so its master) to.
 pub const PORT_VAR: &str = "MESOS_RS_TEST_HOST_PORT";
-/// If set, the ZooKeeper server (`host:port`) whose group `/mesos` a hosting child's master
-/// joins (see `super::zk`).
+/// The address a hosting child binds (default `127.0.0.1`).
+pub const IP_VAR: &str = "MESOS_RS_TEST_HOST_IP";
+/// If set, a `zk://[user:password@]servers/path` URL: a hosting child's master joins that
+/// group the way a Mesos master does (see `super::zk`).
 pub const ZK_VAR: &str = "MESOS_RS_TEST_HOST_ZK";
 /// The line a hosting child prints once its master is up, followed by the master's address
 /// and its serialized `MasterInfo` in hex.
 pub const READY: &str = "MESOS_RS_HOST_READY";
+/// The line a hosting child prints before it exits because its ZooKeeper session ended.
+pub const LOST: &str = "MESOS_RS_HOST_LOST_CANDIDACY";
+/// The session timeout a hosting child's master asks ZooKeeper for: a Mesos master run with
+/// `--zk_session_timeout=6secs` (the default is 10 s), so that a dead master is noticed sooner.
+pub const CONTENDER_SESSION: Duration = Duration::from_secs(6);
 
 /// The role this process was started for, if it is a child.
 pub fn role() -> Option<String> {
@@ -56,33 +63,84 @@ pub struct RoleChild {
 impl RoleChild {
     /// Re-runs test `test` of this binary with role `role` and the extra environment `env`.
     pub fn spawn(test: &str, role: &str, env: &[(&str, String)]) -> RoleChild {
-        let mut cmd = Command::new(std::env::current_exe().unwrap());
+        RoleChild::spawn_with(&[], test, role, env, false)
+    }
+
+    /// [`spawn`](Self::spawn) through a launcher `prefix` (e.g. `ip netns exec NAME`), with
+    /// the child's stderr delivered as lines too when `capture_stderr` (else inherited).
+    pub fn spawn_with(
+        prefix: &[&str],
+        test: &str,
+        role: &str,
+        env: &[(&str, String)],
+        capture_stderr: bool,
+    ) -> RoleChild {
+        let exe = std::env::current_exe().unwrap();
+        let mut cmd = match prefix.split_first() {
+            Some((program, args)) => {
+                let mut c = Command::new(program);
+                c.args(args).arg(&exe);
+                c
+            }
+            None => Command::new(&exe),
+        };
         cmd.args(["--exact", test, "--nocapture", "--test-threads=1"])
             .env(ROLE_VAR, role)
             .env_remove("MESOS_WORK_DIR")
             .env_remove("LIBPROCESS_PORT")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
+            .stderr(if capture_stderr {
+                Stdio::piped()
+            } else {
+                Stdio::inherit()
+            });
         for (k, v) in env {
             cmd.env(k, v);
         }
         let mut child = cmd.spawn().expect("re-run the test binary");
-        let stdout = child.stdout.take().unwrap();
         let (tx, lines) = channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
+        let mut outputs: Vec<Box<dyn Read + Send>> = vec![Box::new(child.stdout.take().unwrap())];
+        if let Some(err) = child.stderr.take() {
+            outputs.push(Box::new(err));
+        }
+        for output in outputs {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(output).lines() {
+                    let Ok(line) = line else { break };
+                    if tx.send(line).is_err() {
+                        break;
+                    }
                 }
-            }
-        });
+            });
+        }
         RoleChild {
             child,
             lines,
             seen: Vec::new(),
         }
+    }
+
+    /// Closes the child's stdin (a role reads it until EOF and then ends), waits up to
+    /// `within` for it to exit, collects the rest of its output into [`seen`](Self::seen),
+    /// and returns whether it exited by itself.
+    pub fn finish(&mut self, within: Duration) -> bool {
+        drop(self.child.stdin.take());
+        let deadline = Instant::now() + within;
+        let mut exited = false;
+        while Instant::now() < deadline {
+            if self.exited() {
+                exited = true;
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.kill();
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(2)) {
+            self.seen.push(line);
+        }
+        exited
     }
 
     /// The rest of the first line (after `prefix` and a space) that contains `prefix`, or
@@ -111,6 +169,11 @@ impl RoleChild {
     pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+
+    /// The child's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Whether the child has exited.
@@ -194,9 +257,11 @@ pub fn host_master_with(
 /// stdin closes (the parent died or let it go).
 pub fn host_role() {
     let port = std::env::var(PORT_VAR).expect("host port");
+    let ip = std::env::var(IP_VAR).unwrap_or_else(|_| "127.0.0.1".into());
     let _work = local_cluster(
         "cpus:2;mem:256",
         &[
+            ("LIBPROCESS_IP", &ip),
             ("LIBPROCESS_PORT", &port),
             ("MESOS_ALLOCATION_INTERVAL", "100ms"),
         ],
@@ -208,9 +273,22 @@ pub fn host_role() {
         .unwrap();
     driver.start().unwrap();
     let (_, master) = registered(&mut events);
-    if let Ok(zk) = std::env::var(ZK_VAR) {
-        super::zk::join(&zk, &master).expect("join the ZooKeeper group");
-    }
+    let _contender = std::env::var(ZK_VAR).ok().map(|url| {
+        let url = super::zk::ZkUrl::parse(&url);
+        let zk = super::zk::ZkClient::connect(
+            &url.servers,
+            url.credentials.as_deref(),
+            CONTENDER_SESSION,
+        );
+        let member = zk.announce(&url.path, &master, url.credentials.is_some());
+        // Like a Mesos master, give up (exit) once the session is gone: another master
+        // may lead by now.
+        zk.on_session_lost(move |state| {
+            println!("{LOST} {member} {state}");
+            std::process::exit(1);
+        });
+        zk
+    });
     let hex: String = master
         .write_to_bytes()
         .unwrap()

@@ -352,4 +352,5 @@ pub fn offers_event(e: &SchedulerEvent) -> Option<Vec<Offer>> {
 }
 
 pub mod hosted;
+pub mod netns;
 pub mod zk;

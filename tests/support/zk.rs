@@ -1,422 +1,493 @@
-//! A minimal ZooKeeper server (and client) for master detection in tests.
+//! Real ZooKeeper for the tests: Debian's `zookeeper` package, run as a standalone server or
+//! as a three-member ensemble on loopback ports, each member with its own data directory, all
+//! stopped when the [`Ensemble`] is dropped (also when the test panics, and, through the
+//! parent-death signal, when the test process itself is killed).
 //!
-//! With a plain `host:port` master, libmesos' scheduler driver never learns that its master
-//! died (that detector never changes its answer). Real deployments detect masters through
-//! ZooKeeper: the leading master holds an ephemeral node under a group path, ZooKeeper removes
-//! it when the master's session ends, and drivers watching the group see the change.
+//! [`ZkClient`] is the tests' own ZooKeeper session (the `zookeeper-client` crate): it looks at
+//! the group znode and, for a process hosting a master, announces that master the way a Mesos
+//! master's contender does (see [`announce`]).
 //!
-//! [`Zk`] speaks the part of the ZooKeeper wire protocol that libmesos' group watcher uses
-//! (session handshake, pings, `exists`, `create`, `getChildren` with a watch, `getData`,
-//! `sync`, `setWatches`, `close`) over one group znode, with ephemeral sequential members that
-//! are removed when their client's connection closes (a real server waits for the session
-//! timeout; here the session ends with its connection). [`join`] is the member side: libmesos'
-//! local cluster never joins ZooKeeper itself, so a process hosting one announces its master
-//! with it, as a master's contender would.
+//! # How Mesos masters appear in ZooKeeper (Mesos 1.11)
+//!
+//! * The group is the path of the `zk://` URL (e.g. `/mesos`), a persistent znode created (with
+//!   its parents) by whoever needs it first.
+//! * Every master joins the group with an *ephemeral sequential* child named
+//!   `json.info_<10-digit sequence>`; its data is the master's `MasterInfo` as JSON, with the
+//!   message's field names (`{"id":...,"ip":...,"port":...,"pid":"master@ip:port",...}`).
+//! * The leader is the member with the lowest sequence number; a detector (what the scheduler
+//!   driver runs) watches the group's children and reads the leader's data.
+//! * With credentials in the URL (`zk://user:pass@...`) the session authenticates with the
+//!   `digest` scheme and creates its znodes readable by anyone, writable only by their creator;
+//!   without, the znodes are open to anyone.
+//! * A master whose session expires (or that cannot reach ZooKeeper for a session timeout) has
+//!   lost its candidacy and exits; its supervisor starts it again.
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::{Arc, Mutex};
-
-use protobuf::Message;
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use mesos::types::MasterInfo;
+use zookeeper_client as zkc;
 
-// Operation codes and error codes of the ZooKeeper protocol.
-const OP_CREATE: i32 = 1;
-const OP_EXISTS: i32 = 3;
-const OP_GET_DATA: i32 = 4;
-const OP_GET_CHILDREN: i32 = 8;
-const OP_SYNC: i32 = 9;
-const OP_PING: i32 = 11;
-const OP_GET_CHILDREN2: i32 = 12;
-const OP_SET_WATCHES: i32 = 101;
-const OP_CLOSE: i32 = -11;
-const ERR_OK: i32 = 0;
-const ERR_UNIMPLEMENTED: i32 = -6;
-const ERR_NO_NODE: i32 = -101;
-const ERR_NODE_EXISTS: i32 = -110;
-const XID_WATCH_EVENT: i32 = -1;
-const CREATE_EPHEMERAL_SEQUENTIAL: i32 = 3;
-const EVENT_CHILDREN_CHANGED: i32 = 4;
-const STATE_CONNECTED: i32 = 3;
-/// The label libmesos gives a master's node whose data is a serialized `MasterInfo`.
-const MASTER_LABEL: &str = "info_";
-/// The protocol's length of a connect request without the read-only flag.
-const CONNECT_REQUEST_LEN: usize = 44;
+/// The label of a master's member znode (`json.info_0000000001`).
+pub const MASTER_LABEL: &str = "json.info";
 
-#[derive(Default)]
-struct State {
-    /// Children of the group znode: name -> (data, owning session).
-    members: BTreeMap<String, (Vec<u8>, i64)>,
-    sequence: i32,
-    zxid: i64,
-    /// Connections with a pending children watch on the group.
-    watchers: Vec<Arc<Mutex<TcpStream>>>,
-    /// Requests served, by operation code (for diagnostics).
-    requests: BTreeMap<i32, u64>,
-    /// Session ids handed out so far.
-    clients: i64,
+/// The ZooKeeper server jar of Debian's `zookeeper` package (its manifest names the
+/// libraries it needs); `MESOS_RS_TEST_ZOOKEEPER_JAR` overrides it.
+const DEFAULT_JAR: &str = "/usr/share/java/zookeeper.jar";
+/// Prints the servers' own logs on stderr when set (needs Debian's `libslf4j-java`).
+const LOG_VAR: &str = "MESOS_RS_TEST_ZK_LOG";
+
+/// The server's tick: the unit of its heartbeats and timeouts.
+pub const TICK: Duration = Duration::from_millis(200);
+/// The longest session the servers grant: what Mesos' master detector (in the scheduler
+/// driver) asks for, 10 s.
+pub const MAX_SESSION: Duration = Duration::from_secs(10);
+
+/// Why ZooKeeper cannot run here, if it cannot.
+pub fn unavailable() -> Option<String> {
+    let jar = jar();
+    if !Path::new(&jar).exists() {
+        return Some(format!(
+            "the ZooKeeper server jar {jar} is missing: install Debian's packages \
+             `zookeeper default-jre-headless` (scripts/test.sh does)"
+        ));
+    }
+    match Command::new("java").arg("-version").output() {
+        Ok(o) if o.status.success() => None,
+        _ => Some("no working `java`: install Debian's `default-jre-headless`".into()),
+    }
 }
 
-/// A running server; its threads end with the test process.
-#[derive(Clone)]
-pub struct Zk {
-    /// `127.0.0.1:<port>`.
-    pub address: String,
-    /// The group znode (`/mesos`).
-    pub group: String,
-    state: Arc<Mutex<State>>,
+fn jar() -> String {
+    std::env::var("MESOS_RS_TEST_ZOOKEEPER_JAR").unwrap_or_else(|_| DEFAULT_JAR.into())
 }
 
-impl Zk {
-    /// Starts a server on a free loopback port, with the group znode `/mesos`.
-    pub fn start() -> Zk {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let zk = Zk {
-            address: listener.local_addr().unwrap().to_string(),
-            group: "/mesos".into(),
-            state: Arc::default(),
+/// One ZooKeeper server process.
+struct Server {
+    id: u32,
+    client_port: u16,
+    config: PathBuf,
+    child: Option<Child>,
+}
+
+/// A standalone server or an ensemble, on loopback ports; stopped on drop.
+pub struct Ensemble {
+    servers: Vec<Server>,
+    _dir: tempfile::TempDir,
+}
+
+impl Ensemble {
+    /// A standalone server, up and serving.
+    pub fn standalone() -> Ensemble {
+        Ensemble::start(1)
+    }
+
+    /// A three-member ensemble, up and serving with a leader elected.
+    pub fn three() -> Ensemble {
+        Ensemble::start(3)
+    }
+
+    fn start(n: u32) -> Ensemble {
+        if let Some(why) = unavailable() {
+            panic!("{why}");
+        }
+        let dir = tempfile::Builder::new()
+            .prefix("mesos-rs-zk-")
+            .tempdir()
+            .unwrap();
+        // Client, quorum and election ports for every member.
+        let ports: Vec<[u16; 3]> = (0..n)
+            .map(|_| [free_port(), free_port(), free_port()])
+            .collect();
+        let mut servers = Vec::new();
+        for id in 1..=n {
+            let data = dir.path().join(format!("server-{id}"));
+            std::fs::create_dir_all(&data).unwrap();
+            std::fs::write(data.join("myid"), format!("{id}\n")).unwrap();
+            let [client_port, ..] = ports[id as usize - 1];
+            let mut cfg = format!(
+                "tickTime={}\ninitLimit=10\nsyncLimit=5\ndataDir={}\n\
+                 clientPort={client_port}\nclientPortAddress=127.0.0.1\n\
+                 maxSessionTimeout={}\nadmin.enableServer=false\n\
+                 4lw.commands.whitelist=srvr,ruok\nquorumListenOnAllIPs=false\n",
+                TICK.as_millis(),
+                data.display(),
+                MAX_SESSION.as_millis(),
+            );
+            if n > 1 {
+                for (i, [_, quorum, election]) in ports.iter().enumerate() {
+                    cfg += &format!("server.{}=127.0.0.1:{quorum}:{election}\n", i + 1);
+                }
+            }
+            let config = data.join("zoo.cfg");
+            std::fs::write(&config, cfg).unwrap();
+            servers.push(Server {
+                id,
+                client_port,
+                config,
+                child: None,
+            });
+        }
+        let mut ensemble = Ensemble { servers, _dir: dir };
+        for i in 0..n as usize {
+            ensemble.start_member(i);
+        }
+        ensemble.wait_serving(Duration::from_secs(60));
+        ensemble
+    }
+
+    /// The connection string: `127.0.0.1:p1,127.0.0.1:p2,...`.
+    pub fn servers(&self) -> String {
+        self.servers
+            .iter()
+            .map(|s| format!("127.0.0.1:{}", s.client_port))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// A master URL for a driver: `zk://<servers><path>`.
+    pub fn url(&self, path: &str) -> String {
+        format!("zk://{}{path}", self.servers())
+    }
+
+    /// A master URL with digest credentials: `zk://user:password@<servers><path>`.
+    pub fn url_with_credentials(&self, user: &str, password: &str, path: &str) -> String {
+        format!("zk://{user}:{password}@{}{path}", self.servers())
+    }
+
+    /// The number of members.
+    pub fn len(&self) -> usize {
+        self.servers.len()
+    }
+
+    /// Starts member `i` (0-based) again after [`kill`](Self::kill), with its data.
+    pub fn start_member(&mut self, i: usize) {
+        let server = &mut self.servers[i];
+        assert!(server.child.is_none(), "member {} is running", server.id);
+        let mut classpath = jar();
+        let log = std::env::var_os(LOG_VAR).is_some();
+        if log {
+            classpath += ":/usr/share/java/slf4j-simple.jar";
+        }
+        let mut cmd = Command::new("java");
+        cmd.args([
+            "-Xmx128m",
+            "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=1",
+            "-Dzookeeper.admin.enableServer=false",
+            "-cp",
+            &classpath,
+            "org.apache.zookeeper.server.quorum.QuorumPeerMain",
+        ])
+        .arg(&server.config)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(if log { Stdio::inherit() } else { Stdio::null() });
+        die_with_parent(&mut cmd);
+        server.child = Some(cmd.spawn().expect("start a ZooKeeper server (java)"));
+    }
+
+    /// Kills member `i` with SIGKILL (no clean shutdown) and reaps it.
+    pub fn kill(&mut self, i: usize) {
+        if let Some(mut child) = self.servers[i].child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Whether member `i` is running.
+    pub fn running(&self, i: usize) -> bool {
+        self.servers[i].child.is_some()
+    }
+
+    /// What member `i` says about itself (`leader`, `follower`, `standalone`), or `None`
+    /// when it does not serve clients (down, or no quorum).
+    pub fn mode(&self, i: usize) -> Option<String> {
+        let reply = four_letter(self.servers[i].client_port, "srvr")?;
+        reply
+            .lines()
+            .find_map(|l| l.strip_prefix("Mode: "))
+            .map(|m| m.trim().to_owned())
+    }
+
+    /// The index of the ensemble's leader, if one serves.
+    pub fn leader(&self) -> Option<usize> {
+        (0..self.len()).find(|&i| self.mode(i).as_deref() == Some("leader"))
+    }
+
+    /// Waits until every running member serves clients.
+    pub fn wait_serving(&self, within: Duration) {
+        let deadline = Instant::now() + within;
+        loop {
+            let modes: Vec<_> = (0..self.len())
+                .filter(|&i| self.running(i))
+                .map(|i| self.mode(i))
+                .collect();
+            if modes.iter().all(Option::is_some) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "ZooKeeper not serving within {within:?}: {modes:?}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Waits until no member serves clients (the ensemble has lost its quorum).
+    pub fn wait_not_serving(&self, within: Duration) {
+        let deadline = Instant::now() + within;
+        while (0..self.len()).any(|i| self.mode(i).is_some()) {
+            assert!(Instant::now() < deadline, "ZooKeeper still serving");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Ensemble {
+    fn drop(&mut self) {
+        for i in 0..self.len() {
+            self.kill(i);
+        }
+    }
+}
+
+/// Has the child killed when the thread that spawned it ends (e.g. the test process dies),
+/// so that no server outlives its test.
+fn die_with_parent(cmd: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: prctl is async-signal-safe; the closure touches nothing else.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
+/// Sends a four-letter command to a server and returns its answer.
+fn four_letter(port: u16, cmd: &str) -> Option<String> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    s.write_all(cmd.as_bytes()).ok()?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).ok()?;
+    (!out.is_empty() && !out.contains("not currently serving")).then_some(out)
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The parts of a `zk://[user:password@]host:port[,host:port...]/path` URL.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ZkUrl {
+    /// `user:password` for the digest scheme, if any.
+    pub credentials: Option<String>,
+    /// The connection string.
+    pub servers: String,
+    /// The group path, e.g. `/mesos`.
+    pub path: String,
+}
+
+impl ZkUrl {
+    /// Parses a `zk://` URL.
+    pub fn parse(url: &str) -> ZkUrl {
+        let rest = url.strip_prefix("zk://").expect("a zk:// URL");
+        let (credentials, rest) = match rest.split_once('@') {
+            Some((c, r)) => (Some(c.to_owned()), r),
+            None => (None, rest),
         };
-        let server = zk.clone();
-        std::thread::spawn(move || {
-            for conn in listener.incoming() {
-                let Ok(conn) = conn else { continue };
-                let server = server.clone();
-                std::thread::spawn(move || {
-                    let mut session = 0;
-                    let _ = server.serve(conn, &mut session);
-                    // The session ends with its connection: its ephemeral members go.
-                    let mut st = server.state.lock().unwrap();
-                    let before = st.members.len();
-                    st.members.retain(|_, (_, owner)| *owner != session);
-                    if st.members.len() != before {
-                        server.changed(&mut st);
+        let at = rest.find('/').expect("a path in the zk:// URL");
+        ZkUrl {
+            credentials,
+            servers: rest[..at].to_owned(),
+            path: rest[at..].to_owned(),
+        }
+    }
+}
+
+/// A ZooKeeper session of the test (the `zookeeper-client` crate on a small tokio runtime).
+pub struct ZkClient {
+    runtime: tokio::runtime::Runtime,
+    client: zkc::Client,
+}
+
+impl ZkClient {
+    /// Connects to `servers` (authenticating with `digest` `credentials` if given), asking
+    /// for a session of `session`.
+    pub fn connect(servers: &str, credentials: Option<&str>, session: Duration) -> ZkClient {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("test-zk-client")
+            .enable_all()
+            .build()
+            .unwrap();
+        let client = runtime.block_on(async {
+            let mut connector = zkc::Client::connector()
+                .with_session_timeout(session)
+                .with_connection_timeout(Duration::from_secs(2));
+            if let Some(c) = credentials {
+                connector = connector.with_auth("digest", c.as_bytes());
+            }
+            let deadline = Instant::now() + Duration::from_secs(30);
+            loop {
+                match connector.clone().connect(servers).await {
+                    Ok(c) => break c,
+                    Err(e) if Instant::now() < deadline => {
+                        eprintln!("test ZooKeeper client: {e}; retrying");
+                        tokio::time::sleep(Duration::from_millis(200)).await;
                     }
-                });
+                    Err(e) => panic!("cannot connect to ZooKeeper {servers}: {e}"),
+                }
             }
         });
-        zk
+        ZkClient { runtime, client }
     }
 
-    /// The master URL for a driver: `zk://<address>/mesos`.
-    pub fn url(&self) -> String {
-        format!("zk://{}{}", self.address, self.group)
+    /// The negotiated session timeout.
+    pub fn session_timeout(&self) -> Duration {
+        self.client.session_timeout()
     }
 
-    /// The names of the group's members.
-    pub fn members(&self) -> Vec<String> {
-        self.state.lock().unwrap().members.keys().cloned().collect()
+    /// The children of `path`, sorted; `Err` with ZooKeeper's error (e.g. no node, no auth).
+    pub fn children(&self, path: &str) -> Result<Vec<String>, zkc::Error> {
+        let mut names = self.runtime.block_on(self.client.list_children(path))?;
+        names.sort();
+        Ok(names)
     }
 
-    /// How many requests of each operation code were served.
-    pub fn requests(&self) -> BTreeMap<i32, u64> {
-        self.state.lock().unwrap().requests.clone()
+    /// The data of `path`.
+    pub fn data(&self, path: &str) -> Result<Vec<u8>, zkc::Error> {
+        Ok(self.runtime.block_on(self.client.get_data(path))?.0)
     }
 
-    fn changed(&self, st: &mut State) {
-        st.zxid += 1;
-        let mut event = Vec::new();
-        put_i32(&mut event, EVENT_CHILDREN_CHANGED);
-        put_i32(&mut event, STATE_CONNECTED);
-        put_str(&mut event, &self.group);
-        for w in st.watchers.drain(..) {
-            let _ = reply(&w, XID_WATCH_EVENT, -1, ERR_OK, &event);
-        }
+    /// The ACL of `path`, as `(scheme, id, permissions)`.
+    pub fn acl(&self, path: &str) -> Result<Vec<(String, String, i32)>, zkc::Error> {
+        let (acls, _) = self.runtime.block_on(self.client.get_acl(path))?;
+        Ok(acls
+            .iter()
+            .map(|a| {
+                let perms = [
+                    zkc::Permission::READ,
+                    zkc::Permission::WRITE,
+                    zkc::Permission::CREATE,
+                    zkc::Permission::DELETE,
+                    zkc::Permission::ADMIN,
+                ]
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| a.permission().has(**p))
+                .map(|(i, _)| 1 << i)
+                .sum();
+                (a.scheme().to_owned(), a.id().to_owned(), perms)
+            })
+            .collect())
     }
 
-    fn serve(&self, conn: TcpStream, session_out: &mut i64) -> std::io::Result<()> {
-        conn.set_nodelay(true)?;
-        let mut input = conn.try_clone()?;
-        let out = Arc::new(Mutex::new(conn));
-        // Session handshake: a connect request, answered with a session id and password.
-        let connect = read_frame(&mut input)?;
-        let mut r = Reader(&connect);
-        let _protocol = r.i32();
-        let _last_zxid = r.i64();
-        let timeout = r.i32();
-        let requested_session = r.i64();
-        let session = if requested_session != 0 {
-            requested_session
+    /// Creates `path` and its missing parents as persistent znodes; with `private`, readable
+    /// and writable only by this session's identity (the `auth` scheme), else open to anyone.
+    pub fn create_path(&self, path: &str, private: bool) {
+        let acls = if private {
+            zkc::Acls::creator_all()
         } else {
-            let mut st = self.state.lock().unwrap();
-            st.clients += 1;
-            0x5a00_0000 + st.clients
+            zkc::Acls::anyone_all()
         };
-        *session_out = session;
-        let mut body = Vec::new();
-        put_i32(&mut body, 0);
-        put_i32(&mut body, timeout);
-        put_i64(&mut body, session);
-        put_buf(&mut body, &[0u8; 16]);
-        if connect.len() > CONNECT_REQUEST_LEN {
-            // The client sent the read-only flag: answer with ours.
-            body.push(0);
+        let options = zkc::CreateMode::Persistent.with_acls(acls);
+        match self.runtime.block_on(self.client.mkdir(path, &options)) {
+            Ok(()) | Err(zkc::Error::NodeExists) => {}
+            Err(e) => panic!("create {path}: {e}"),
         }
-        write_frame(&out, &body)?;
+    }
 
-        loop {
-            let frame = read_frame(&mut input)?;
-            let mut r = Reader(&frame);
-            let xid = r.i32();
-            let op = r.i32();
-            let mut st = self.state.lock().unwrap();
-            *st.requests.entry(op).or_default() += 1;
-            let zxid = st.zxid;
-            let mut body = Vec::new();
-            let err = match op {
-                OP_PING => ERR_OK,
-                OP_CLOSE => {
-                    drop(st);
-                    reply(&out, xid, zxid, ERR_OK, &[])?;
-                    return Ok(());
+    /// The members of group `path` that are masters, as `(name, MasterInfo)`, in sequence
+    /// order (the first is the leader).
+    pub fn masters(&self, path: &str) -> Vec<(String, MasterInfo)> {
+        let Ok(names) = self.children(path) else {
+            return Vec::new();
+        };
+        names
+            .into_iter()
+            .filter(|n| n.starts_with(&format!("{MASTER_LABEL}_")))
+            .filter_map(|n| {
+                let data = self.data(&format!("{path}/{n}")).ok()?;
+                let info = protobuf_json_mapping::parse_from_str::<MasterInfo>(
+                    std::str::from_utf8(&data).ok()?,
+                )
+                .ok()?;
+                Some((n, info))
+            })
+            .collect()
+    }
+
+    /// Announces `master` in group `path` as a Mesos master's contender does: the group
+    /// znode with its parents (persistent), then an ephemeral sequential member
+    /// `json.info_<sequence>` holding the `MasterInfo` as JSON; with credentials, the znodes
+    /// are readable by anyone and writable by their creator only. Returns the member's path.
+    pub fn announce(&self, path: &str, master: &MasterInfo, credentials: bool) -> String {
+        let acl = if credentials {
+            EVERYONE_READ_CREATOR_ALL
+        } else {
+            OPEN
+        };
+        let options = zkc::CreateMode::Persistent.with_acls(zkc::Acls::new(acl));
+        match self.runtime.block_on(self.client.mkdir(path, &options)) {
+            Ok(()) | Err(zkc::Error::NodeExists) => {}
+            Err(e) => panic!("create the group {path}: {e}"),
+        }
+        let json = master_info_json(master);
+        let options = zkc::CreateMode::EphemeralSequential.with_acls(zkc::Acls::new(acl));
+        let member = format!("{path}/{MASTER_LABEL}_");
+        let (_, sequence) = self
+            .runtime
+            .block_on(self.client.create(&member, json.as_bytes(), &options))
+            .unwrap_or_else(|e| panic!("join the group {path}: {e}"));
+        format!("{member}{sequence}")
+    }
+
+    /// Calls `lost` (on a thread of its own) once this session has expired, was closed or
+    /// failed authentication: what makes a Mesos master give up its candidacy.
+    pub fn on_session_lost(&self, lost: impl FnOnce(String) + Send + 'static) {
+        let mut watcher = self.client.state_watcher();
+        self.runtime.spawn(async move {
+            loop {
+                let state = watcher.changed().await;
+                if state.is_terminated() {
+                    lost(format!("{state:?}"));
+                    return;
                 }
-                OP_SET_WATCHES => {
-                    let _relative_zxid = r.i64();
-                    let _data_watches = r.strings();
-                    let _exist_watches = r.strings();
-                    let child_watches = r.strings();
-                    if child_watches.contains(&self.group) {
-                        st.watchers.push(out.clone());
-                    }
-                    ERR_OK
-                }
-                OP_SYNC => {
-                    put_str(&mut body, &r.string());
-                    ERR_OK
-                }
-                OP_EXISTS => {
-                    let path = r.string();
-                    match self.node(&st, &path) {
-                        Some((data, children)) => {
-                            put_stat(&mut body, zxid, data.len(), children);
-                            ERR_OK
-                        }
-                        None => ERR_NO_NODE,
-                    }
-                }
-                OP_CREATE => {
-                    let path = r.string();
-                    let data = r.buf();
-                    let acls = r.i32().max(0);
-                    for _ in 0..acls {
-                        let _perms = r.i32();
-                        let _scheme = r.string();
-                        let _id = r.string();
-                    }
-                    let flags = r.i32();
-                    let member = path.strip_prefix(&format!("{}/", self.group));
-                    if self.node(&st, &path).is_some() {
-                        ERR_NODE_EXISTS
-                    } else if let (Some(prefix), CREATE_EPHEMERAL_SEQUENTIAL) = (member, flags) {
-                        st.sequence += 1;
-                        let name = format!("{prefix}{:010}", st.sequence);
-                        put_str(&mut body, &format!("{}/{name}", self.group));
-                        st.members.insert(name, (data, session));
-                        self.changed(&mut st);
-                        ERR_OK
-                    } else {
-                        // Only ephemeral sequential members of the group are supported.
-                        ERR_UNIMPLEMENTED
-                    }
-                }
-                OP_GET_CHILDREN | OP_GET_CHILDREN2 => {
-                    let path = r.string();
-                    let watch = r.bool();
-                    if path == self.group {
-                        if watch {
-                            st.watchers.push(out.clone());
-                        }
-                        let names: Vec<String> = st.members.keys().cloned().collect();
-                        put_i32(&mut body, names.len() as i32);
-                        for n in &names {
-                            put_str(&mut body, n);
-                        }
-                        if op == OP_GET_CHILDREN2 {
-                            put_stat(&mut body, zxid, 0, names.len());
-                        }
-                        ERR_OK
-                    } else if self.node(&st, &path).is_some() {
-                        put_i32(&mut body, 0);
-                        if op == OP_GET_CHILDREN2 {
-                            put_stat(&mut body, zxid, 0, 0);
-                        }
-                        ERR_OK
-                    } else {
-                        ERR_NO_NODE
-                    }
-                }
-                OP_GET_DATA => {
-                    let path = r.string();
-                    match self.node(&st, &path) {
-                        Some((data, children)) => {
-                            put_buf(&mut body, &data);
-                            put_stat(&mut body, zxid, data.len(), children);
-                            ERR_OK
-                        }
-                        None => ERR_NO_NODE,
-                    }
-                }
-                _ => ERR_UNIMPLEMENTED,
-            };
-            drop(st);
-            if err != ERR_OK {
-                body.clear();
             }
-            reply(&out, xid, zxid, err, &body)?;
-        }
-    }
-
-    /// The data and number of children of `path`, if it exists.
-    fn node(&self, st: &State, path: &str) -> Option<(Vec<u8>, usize)> {
-        if path == self.group {
-            return Some((Vec::new(), st.members.len()));
-        }
-        if path == "/" || self.group.starts_with(&format!("{path}/")) {
-            return Some((Vec::new(), 1));
-        }
-        let name = path.strip_prefix(&format!("{}/", self.group))?;
-        st.members.get(name).map(|(d, _)| (d.clone(), 0))
+        });
     }
 }
 
-fn read_frame(input: &mut TcpStream) -> std::io::Result<Vec<u8>> {
-    let mut len = [0u8; 4];
-    input.read_exact(&mut len)?;
-    let len = i32::from_be_bytes(len);
-    if !(0..=1 << 20).contains(&len) {
-        return Err(std::io::Error::other(format!("bad frame length {len}")));
-    }
-    let mut buf = vec![0u8; len as usize];
-    input.read_exact(&mut buf)?;
-    Ok(buf)
+const EVERYONE_READ_CREATOR_ALL: &[zkc::Acl] = &[
+    zkc::Acl::new_const(zkc::Permission::READ, "world", "anyone"),
+    zkc::Acl::new_const(zkc::Permission::ALL, "auth", ""),
+];
+const OPEN: &[zkc::Acl] = &[zkc::Acl::new_const(zkc::Permission::ALL, "world", "anyone")];
+
+/// `master` as the JSON a Mesos master writes into its member znode (field names as in
+/// `mesos.proto`, enums by name).
+pub fn master_info_json(master: &MasterInfo) -> String {
+    let options = protobuf_json_mapping::PrintOptions {
+        proto_field_name: true,
+        ..Default::default()
+    };
+    protobuf_json_mapping::print_to_string_with_options(master, &options).unwrap()
 }
 
-fn write_frame(out: &Mutex<TcpStream>, body: &[u8]) -> std::io::Result<()> {
-    let mut frame = Vec::with_capacity(body.len() + 4);
-    put_i32(&mut frame, body.len() as i32);
-    frame.extend_from_slice(body);
-    out.lock().unwrap().write_all(&frame)
-}
-
-fn reply(
-    out: &Mutex<TcpStream>,
-    xid: i32,
-    zxid: i64,
-    err: i32,
-    body: &[u8],
-) -> std::io::Result<()> {
-    let mut b = Vec::with_capacity(body.len() + 16);
-    put_i32(&mut b, xid);
-    put_i64(&mut b, zxid);
-    put_i32(&mut b, err);
-    b.extend_from_slice(body);
-    write_frame(out, &b)
-}
-
-fn put_i32(b: &mut Vec<u8>, v: i32) {
-    b.extend_from_slice(&v.to_be_bytes());
-}
-fn put_i64(b: &mut Vec<u8>, v: i64) {
-    b.extend_from_slice(&v.to_be_bytes());
-}
-fn put_buf(b: &mut Vec<u8>, v: &[u8]) {
-    put_i32(b, v.len() as i32);
-    b.extend_from_slice(v);
-}
-fn put_str(b: &mut Vec<u8>, v: &str) {
-    put_buf(b, v.as_bytes());
-}
-/// A node's `Stat`: czxid, mzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner,
-/// dataLength, numChildren, pzxid.
-fn put_stat(b: &mut Vec<u8>, zxid: i64, data_len: usize, children: usize) {
-    for v in [zxid, zxid, 0, 0] {
-        put_i64(b, v);
-    }
-    for v in [0, 0, 0] {
-        put_i32(b, v);
-    }
-    put_i64(b, 0);
-    put_i32(b, data_len as i32);
-    put_i32(b, children as i32);
-    put_i64(b, zxid);
-}
-
-struct Reader<'a>(&'a [u8]);
-
-impl Reader<'_> {
-    fn take(&mut self, n: usize) -> &[u8] {
-        let n = n.min(self.0.len());
-        let (head, tail) = self.0.split_at(n);
-        self.0 = tail;
-        head
-    }
-    fn i32(&mut self) -> i32 {
-        let b = self.take(4);
-        if b.len() < 4 {
-            return 0;
-        }
-        i32::from_be_bytes(b.try_into().unwrap())
-    }
-    fn i64(&mut self) -> i64 {
-        let b = self.take(8);
-        if b.len() < 8 {
-            return 0;
-        }
-        i64::from_be_bytes(b.try_into().unwrap())
-    }
-    fn bool(&mut self) -> bool {
-        self.take(1).first().is_some_and(|b| *b != 0)
-    }
-    fn buf(&mut self) -> Vec<u8> {
-        let len = self.i32().max(0) as usize;
-        self.take(len).to_vec()
-    }
-    fn string(&mut self) -> String {
-        String::from_utf8_lossy(&self.buf()).into_owned()
-    }
-    fn strings(&mut self) -> Vec<String> {
-        let n = self.i32().max(0);
-        (0..n).map(|_| self.string()).collect()
-    }
-}
-
-/// Joins the group `/mesos` of the server at `address` as the master `master` (an ephemeral
-/// sequential member with the `MasterInfo` as data, as a master's contender does) and keeps the
-/// session for the rest of this process: the member goes away when the process dies.
-pub fn join(address: &str, master: &MasterInfo) -> std::io::Result<String> {
-    let mut conn = TcpStream::connect(address)?;
-    let out = Mutex::new(conn.try_clone()?);
-    let mut connect = Vec::new();
-    put_i32(&mut connect, 0);
-    put_i64(&mut connect, 0);
-    put_i32(&mut connect, 10_000);
-    put_i64(&mut connect, 0);
-    put_buf(&mut connect, &[0u8; 16]);
-    write_frame(&out, &connect)?;
-    read_frame(&mut conn)?;
-
-    let mut create = Vec::new();
-    put_i32(&mut create, 1); // xid
-    put_i32(&mut create, OP_CREATE);
-    put_str(&mut create, &format!("/mesos/{MASTER_LABEL}"));
-    put_buf(&mut create, &master.write_to_bytes().unwrap());
-    put_i32(&mut create, 1); // one ACL: everyone may do anything
-    put_i32(&mut create, 0x1f);
-    put_str(&mut create, "world");
-    put_str(&mut create, "anyone");
-    put_i32(&mut create, CREATE_EPHEMERAL_SEQUENTIAL);
-    write_frame(&out, &create)?;
-    let answer = read_frame(&mut conn)?;
-    let mut r = Reader(&answer);
-    let (_xid, _zxid, err) = (r.i32(), r.i64(), r.i32());
-    if err != ERR_OK {
-        return Err(std::io::Error::other(format!("create failed with {err}")));
-    }
-    let path = r.string();
-    // Keep the session until the process exits.
-    std::mem::forget(conn);
-    std::mem::forget(out);
-    Ok(path)
+/// The sequence number of a member name (`json.info_0000000003` -> 3).
+pub fn sequence(name: &str) -> u32 {
+    name.rsplit('_').next().unwrap().parse().unwrap()
 }

@@ -167,6 +167,8 @@ pub enum Event {
     SlaveLost(Vec<u8>),
     ExecutorLost(i32),
     Error(String),
+    /// The shim could not pass a callback on: libmesos' method name and why.
+    Dropped(String, String),
 }
 
 /// Records every callback; the test thread waits on it.
@@ -272,6 +274,20 @@ unsafe extern "C" fn on_error(ctx: *mut std::ffi::c_void, m: mesos_bytes) {
     ));
 }
 
+unsafe extern "C" fn on_dropped(
+    ctx: *mut std::ffi::c_void,
+    callback: *const std::ffi::c_char,
+    reason: *const std::ffi::c_char,
+) {
+    // SAFETY: the shim passes two NUL-terminated strings valid during the call.
+    let text = |p| {
+        unsafe { std::ffi::CStr::from_ptr(p) }
+            .to_string_lossy()
+            .into_owned()
+    };
+    rec(ctx).push(Event::Dropped(text(callback), text(reason)));
+}
+
 /// The callback table that feeds a [`Recorder`].
 pub fn recorder_callbacks() -> mesos_scheduler_callbacks {
     mesos_scheduler_callbacks {
@@ -285,6 +301,7 @@ pub fn recorder_callbacks() -> mesos_scheduler_callbacks {
         slave_lost: Some(on_slave_lost),
         executor_lost: Some(on_executor_lost),
         error: Some(on_error),
+        dropped: Some(on_dropped),
     }
 }
 

@@ -1,0 +1,150 @@
+//! The build script, run by cargo as users run it: silent when it finds a supported
+//! libmesos, talkative when asked (`MESOS_SYS_VERBOSE`) or when it passed over a candidate,
+//! and refusing a libmesos of another version with the version it found.
+//!
+//! Builds happen in a target directory of their own (`target/` next to this package's
+//! manifest), so the regular build is not disturbed; they need the dev kit.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn package() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `cargo build` of this package with the given environment (and nothing of the caller's that
+/// points the build at a libmesos).
+fn build(env: &[(&str, &str)]) -> (bool, String) {
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.current_dir(package())
+        .args(["build", "--color", "never", "--manifest-path"])
+        .arg(package().join("Cargo.toml"))
+        .env(
+            "CARGO_TARGET_DIR",
+            package().join("target").join("build-script-tests"),
+        );
+    for var in [
+        "MESOS_HOME",
+        "MESOS_INCLUDE_DIR",
+        "MESOS_LIB_DIR",
+        "MESOS_SYS_VERBOSE",
+        "MESOS_SYS_NO_LINK",
+        "DOCS_RS",
+        "PKG_CONFIG_PATH",
+    ] {
+        cmd.env_remove(var);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let Output { status, stderr, .. } = cmd.output().expect("running cargo");
+    (
+        status.success(),
+        String::from_utf8_lossy(&stderr).into_owned(),
+    )
+}
+
+/// The dev kit's root, where the default search finds it.
+fn devkit() -> PathBuf {
+    let dir = mesos_sys::linked::DEVKIT_DIR.expect(
+        "these tests need the linked libmesos to be the dev kit (python3 devkit/provision.py)",
+    );
+    PathBuf::from(dir)
+}
+
+/// A directory laid out like a Mesos installation whose `mesos/version.hpp` says `version`;
+/// its library is the dev kit's.
+fn fake_install(version: &str) -> tempfile::TempDir {
+    let home = tempfile::tempdir().unwrap();
+    let include = home.path().join("include").join("mesos");
+    std::fs::create_dir_all(&include).unwrap();
+    std::fs::write(include.join("scheduler.hpp"), "// stand-in\n").unwrap();
+    std::fs::write(
+        include.join("version.hpp"),
+        format!("#define MESOS_VERSION \"{version}\"\n"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(devkit().join("lib"), home.path().join("lib")).unwrap();
+    home
+}
+
+fn mesos_sys_warnings(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        .filter(|l| l.starts_with("warning: mesos-sys@"))
+        .collect()
+}
+
+#[test]
+fn a_successful_build_is_silent_unless_asked() {
+    let kit = devkit();
+    let (ok, stderr) = build(&[]);
+    assert!(ok, "{stderr}");
+    assert_eq!(mesos_sys_warnings(&stderr), Vec::<&str>::new(), "{stderr}");
+
+    let (ok, stderr) = build(&[("MESOS_SYS_VERBOSE", "1")]);
+    assert!(ok, "{stderr}");
+    let said = mesos_sys_warnings(&stderr);
+    assert_eq!(said.len(), 1, "{stderr}");
+    assert!(
+        said[0].contains(&format!(
+            "using libmesos 1.11.0 from the mesos-rs dev kit at {}",
+            kit.display()
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_explicit_libmesos_of_another_version_is_refused_with_its_version() {
+    let home = fake_install("1.10.0");
+    let home_dir = home.path().to_str().unwrap();
+    let (ok, stderr) = build(&[("MESOS_HOME", home_dir)]);
+    assert!(!ok, "a 1.10 installation must not build: {stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "MESOS_HOME={home_dir} (its mesos/version.hpp) is Mesos 1.10.0"
+        )),
+        "{stderr}"
+    );
+    assert!(stderr.contains("supports Mesos 1.11.x only"), "{stderr}");
+
+    let include = home.path().join("include");
+    let lib = home.path().join("lib");
+    let (ok, stderr) = build(&[
+        ("MESOS_INCLUDE_DIR", include.to_str().unwrap()),
+        ("MESOS_LIB_DIR", lib.to_str().unwrap()),
+    ]);
+    assert!(!ok, "{stderr}");
+    assert!(stderr.contains("is Mesos 1.10.0"), "{stderr}");
+}
+
+/// pkg-config is only a candidate: one of another version is passed over (with a warning
+/// saying so) and the search goes on, here to the dev kit.
+#[test]
+fn a_pkg_config_libmesos_of_another_version_is_passed_over() {
+    let home = fake_install("1.12.0");
+    let pc = tempfile::tempdir().unwrap();
+    std::fs::write(
+        pc.path().join("mesos.pc"),
+        format!(
+            "prefix={}\nlibdir=${{prefix}}/lib\nincludedir=${{prefix}}/include\n\n\
+             Name: mesos\nDescription: test\nVersion: 1.12.0\n\
+             Libs: -L${{libdir}} -lmesos\nCflags: -I${{includedir}}\n",
+            home.path().display()
+        ),
+    )
+    .unwrap();
+    let (ok, stderr) = build(&[("PKG_CONFIG_PATH", pc.path().to_str().unwrap())]);
+    assert!(ok, "{stderr}");
+    let said = mesos_sys_warnings(&stderr);
+    assert!(
+        said.iter()
+            .any(|l| l.contains("passed over pkg-config mesos") && l.contains("is Mesos 1.12.0")),
+        "{stderr}"
+    );
+    assert!(
+        said.iter().any(|l| l.contains("from the mesos-rs dev kit")),
+        "{stderr}"
+    );
+}

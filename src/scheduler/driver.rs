@@ -1,0 +1,852 @@
+//! [`SchedulerDriver`], [`WeakSchedulerDriver`] and what runs behind them.
+
+use std::ffi::c_void;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use mesos_sys as sys;
+
+use super::builder::SchedulerDriverBuilder;
+use super::event::CALLBACKS;
+use super::master::{Kind, Master};
+use super::{RawEvent, Scheduler, SchedulerEvent};
+use crate::dispatch::{
+    Closable, Core, CtxPtr, Dispatcher, DriverStats, Handler, Owner, Shared, ShimObject,
+};
+use crate::error::{Error, Result};
+use crate::ffi::{action_call, encode, status_call, Buffers, ErrorSlot, Params, SendPtr};
+use crate::framework_id::StoreHandler;
+use crate::liveness::{self, Pulse, PulseHandler};
+use crate::types::{
+    offer, ExecutorID, Filters, FrameworkInfo, OfferConstraints, OfferID, Request, SlaveID, Status,
+    TaskID, TaskInfo, TaskStatus,
+};
+
+type Raw = SendPtr<sys::mesos_scheduler_driver>;
+
+impl ShimObject for Raw {
+    unsafe fn release_waiters(self) {
+        let mut slot = ErrorSlot::new();
+        // SAFETY: live, per the trait's contract. A stop that keeps the framework registered
+        // (as freeing does) triggers the latch every join() waits on.
+        unsafe { sys::mesos_scheduler_driver_stop(self.0, 1, slot.as_mut_ptr()) };
+    }
+
+    unsafe fn free(self) {
+        // SAFETY: per the trait's contract. The shim waits for libmesos' process to end; this
+        // thread is never libmesos' own (callbacks only enqueue).
+        unsafe { sys::mesos_scheduler_driver_free(self.0) }
+    }
+}
+
+/// Everything behind the handles of one driver.
+pub(crate) struct Inner {
+    core: Core<Raw, RawEvent>,
+    implicit_acknowledgements: bool,
+    master: Master,
+    registration_timeout: Option<Duration>,
+    watching: AtomicBool,
+    /// With a FrameworkID store: the options for registering afresh (no framework ID).
+    fresh: Option<SchedulerDriverBuilder>,
+    /// How many times libmesos' driver was replaced by a fresh one.
+    generation: AtomicU64,
+}
+
+impl Closable for Inner {
+    fn close(&self) {
+        if self.core.is_closed() {
+            return;
+        }
+        tracing::debug!("freeing the scheduler driver");
+        if self.core.close() && self.master.kind == Kind::Local {
+            crate::local::local_driver_freed();
+        }
+    }
+}
+
+impl Inner {
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        self.core.shared()
+    }
+
+    fn call(
+        &self,
+        params: Params,
+        f: impl FnOnce(Raw, *mut sys::mesos_shim_error) -> i32,
+    ) -> Result<()> {
+        // SAFETY (every shim call through here): `raw` is live while `with` runs, and the
+        // error slot pointer is valid for the call.
+        self.core.with(|raw| action_call(params, |e| f(raw, e)))
+    }
+
+    fn status(&self, f: impl FnOnce(Raw, *mut sys::mesos_shim_error) -> i32) -> Result<Status> {
+        let status = self
+            .core
+            .with(|raw| status_call(Params::NONE, |e| f(raw, e)))?;
+        self.shared().set_status(status);
+        Ok(status)
+    }
+
+    /// Once libmesos reports the driver stopped or aborted (it then makes no more callbacks),
+    /// tells the event handler, in order after the events already queued (this is what
+    /// ends an event stream).
+    fn after_stop(&self, status: Status) {
+        if matches!(status, Status::DRIVER_STOPPED | Status::DRIVER_ABORTED) {
+            self.core.dispatcher.mark_stopped();
+        }
+    }
+
+    fn abort(&self) -> Result<Status> {
+        // SAFETY: see `call`.
+        let status =
+            self.status(|raw, e| unsafe { sys::mesos_scheduler_driver_abort(raw.0, e) })?;
+        tracing::debug!(?status, "scheduler driver aborted");
+        self.after_stop(status);
+        Ok(status)
+    }
+
+    /// How the driver ended, for `run` and `join`: a callback panic, libmesos' (or the
+    /// registration timeout's) reason for aborting it, or its status.
+    fn outcome(&self, status: Status) -> Result<Status> {
+        let shared = self.shared();
+        if let Some(msg) = shared.panic_message() {
+            return Err(Error::CallbackPanicked(msg));
+        }
+        match shared.failure() {
+            Some(failure) => Err(failure),
+            None => Ok(status),
+        }
+    }
+
+    fn acknowledge(&self, status: &TaskStatus) -> Result<()> {
+        let s = encode(status);
+        // SAFETY: see `call`.
+        self.call(Params::Method(&["status"]), |raw, e| unsafe {
+            sys::mesos_scheduler_driver_acknowledge_status_update(
+                raw.0,
+                sys::mesos_bytes::from_slice(&s),
+                e,
+            )
+        })
+    }
+
+    /// The implicit acknowledgement, sent once the user's code has the update (after
+    /// `status_update` returned, or when it was taken from the event stream). An update that
+    /// cannot be acknowledged is counted, and logged at warn unless the driver had already
+    /// stopped (the agent re-sends it in any case).
+    pub(crate) fn implicit_acknowledge(&self, status: &TaskStatus) {
+        if !self.implicit_acknowledgements || !needs_acknowledgement(status) {
+            return;
+        }
+        let shared = self.shared();
+        if matches!(
+            shared.status(),
+            Some(Status::DRIVER_STOPPED | Status::DRIVER_ABORTED)
+        ) || self.core.is_closed()
+        {
+            shared.note_unacknowledged();
+            tracing::debug!(
+                task_id = status.task_id.value(),
+                "status update not acknowledged: the driver has stopped"
+            );
+            return;
+        }
+        if let Err(e) = self.acknowledge(status) {
+            shared.note_unacknowledged();
+            tracing::warn!(
+                task_id = status.task_id.value(),
+                error = %e,
+                "implicit acknowledgement failed; the agent will re-send the update"
+            );
+        }
+    }
+
+    /// The master removed the framework (its stored ID is cleared): replaces libmesos'
+    /// driver, aborted by now, with a new one registering without an ID, started if the old
+    /// one was. Called on the callback thread; `false` when there is nothing to do it with or
+    /// it failed (the error is then delivered as usual).
+    fn register_afresh(&self) -> bool {
+        let Some(fresh) = &self.fresh else {
+            return false;
+        };
+        tracing::warn!("the master removed the framework; registering as a new framework");
+        let replaced = self.core.replace(|ctx| new_raw(fresh, &self.master, ctx));
+        if let Err(e) = replaced {
+            tracing::error!(error = %e, "could not create a new driver to register afresh");
+            return false;
+        }
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.shared().clear_failure();
+        // SAFETY: see `call`.
+        match self.status(|raw, e| unsafe { sys::mesos_scheduler_driver_start(raw.0, e) }) {
+            Ok(Status::DRIVER_RUNNING) => true,
+            other => {
+                tracing::error!(?other, "the new driver did not start");
+                false
+            }
+        }
+    }
+
+    /// Called by the registration watchdog when no registration came in time.
+    fn registration_timed_out(&self, timeout: Duration) {
+        if self.core.is_closed() {
+            return;
+        }
+        let (advertised, hint) = crate::process::registration_diagnosis(self.master.is_loopback());
+        let failure = Error::RegistrationTimeout {
+            master: self.master.shown.clone(),
+            tried: self.master.tried(),
+            timeout,
+            advertised,
+            hint,
+        };
+        tracing::warn!(error = %failure, "aborting the scheduler driver");
+        self.shared().record_failure(failure);
+        let _ = self.abort();
+    }
+}
+
+/// A handle to a libmesos scheduler driver (the C++ `MesosSchedulerDriver`).
+///
+/// Cheap to clone, `Send + Sync`; every method may be called from any thread, including from
+/// inside [`Scheduler`] callbacks. Calls that act on the cluster return `Ok(())` when libmesos
+/// accepted them and [`Error::NotRunning`] when the driver was not running; malformed
+/// messages give [`Error::MissingFields`] naming the parameter and what is missing, before
+/// libmesos sees them.
+///
+/// # Threads
+///
+/// Three kinds of threads are involved: yours (any of them may call the handle's methods),
+/// libmesos' own (they receive the master's messages and hand each callback to the shim,
+/// which copies it into a queue and returns at once), and the driver's callback thread
+/// (`mesos-scheduler`, owned by the driver), which takes the events from the queue in order,
+/// decodes them and runs your [`Scheduler`] methods one at a time. libmesos' threads never
+/// run your code and never wait for it. One exception: libmesos reports a master or a
+/// `MESOS_*` variable it cannot use synchronously, from inside [`start`](Self::start) (or
+/// `run`) on your thread; `start` then waits until that `error` callback has been
+/// delivered, and returns [`Error::Aborted`] with its message.
+///
+/// # Lifetime
+///
+/// The libmesos driver lives as long as a strong handle (a `SchedulerDriver`) exists. When
+/// the last one is dropped, or when [`close`](Self::close) is called through any of them,
+/// from any thread (inside a callback too), the driver is stopped the way a failover does
+/// (the framework stays registered until its failover timeout; call `stop(false)` first to
+/// unregister it) and libmesos' driver is freed. Calls made afterwards return
+/// [`Error::Closed`]. Events that were already queued are still delivered, in order, with a
+/// handle whose calls return [`Error::Closed`]; then the callback thread ends and drops the
+/// [`Scheduler`]. A [`WeakSchedulerDriver`] ([`downgrade`](Self::downgrade)) does not keep
+/// the driver alive: a scheduler that needs its driver outside callbacks should keep one of
+/// those, since a `SchedulerDriver` it keeps would keep the driver, and with it the
+/// scheduler, alive for ever.
+#[derive(Clone)]
+pub struct SchedulerDriver {
+    owner: Arc<Owner<Inner>>,
+}
+
+/// A handle to a [`SchedulerDriver`] that does not keep the driver alive; see "Lifetime" on
+/// [`SchedulerDriver`].
+///
+/// ```no_run
+/// use mesos::{Scheduler, SchedulerDriver, WeakSchedulerDriver, types::FrameworkInfo};
+///
+/// struct Reviver { driver: Option<WeakSchedulerDriver> }
+/// impl Scheduler for Reviver {}
+///
+/// # let info = FrameworkInfo::new();
+/// let driver = SchedulerDriver::new(Reviver { driver: None }, info, "127.0.0.1:5050")?;
+/// let weak = driver.downgrade();
+/// std::thread::spawn(move || {
+///     // Revives offers for as long as the driver exists.
+///     while let Some(driver) = weak.upgrade() {
+///         driver.revive_offers().ok();
+///         drop(driver);
+///         std::thread::sleep(std::time::Duration::from_secs(60));
+///     }
+/// });
+/// # Ok::<(), mesos::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct WeakSchedulerDriver {
+    owner: Weak<Owner<Inner>>,
+}
+
+impl WeakSchedulerDriver {
+    /// A handle to the driver, unless it was freed or closed.
+    pub fn upgrade(&self) -> Option<SchedulerDriver> {
+        let owner = self.owner.upgrade()?;
+        (!owner.0.core.is_closed()).then_some(SchedulerDriver { owner })
+    }
+}
+
+impl std::fmt::Debug for WeakSchedulerDriver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WeakSchedulerDriver")
+            .field("alive", &(self.owner.strong_count() > 0))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for SchedulerDriver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let inner = self.inner();
+        f.debug_struct("SchedulerDriver")
+            .field("master", &inner.master)
+            .field(
+                "implicit_acknowledgements",
+                &inner.implicit_acknowledgements,
+            )
+            .field("closed", &inner.core.is_closed())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Delivers events to a [`Scheduler`] trait object.
+pub(super) struct TraitHandler<S> {
+    pub(super) scheduler: S,
+    pub(super) driver: Weak<Owner<Inner>>,
+    pub(super) inner: Arc<Inner>,
+}
+
+impl<S> TraitHandler<S> {
+    /// A handle for a callback: the driver's, or, once every handle is gone, a closed one
+    /// (so that events queued before the driver was freed are still delivered).
+    fn handle(&self) -> SchedulerDriver {
+        match self.driver.upgrade() {
+            Some(owner) => SchedulerDriver { owner },
+            None => SchedulerDriver {
+                owner: Arc::new(Owner(self.inner.clone())),
+            },
+        }
+    }
+}
+
+impl<S: Scheduler> Handler<RawEvent> for TraitHandler<S> {
+    fn deliver(&mut self, raw: RawEvent) {
+        let Some(event) = raw.into_event(self.inner.shared()) else {
+            return;
+        };
+        let driver = self.handle();
+        event.dispatch_to(&mut self.scheduler, &driver);
+        if let SchedulerEvent::StatusUpdate { status } = &event {
+            self.inner.implicit_acknowledge(status);
+        }
+    }
+
+    fn panicked(&mut self, message: &str) {
+        tracing::error!(panic = message, "aborting the scheduler driver");
+        let _ = self.inner.abort();
+    }
+}
+
+impl SchedulerDriver {
+    /// Starts configuring a driver for `framework` that connects to `master`
+    /// (`"host:port"`, `"zk://host:port/path"`, `"file:///path"` or `"local"` for an
+    /// in-process cluster).
+    pub fn builder(framework: FrameworkInfo, master: impl Into<String>) -> SchedulerDriverBuilder {
+        SchedulerDriverBuilder::new(framework, master.into())
+    }
+
+    /// Shorthand for `builder(framework, master).build(scheduler)`.
+    pub fn new<S: Scheduler>(
+        scheduler: S,
+        framework: FrameworkInfo,
+        master: impl Into<String>,
+    ) -> Result<SchedulerDriver> {
+        Self::builder(framework, master).build(scheduler)
+    }
+
+    pub(crate) fn inner(&self) -> &Arc<Inner> {
+        &self.owner.0
+    }
+
+    pub(super) fn create<H: Handler<RawEvent>>(
+        mut b: SchedulerDriverBuilder,
+        handler: impl FnOnce(Weak<Owner<Inner>>, Arc<Inner>) -> H,
+    ) -> Result<SchedulerDriver> {
+        let master = Master::parse(&b.master)?;
+        if master.kind == Kind::Local && std::env::var_os("MESOS_WORK_DIR").is_none() {
+            return Err(Error::InvalidArgument(
+                "master \"local\" needs a fresh work directory: libmesos' default is shared \
+                 by every run, and a later run's agent fails to recover from it and ends the \
+                 process; configure the cluster with mesos::local::LocalCluster (or set \
+                 MESOS_WORK_DIR)"
+                    .into(),
+            ));
+        }
+        // Without an ID of its own, the framework registers with the stored one (if any).
+        let fresh = b.framework_id_store.as_ref().map(|_| {
+            let mut fresh = b.clone();
+            fresh.framework.id = Default::default();
+            fresh
+        });
+        if let Some(store) = &b.framework_id_store {
+            crate::framework_id::prepare(&mut b.framework, store.as_ref())
+                .map_err(|e| Error::InvalidArgument(format!("framework_id_store: {e}")))?;
+        }
+        let shared = Arc::new(Shared::new(
+            "scheduler",
+            b.queue_warning,
+            master.redactions(),
+        ));
+        let (dispatcher, ctx, rx) = Dispatcher::with_shared(shared.clone());
+        let ctx = CtxPtr::new(ctx);
+        let raw = match new_raw(&b, &master, ctx.as_c()) {
+            Ok(raw) => raw,
+            Err(e) => {
+                // SAFETY: no shim object was made, so nothing holds the context.
+                unsafe { ctx.free() };
+                return Err(e);
+            }
+        };
+        if master.kind == Kind::Local {
+            crate::local::local_driver_created();
+        }
+        let inner = Arc::new(Inner {
+            core: Core::new(raw, ctx, dispatcher),
+            implicit_acknowledgements: b.implicit_acknowledgements,
+            master,
+            registration_timeout: b.registration_timeout,
+            watching: AtomicBool::new(false),
+            fresh,
+            generation: AtomicU64::new(0),
+        });
+        let owner = Arc::new(Owner(inner.clone()));
+        let pulse = b.liveness.map(|l| Arc::new(Pulse::new(l)));
+        let afresh = inner.clone();
+        let handler = PulseHandler {
+            inner: StoreHandler {
+                inner: handler(Arc::downgrade(&owner), inner.clone()),
+                store: b.framework_id_store.clone(),
+                on_removed: Box::new(move || afresh.register_afresh()),
+            },
+            pulse: pulse.clone(),
+        };
+        inner.core.dispatcher.start("mesos-scheduler", rx, handler);
+        if let Some(pulse) = pulse {
+            let (alive, ask, events) = (
+                Arc::downgrade(&owner),
+                Arc::downgrade(&owner),
+                Arc::downgrade(&inner),
+            );
+            liveness::spawn(
+                pulse,
+                move || alive.upgrade().is_some_and(|o| !o.0.core.is_closed()),
+                move |probe| {
+                    if let Some(owner) = ask.upgrade() {
+                        let _ =
+                            SchedulerDriver { owner }.reconcile_tasks(std::slice::from_ref(probe));
+                    }
+                },
+                move |event| {
+                    if let Some(inner) = events.upgrade() {
+                        inner.core.dispatcher.inject(event);
+                    }
+                },
+            );
+        }
+        tracing::debug!(master = %inner.master.shown, "scheduler driver created");
+        Ok(SchedulerDriver { owner })
+    }
+
+    /// A handle that does not keep the driver alive; see "Lifetime" above.
+    pub fn downgrade(&self) -> WeakSchedulerDriver {
+        WeakSchedulerDriver {
+            owner: Arc::downgrade(&self.owner),
+        }
+    }
+
+    /// Frees the driver now, even while other handles exist (a scheduler holding one, another
+    /// thread): it is stopped the way a failover does, a thread blocked in
+    /// [`join`](Self::join) returns, and every later call through any handle returns
+    /// [`Error::Closed`]. Events already queued are still delivered (see "Lifetime" above).
+    /// Does nothing on a driver already closed.
+    ///
+    /// ```no_run
+    /// # use mesos::{SchedulerDriver, types::FrameworkInfo};
+    /// # struct S; impl mesos::Scheduler for S {}
+    /// # let info = FrameworkInfo::new();
+    /// let driver = SchedulerDriver::new(S, info, "127.0.0.1:5050")?;
+    /// let other = driver.clone();
+    /// driver.stop(false)?;
+    /// driver.close();
+    /// assert!(matches!(other.revive_offers(), Err(mesos::Error::Closed)));
+    /// # Ok::<(), mesos::Error>(())
+    /// ```
+    pub fn close(self) {
+        self.inner().close();
+    }
+
+    /// Whether the driver was closed (see [`close`](Self::close)).
+    pub fn is_closed(&self) -> bool {
+        self.inner().core.is_closed()
+    }
+
+    /// How many events wait for your code right now (queued for the callback thread, in a
+    /// callback, or not yet taken from an event stream); see "Slow callbacks" on
+    /// [`Scheduler`].
+    pub fn queue_depth(&self) -> usize {
+        self.inner().shared().stats().queued
+    }
+
+    /// The driver's counters: queue depth, events that were not delivered, updates that were
+    /// not acknowledged.
+    pub fn stats(&self) -> DriverStats {
+        self.inner().shared().stats()
+    }
+
+    /// Starts the driver: it connects to the master and callbacks begin. Returns the status
+    /// after starting (`DRIVER_RUNNING` on success; the status it already had when started
+    /// before).
+    ///
+    /// When libmesos cannot start the driver (a master or a `MESOS_*` variable it cannot
+    /// use) it aborts it and reports why through the `error` callback; `start` waits until
+    /// that callback has been delivered and returns [`Error::Aborted`] with its message.
+    pub fn start(&self) -> Result<Status> {
+        let inner = self.inner();
+        // SAFETY: see Inner::call.
+        let status =
+            inner.status(|raw, e| unsafe { sys::mesos_scheduler_driver_start(raw.0, e) })?;
+        tracing::debug!(?status, "scheduler driver started");
+        if status == Status::DRIVER_RUNNING {
+            self.watch_registration();
+            return Ok(status);
+        }
+        // A start that did not get the driver running: libmesos called `error` before
+        // returning; the user's code sees it before this returns.
+        inner.core.dispatcher.drain();
+        match inner.shared().failure() {
+            Some(failure) if status == Status::DRIVER_ABORTED => Err(failure),
+            _ => Ok(status),
+        }
+    }
+
+    /// With a registration timeout: a thread that aborts the driver if no registration
+    /// comes in time. It holds no handle, so it never keeps the driver alive.
+    fn watch_registration(&self) {
+        let inner = self.inner();
+        let Some(timeout) = inner.registration_timeout else {
+            return;
+        };
+        if inner.watching.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        let inner = inner.clone();
+        let spawned = std::thread::Builder::new()
+            .name("mesos-registration".into())
+            .spawn(move || {
+                if !inner.shared().wait_registered(timeout) {
+                    inner.registration_timed_out(timeout);
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::warn!(error = %e, "no registration timeout: could not start its thread");
+        }
+    }
+
+    /// Stops the driver. `failover = false` unregisters the framework (its tasks are killed);
+    /// `true` leaves it registered so that another scheduler can fail over to it.
+    pub fn stop(&self, failover: bool) -> Result<Status> {
+        let inner = self.inner();
+        // SAFETY: see Inner::call.
+        let status = inner.status(|raw, e| unsafe {
+            sys::mesos_scheduler_driver_stop(raw.0, i32::from(failover), e)
+        })?;
+        tracing::debug!(failover, ?status, "scheduler driver stopped");
+        inner.after_stop(status);
+        Ok(status)
+    }
+
+    /// Aborts the driver: no more calls or callbacks, the framework stays registered.
+    pub fn abort(&self) -> Result<Status> {
+        self.inner().abort()
+    }
+
+    /// Waits until the driver is stopped or aborted and every callback queued before then has
+    /// run. Returns the final status; [`Error::CallbackPanicked`] if a callback panicked;
+    /// [`Error::Aborted`] with libmesos' message if libmesos aborted the driver (e.g. the
+    /// master refused authentication); [`Error::RegistrationTimeout`] if the builder's
+    /// timeout ran out; [`Error::JoinInCallback`] when called inside a callback of this
+    /// running driver (it would wait for ever).
+    pub fn join(&self) -> Result<Status> {
+        let inner = self.inner();
+        let shared = inner.shared();
+        if shared.on_callback_thread() && shared.status() == Some(Status::DRIVER_RUNNING) {
+            return Err(Error::JoinInCallback);
+        }
+        loop {
+            let generation = inner.generation.load(Ordering::SeqCst);
+            // SAFETY: see Inner::call. The read lock held for the call is released before
+            // waiting for the callback thread below, which may itself need it.
+            let status = inner.core.with(|raw| {
+                status_call(Params::NONE, |e| unsafe {
+                    sys::mesos_scheduler_driver_join(raw.0, e)
+                })
+            })?;
+            inner.core.dispatcher.drain();
+            // A driver replaced meanwhile (registering afresh): wait for the new one.
+            if inner.generation.load(Ordering::SeqCst) != generation {
+                continue;
+            }
+            shared.set_status(status);
+            return inner.outcome(status);
+        }
+    }
+
+    /// [`start`](Self::start), then [`join`](Self::join). A driver that does not start gives
+    /// [`Error::Aborted`] with libmesos' reason, or [`Error::NotRunning`] with its status.
+    pub fn run(&self) -> Result<Status> {
+        match self.start()? {
+            Status::DRIVER_RUNNING => self.join(),
+            other => Err(Error::NotRunning(other)),
+        }
+    }
+
+    /// Asks the allocator for resources.
+    pub fn request_resources(&self, requests: &[Request]) -> Result<()> {
+        let r = Buffers::messages(requests);
+        self.inner()
+            .call(Params::Method(&["requests"]), |raw, e| unsafe {
+                sys::mesos_scheduler_driver_request_resources(raw.0, r.ptr(), r.len(), e)
+            })
+    }
+
+    /// Launches `tasks` on the resources of `offer_ids` (all from one agent); resources not
+    /// used are declined with `filters` (libmesos' default filters when `None`).
+    pub fn launch_tasks(
+        &self,
+        offer_ids: &[OfferID],
+        tasks: &[TaskInfo],
+        filters: Option<&Filters>,
+    ) -> Result<()> {
+        let o = Buffers::messages(offer_ids);
+        let t = Buffers::messages(tasks);
+        let f = filters.map(encode);
+        let fv = f.as_deref().map(sys::mesos_bytes::from_slice);
+        self.inner().call(
+            Params::Method(&["offer_ids", "tasks", "filters"]),
+            |raw, e| unsafe {
+                sys::mesos_scheduler_driver_launch_tasks(
+                    raw.0,
+                    o.ptr(),
+                    o.len(),
+                    t.ptr(),
+                    t.len(),
+                    fv.as_ref().map_or(std::ptr::null(), |x| x as *const _),
+                    e,
+                )
+            },
+        )
+    }
+
+    /// Kills a task; its terminal update arrives through [`Scheduler::status_update`].
+    pub fn kill_task(&self, task_id: &TaskID) -> Result<()> {
+        let id = encode(task_id);
+        self.inner()
+            .call(Params::Method(&["task_id"]), |raw, e| unsafe {
+                sys::mesos_scheduler_driver_kill_task(raw.0, sys::mesos_bytes::from_slice(&id), e)
+            })
+    }
+
+    /// Accepts offers with operations (`LAUNCH`, `RESERVE`, `UNRESERVE`, `CREATE`, ...).
+    pub fn accept_offers(
+        &self,
+        offer_ids: &[OfferID],
+        operations: &[offer::Operation],
+        filters: Option<&Filters>,
+    ) -> Result<()> {
+        let o = Buffers::messages(offer_ids);
+        let ops = Buffers::messages(operations);
+        let f = filters.map(encode);
+        let fv = f.as_deref().map(sys::mesos_bytes::from_slice);
+        self.inner().call(
+            Params::Method(&["offer_ids", "operations", "filters"]),
+            |raw, e| unsafe {
+                sys::mesos_scheduler_driver_accept_offers(
+                    raw.0,
+                    o.ptr(),
+                    o.len(),
+                    ops.ptr(),
+                    ops.len(),
+                    fv.as_ref().map_or(std::ptr::null(), |x| x as *const _),
+                    e,
+                )
+            },
+        )
+    }
+
+    /// Declines an offer; with `filters.refuse_seconds` the agent's resources are not
+    /// re-offered to this framework for that long.
+    pub fn decline_offer(&self, offer_id: &OfferID, filters: Option<&Filters>) -> Result<()> {
+        let id = encode(offer_id);
+        let f = filters.map(encode);
+        let fv = f.as_deref().map(sys::mesos_bytes::from_slice);
+        self.inner()
+            .call(Params::Method(&["offer_id", "filters"]), |raw, e| unsafe {
+                sys::mesos_scheduler_driver_decline_offer(
+                    raw.0,
+                    sys::mesos_bytes::from_slice(&id),
+                    fv.as_ref().map_or(std::ptr::null(), |x| x as *const _),
+                    e,
+                )
+            })
+    }
+
+    /// Removes all filters and asks for offers again, for all of the framework's roles.
+    pub fn revive_offers(&self) -> Result<()> {
+        self.inner().call(Params::NONE, |raw, e| unsafe {
+            sys::mesos_scheduler_driver_revive_offers(raw.0, e)
+        })
+    }
+
+    /// Like [`revive_offers`](Self::revive_offers), for the given roles only.
+    pub fn revive_offers_for_roles<S: AsRef<str>>(&self, roles: &[S]) -> Result<()> {
+        let r = Buffers::strings(roles);
+        self.inner()
+            .call(Params::Method(&["roles"]), |raw, e| unsafe {
+                sys::mesos_scheduler_driver_revive_offers_for_roles(raw.0, r.ptr(), r.len(), e)
+            })
+    }
+
+    /// Stops offers for all of the framework's roles until revived.
+    pub fn suppress_offers(&self) -> Result<()> {
+        self.inner().call(Params::NONE, |raw, e| unsafe {
+            sys::mesos_scheduler_driver_suppress_offers(raw.0, e)
+        })
+    }
+
+    /// Like [`suppress_offers`](Self::suppress_offers), for the given roles only.
+    pub fn suppress_offers_for_roles<S: AsRef<str>>(&self, roles: &[S]) -> Result<()> {
+        let r = Buffers::strings(roles);
+        self.inner()
+            .call(Params::Method(&["roles"]), |raw, e| unsafe {
+                sys::mesos_scheduler_driver_suppress_offers_for_roles(raw.0, r.ptr(), r.len(), e)
+            })
+    }
+
+    /// Acknowledges a status update (drivers built with `implicit_acknowledgements(false)`).
+    /// Updates without a `uuid` need no acknowledgement and are ignored.
+    pub fn acknowledge_status_update(&self, status: &TaskStatus) -> Result<()> {
+        let inner = self.inner();
+        if inner.implicit_acknowledgements {
+            return Err(Error::ImplicitAcknowledgements);
+        }
+        if !needs_acknowledgement(status) {
+            return Ok(());
+        }
+        inner.acknowledge(status)
+    }
+
+    /// Whether this driver acknowledges status updates itself.
+    pub fn implicit_acknowledgements(&self) -> bool {
+        self.inner().implicit_acknowledgements
+    }
+
+    /// Sends `data` to an executor.
+    pub fn send_framework_message(
+        &self,
+        executor_id: &ExecutorID,
+        slave_id: &SlaveID,
+        data: &[u8],
+    ) -> Result<()> {
+        let ex = encode(executor_id);
+        let sl = encode(slave_id);
+        self.inner().call(
+            Params::Method(&["executor_id", "slave_id", "data"]),
+            |raw, e| unsafe {
+                sys::mesos_scheduler_driver_send_framework_message(
+                    raw.0,
+                    sys::mesos_bytes::from_slice(&ex),
+                    sys::mesos_bytes::from_slice(&sl),
+                    sys::mesos_bytes::from_slice(data),
+                    e,
+                )
+            },
+        )
+    }
+
+    /// Asks for the current state of the given tasks (explicit reconciliation) or, with an
+    /// empty slice, of all the framework's tasks (implicit reconciliation). Answers arrive
+    /// as status updates with reason `REASON_RECONCILIATION`.
+    pub fn reconcile_tasks(&self, statuses: &[TaskStatus]) -> Result<()> {
+        let s = Buffers::messages(statuses);
+        self.inner()
+            .call(Params::Method(&["statuses"]), |raw, e| unsafe {
+                sys::mesos_scheduler_driver_reconcile_tasks(raw.0, s.ptr(), s.len(), e)
+            })
+    }
+
+    /// Updates the framework's `FrameworkInfo` (e.g. its roles), the roles whose offers are
+    /// suppressed, and the offer constraints, without re-registering.
+    pub fn update_framework<S: AsRef<str>>(
+        &self,
+        framework: &FrameworkInfo,
+        suppressed_roles: &[S],
+        offer_constraints: Option<&OfferConstraints>,
+    ) -> Result<()> {
+        let fw = encode(framework);
+        let roles = Buffers::strings(suppressed_roles);
+        let oc = offer_constraints.map(encode);
+        let ocv = oc.as_deref().map(sys::mesos_bytes::from_slice);
+        self.inner().call(
+            Params::Method(&["framework", "suppressed_roles", "offer_constraints"]),
+            |raw, e| unsafe {
+                sys::mesos_scheduler_driver_update_framework(
+                    raw.0,
+                    sys::mesos_bytes::from_slice(&fw),
+                    roles.ptr(),
+                    roles.len(),
+                    ocv.as_ref().map_or(std::ptr::null(), |x| x as *const _),
+                    e,
+                )
+            },
+        )
+    }
+}
+
+/// Creates libmesos' driver for `b` with the callback context `ctx`. libmesos is started
+/// (initialized) here the first time: its process-wide settings are recorded just before.
+fn new_raw(b: &SchedulerDriverBuilder, master: &Master, ctx: *mut c_void) -> Result<Raw> {
+    let framework = encode(&b.framework);
+    let credential = b.credential.as_ref().map(encode);
+    let credential_view = credential.as_deref().map(sys::mesos_bytes::from_slice);
+    let roles = Buffers::strings(b.suppressed_roles.as_deref().unwrap_or(&[]));
+    let options = sys::mesos_scheduler_options {
+        framework_info: sys::mesos_bytes::from_slice(&framework),
+        master: sys::mesos_bytes::from_slice(master.raw.as_bytes()),
+        credential: credential_view
+            .as_ref()
+            .map_or(std::ptr::null(), |c| c as *const _),
+        // Acknowledgements are always explicit inside libmesos: with implicit ones the
+        // callback thread acknowledges after `status_update` returns, so that libmesos'
+        // thread never waits for user code.
+        implicit_acknowledgements: 0,
+        has_suppressed_roles: i32::from(b.suppressed_roles.is_some()),
+        suppressed_roles: roles.ptr(),
+        suppressed_roles_count: roles.len(),
+    };
+    crate::process::starting();
+    let mut slot = ErrorSlot::new();
+    // SAFETY: every pointer in `options` refers to buffers alive for the call; the context
+    // stays valid until Core::close has freed the shim driver. libmesos may call `error`
+    // from inside this call (a MESOS_* variable it cannot parse): that only queues.
+    let raw =
+        unsafe { sys::mesos_scheduler_driver_new(&CALLBACKS, ctx, &options, slot.as_mut_ptr()) };
+    if raw.is_null() {
+        const BUILDER: Params = Params::Table(&[
+            ("framework", Some(0)),
+            ("master", Some(1)),
+            ("credential", None),
+            ("implicit_acknowledgements", None),
+            ("suppressed_roles", None),
+        ]);
+        return Err(slot.to_error(slot.0.code, BUILDER));
+    }
+    Ok(SendPtr(raw))
+}
+
+/// Updates that carry a `uuid` (and come from an agent) are the ones to acknowledge.
+fn needs_acknowledgement(status: &TaskStatus) -> bool {
+    status.has_uuid() && status.slave_id.is_some()
+}

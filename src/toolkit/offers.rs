@@ -1,0 +1,633 @@
+//! Offer hygiene: hold what may be used, give the rest back promptly, and ask for offers only
+//! when there is work.
+//!
+//! The [`OfferManager`] keeps the offers the framework received and has not used yet, and
+//! decides, per role, on every [`tick`](OfferManager::tick):
+//!
+//! * **nothing pending** for the role: its held offers are declined with a long filter
+//!   ([`OfferConfig::idle_refuse`]), and once nothing has been pending for
+//!   [`OfferConfig::suppress_after`], the role is suppressed (if
+//!   [`OfferConfig::suppress_when_idle`]), so the allocator stops offering it resources it
+//!   would only decline (the grace period keeps work that comes and goes from turning into
+//!   a stream of suppress and revive calls);
+//! * **work pending** ([`set_pending`](OfferManager::set_pending)): an offer that is still
+//!   held after [`OfferConfig::max_hold`] (nothing fitted it) is declined with a short filter
+//!   ([`OfferConfig::unfit_refuse`]); if the role was suppressed, or offers were declined with
+//!   the long filter since the last revive, the role is revived, but never twice within
+//!   the current revive interval. The interval starts at
+//!   [`OfferConfig::revive_min_interval`], doubles (up to
+//!   [`OfferConfig::revive_max_interval`]) after every revive that was not followed by a
+//!   launch on the role, and falls back to the minimum after one that was. However often
+//!   work arrives, revives are rate-limited: no revive storm.
+//!
+//! Offers are forgotten when rescinded, when the framework (re-)registers or disconnects
+//! (they are no longer valid), and when used through [`launch`](OfferManager::launch),
+//! [`accept`](OfferManager::accept) or [`take`](OfferManager::take).
+//!
+//! ```no_run
+//! use std::time::Instant;
+//! use mesos::toolkit::{OfferConfig, OfferManager};
+//! # fn offers(driver: &mesos::SchedulerDriver, received: &[mesos::types::Offer]) -> Result<(), mesos::toolkit::Error> {
+//! let mut manager = OfferManager::new(OfferConfig::default());
+//! let now = Instant::now();
+//! manager.add(received, now);
+//! manager.set_pending("*", false, now); // nothing to run: decline everything, suppress
+//! manager.tick(driver, now)?;
+//! # Ok(()) }
+//! ```
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use super::Result;
+use crate::resources::DEFAULT_ROLE;
+use crate::scheduler::SchedulerEvent;
+use crate::types::{offer, Filters, Offer, OfferID, TaskInfo};
+use crate::SchedulerDriver;
+
+/// Settings of an [`OfferManager`].
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct OfferConfig {
+    /// The framework's roles (default `["*"]`). An offer without `allocation_info` belongs
+    /// to the first one.
+    pub roles: Vec<String>,
+    /// Roles the driver was built with suppressed
+    /// ([`SchedulerDriverBuilder::suppressed_roles`](crate::SchedulerDriverBuilder::suppressed_roles));
+    /// default none.
+    pub initially_suppressed: Vec<String>,
+    /// The filter of offers declined because nothing is pending (default 120 s).
+    pub idle_refuse: Duration,
+    /// The filter of offers declined because nothing pending fitted them (default 5 s).
+    pub unfit_refuse: Duration,
+    /// The longest an offer is held while work is pending (default 2 s).
+    pub max_hold: Duration,
+    /// Whether to suppress a role that has nothing pending (default `true`).
+    pub suppress_when_idle: bool,
+    /// How long a role must have had nothing pending before it is suppressed (default 1 s).
+    pub suppress_after: Duration,
+    /// The shortest interval between two revives of a role (default 1 s).
+    pub revive_min_interval: Duration,
+    /// The longest interval the revive backoff grows to (default 60 s).
+    pub revive_max_interval: Duration,
+}
+
+impl Default for OfferConfig {
+    fn default() -> Self {
+        OfferConfig {
+            roles: vec![DEFAULT_ROLE.to_owned()],
+            initially_suppressed: Vec::new(),
+            idle_refuse: Duration::from_secs(120),
+            unfit_refuse: Duration::from_secs(5),
+            max_hold: Duration::from_secs(2),
+            suppress_when_idle: true,
+            suppress_after: Duration::from_secs(1),
+            revive_min_interval: Duration::from_secs(1),
+            revive_max_interval: Duration::from_secs(60),
+        }
+    }
+}
+
+impl OfferConfig {
+    /// Sets [`roles`](Self::roles) (an empty list means `["*"]`).
+    pub fn roles<I, S>(mut self, roles: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.roles = roles.into_iter().map(Into::into).collect();
+        if self.roles.is_empty() {
+            self.roles.push(DEFAULT_ROLE.to_owned());
+        }
+        self
+    }
+
+    /// Sets [`initially_suppressed`](Self::initially_suppressed).
+    pub fn initially_suppressed<I, S>(mut self, roles: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.initially_suppressed = roles.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sets [`idle_refuse`](Self::idle_refuse) and [`unfit_refuse`](Self::unfit_refuse).
+    pub fn refuse(mut self, idle: Duration, unfit: Duration) -> Self {
+        self.idle_refuse = idle;
+        self.unfit_refuse = unfit;
+        self
+    }
+
+    /// Sets [`max_hold`](Self::max_hold).
+    pub fn max_hold(mut self, max_hold: Duration) -> Self {
+        self.max_hold = max_hold;
+        self
+    }
+
+    /// Sets [`suppress_when_idle`](Self::suppress_when_idle) and
+    /// [`suppress_after`](Self::suppress_after).
+    pub fn suppress_when_idle(mut self, suppress: bool, after: Duration) -> Self {
+        self.suppress_when_idle = suppress;
+        self.suppress_after = after;
+        self
+    }
+
+    /// Sets the revive interval's minimum and maximum.
+    pub fn revive_interval(mut self, min: Duration, max: Duration) -> Self {
+        self.revive_min_interval = min;
+        self.revive_max_interval = max.max(min);
+        self
+    }
+}
+
+/// Counters of what an [`OfferManager`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OfferStats {
+    /// Offers received.
+    pub received: u64,
+    /// Offers declined because nothing was pending for their role.
+    pub declined_idle: u64,
+    /// Offers declined after being held for [`OfferConfig::max_hold`].
+    pub declined_expired: u64,
+    /// Offers declined through [`OfferManager::decline`].
+    pub declined_explicitly: u64,
+    /// Offers used by launches or other operations.
+    pub used: u64,
+    /// Offers forgotten because the master rescinded them.
+    pub rescinded: u64,
+    /// Offers forgotten because the framework (re-)registered or disconnected.
+    pub invalidated: u64,
+    /// `suppress_offers_for_roles` calls.
+    pub suppress_calls: u64,
+    /// `revive_offers_for_roles` calls.
+    pub revive_calls: u64,
+    /// Revives that were due but had to wait for the revive interval.
+    pub revives_delayed: u64,
+}
+
+/// An offer the manager holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeldOffer {
+    /// The offer.
+    pub offer: Offer,
+    /// When it arrived.
+    pub received: Instant,
+    /// The role it was allocated to.
+    pub role: String,
+}
+
+#[derive(Debug, Clone)]
+struct RoleState {
+    pending: bool,
+    /// Since when nothing is pending (`None`: pending, or not observed by a tick yet).
+    idle_since: Option<Instant>,
+    /// What the master believes: `None` when unknown (after a re-registration).
+    suppressed: Option<bool>,
+    /// Offers of the role were declined with the idle filter since the last revive.
+    filtered: bool,
+    last_revive: Option<Instant>,
+    interval: Duration,
+    used_since_revive: bool,
+}
+
+/// Holds a framework's unused offers and keeps offers flowing only when there is work; see
+/// the [module docs](self).
+#[derive(Debug, Clone)]
+pub struct OfferManager {
+    config: OfferConfig,
+    held: Vec<HeldOffer>,
+    roles: BTreeMap<String, RoleState>,
+    stats: OfferStats,
+}
+
+fn refuse_filter(d: Duration) -> Filters {
+    let mut f = Filters::new();
+    f.set_refuse_seconds(d.as_secs_f64());
+    f
+}
+
+impl OfferManager {
+    /// A manager with nothing pending and no offer held.
+    pub fn new(config: OfferConfig) -> OfferManager {
+        let mut config = config;
+        if config.roles.is_empty() {
+            config.roles.push(DEFAULT_ROLE.to_owned());
+        }
+        let mut manager = OfferManager {
+            roles: BTreeMap::new(),
+            held: Vec::new(),
+            stats: OfferStats::default(),
+            config,
+        };
+        for role in manager.config.roles.clone() {
+            manager.role_mut(&role);
+        }
+        manager.reset_suppression(true);
+        manager
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &OfferConfig {
+        &self.config
+    }
+
+    /// What the manager did so far.
+    pub fn stats(&self) -> OfferStats {
+        self.stats
+    }
+
+    fn role_mut(&mut self, role: &str) -> &mut RoleState {
+        let min = self.config.revive_min_interval;
+        self.roles.entry(role.to_owned()).or_insert(RoleState {
+            pending: false,
+            idle_since: None,
+            suppressed: Some(false),
+            filtered: false,
+            last_revive: None,
+            interval: min,
+            used_since_revive: false,
+        })
+    }
+
+    /// After a fresh registration the master's view is the driver's initial one; after a
+    /// re-registration it is not known for sure.
+    fn reset_suppression(&mut self, fresh: bool) {
+        let initially = self.config.initially_suppressed.clone();
+        for (name, role) in self.roles.iter_mut() {
+            role.suppressed = if fresh {
+                Some(initially.iter().any(|r| r == name))
+            } else {
+                None
+            };
+            role.filtered = false;
+        }
+    }
+
+    /// The role an offer is allocated to.
+    pub fn role_of(&self, offer: &Offer) -> String {
+        match offer.allocation_info.as_ref() {
+            Some(info) if info.has_role() => info.role().to_owned(),
+            _ => self.config.roles[0].clone(),
+        }
+    }
+
+    /// Starts holding `offers` (received at `now`).
+    pub fn add(&mut self, offers: &[Offer], now: Instant) {
+        for offer in offers {
+            let role = self.role_of(offer);
+            self.role_mut(&role);
+            self.stats.received += 1;
+            self.held.push(HeldOffer {
+                offer: offer.clone(),
+                received: now,
+                role,
+            });
+        }
+    }
+
+    /// The master rescinded an offer: forgets it.
+    pub fn rescinded(&mut self, offer_id: &OfferID) {
+        let before = self.held.len();
+        self.held.retain(|h| h.offer.id.value() != offer_id.value());
+        self.stats.rescinded += (before - self.held.len()) as u64;
+    }
+
+    /// The framework registered with a new driver (its offers, if any, are gone; the roles
+    /// are suppressed as [`OfferConfig::initially_suppressed`] says).
+    pub fn registered(&mut self, _now: Instant) {
+        self.invalidate();
+        self.reset_suppression(true);
+    }
+
+    /// The framework re-registered (with a new master, or the same one after a
+    /// disconnection): its offers are gone and whether its roles are suppressed is not
+    /// known, so the next [`tick`](Self::tick) re-asserts it.
+    pub fn reregistered(&mut self, _now: Instant) {
+        self.invalidate();
+        self.reset_suppression(false);
+    }
+
+    /// The framework lost its master: its offers are no longer valid.
+    pub fn disconnected(&mut self) {
+        self.invalidate();
+    }
+
+    fn invalidate(&mut self) {
+        self.stats.invalidated += self.held.len() as u64;
+        self.held.clear();
+    }
+
+    /// Feeds one driver event: offers are held, rescinded offers forgotten, registration
+    /// events reset the manager. Other events are ignored.
+    pub fn on_event(&mut self, event: &SchedulerEvent, now: Instant) {
+        match event {
+            SchedulerEvent::ResourceOffers { offers } => self.add(offers, now),
+            SchedulerEvent::OfferRescinded { offer_id } => self.rescinded(offer_id),
+            SchedulerEvent::Registered { .. } => self.registered(now),
+            SchedulerEvent::Reregistered { .. } => self.reregistered(now),
+            SchedulerEvent::Disconnected | SchedulerEvent::Error { .. } => self.disconnected(),
+            _ => {}
+        }
+    }
+
+    /// Says whether work is pending for `role` (tasks waiting for resources). Turning it on
+    /// makes the next [`tick`](Self::tick) revive the role if needed; turning it off makes
+    /// it decline the role's offers and suppress it.
+    pub fn set_pending(&mut self, role: &str, pending: bool, now: Instant) {
+        let state = self.role_mut(role);
+        if pending {
+            state.idle_since = None;
+        } else if state.pending || state.idle_since.is_none() {
+            state.idle_since = Some(now);
+        }
+        state.pending = pending;
+    }
+
+    /// Whether work is pending for `role`.
+    pub fn is_pending(&self, role: &str) -> bool {
+        self.roles.get(role).is_some_and(|r| r.pending)
+    }
+
+    /// Whether the manager believes `role` is suppressed (`None`: not known).
+    pub fn is_suppressed(&self, role: &str) -> Option<bool> {
+        self.roles.get(role).and_then(|r| r.suppressed)
+    }
+
+    /// The offers held, oldest first.
+    pub fn held(&self) -> &[HeldOffer] {
+        &self.held
+    }
+
+    /// Copies of the offers held, oldest first (e.g. for [`super::placement`]).
+    pub fn offers(&self) -> Vec<Offer> {
+        self.held.iter().map(|h| h.offer.clone()).collect()
+    }
+
+    /// Stops holding an offer (the framework uses it in its own way); `None` if it is not
+    /// held.
+    pub fn take(&mut self, offer_id: &OfferID) -> Option<Offer> {
+        let at = self
+            .held
+            .iter()
+            .position(|h| h.offer.id.value() == offer_id.value())?;
+        let held = self.held.remove(at);
+        self.stats.used += 1;
+        if let Some(role) = self.roles.get_mut(&held.role) {
+            role.used_since_revive = true;
+        }
+        Some(held.offer)
+    }
+
+    fn take_all(&mut self, offer_ids: &[OfferID]) {
+        for id in offer_ids {
+            self.take(id);
+        }
+    }
+
+    /// Launches `tasks` on held offers (all from one agent) and stops holding them. The
+    /// resources left over are declined by the master with `filters`.
+    pub fn launch(
+        &mut self,
+        driver: &SchedulerDriver,
+        offer_ids: &[OfferID],
+        tasks: &[TaskInfo],
+        filters: Option<&Filters>,
+    ) -> Result<()> {
+        self.take_all(offer_ids);
+        driver.launch_tasks(offer_ids, tasks, filters)?;
+        Ok(())
+    }
+
+    /// Accepts held offers with `operations` and stops holding them.
+    pub fn accept(
+        &mut self,
+        driver: &SchedulerDriver,
+        offer_ids: &[OfferID],
+        operations: &[offer::Operation],
+        filters: Option<&Filters>,
+    ) -> Result<()> {
+        self.take_all(offer_ids);
+        driver.accept_offers(offer_ids, operations, filters)?;
+        Ok(())
+    }
+
+    /// Declines a held offer now with a filter of `refuse` (forgets it even if the call
+    /// fails).
+    pub fn decline(
+        &mut self,
+        driver: &SchedulerDriver,
+        offer_id: &OfferID,
+        refuse: Duration,
+    ) -> Result<()> {
+        let before = self.held.len();
+        self.held.retain(|h| h.offer.id.value() != offer_id.value());
+        self.stats.declined_explicitly += (before - self.held.len()) as u64;
+        driver.decline_offer(offer_id, Some(&refuse_filter(refuse)))?;
+        Ok(())
+    }
+
+    /// When [`tick`](Self::tick) next has something to do (an offer reaching its maximum
+    /// hold time, a revive waiting for its interval, an idle role to suppress), if the
+    /// manager knows (for async
+    /// frameworks that sleep until then). Call `tick` after every change too.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        let hold = self
+            .held
+            .iter()
+            .filter(|h| self.is_pending(&h.role))
+            .map(|h| h.received + self.config.max_hold)
+            .min();
+        let revive = self
+            .roles
+            .values()
+            .filter(|r| r.pending && needs_revive(r))
+            .filter_map(|r| {
+                r.last_revive
+                    .map(|t| t + revive_gap(r, self.config.revive_min_interval))
+            })
+            .min();
+        let suppress = self
+            .roles
+            .values()
+            .filter(|r| !r.pending && self.config.suppress_when_idle && r.suppressed != Some(true))
+            .filter_map(|r| r.idle_since.map(|t| t + self.config.suppress_after))
+            .min();
+        [hold, revive, suppress].into_iter().flatten().min()
+    }
+
+    /// Does what is due now: suppresses idle roles and declines their offers, declines
+    /// offers held too long, revives roles with pending work (subject to the interval).
+    /// Offers are forgotten even if a driver call fails; the first failure is returned.
+    pub fn tick(&mut self, driver: &SchedulerDriver, now: Instant) -> Result<()> {
+        let mut first_error = None;
+        let mut note = |r: crate::Result<()>| {
+            if let Err(e) = r {
+                first_error.get_or_insert(e);
+            }
+        };
+        let names: Vec<String> = self.roles.keys().cloned().collect();
+        for name in names {
+            let Some(role) = self.roles.get_mut(&name) else {
+                continue;
+            };
+            let (pending, suppressed) = (role.pending, role.suppressed);
+            let idle_for = if pending {
+                Duration::ZERO
+            } else {
+                now.saturating_duration_since(*role.idle_since.get_or_insert(now))
+            };
+            if pending {
+                self.revive_if_due(driver, &name, now, &mut note);
+            } else if self.config.suppress_when_idle
+                && suppressed != Some(true)
+                && idle_for >= self.config.suppress_after
+            {
+                // Suppress before declining, so that declined resources are not re-offered.
+                note(driver.suppress_offers_for_roles(&[name.as_str()]));
+                self.stats.suppress_calls += 1;
+                if let Some(r) = self.roles.get_mut(&name) {
+                    r.suppressed = Some(true);
+                }
+                tracing::debug!(role = %name, "offers suppressed: nothing pending");
+            }
+        }
+        let idle_filter = refuse_filter(self.config.idle_refuse);
+        let unfit_filter = refuse_filter(self.config.unfit_refuse);
+        let max_hold = self.config.max_hold;
+        let mut keep = Vec::with_capacity(self.held.len());
+        for held in std::mem::take(&mut self.held) {
+            let pending = self.roles.get(&held.role).is_some_and(|r| r.pending);
+            if !pending {
+                note(driver.decline_offer(&held.offer.id, Some(&idle_filter)));
+                self.stats.declined_idle += 1;
+                if let Some(r) = self.roles.get_mut(&held.role) {
+                    r.filtered = true;
+                }
+            } else if now.saturating_duration_since(held.received) >= max_hold {
+                note(driver.decline_offer(&held.offer.id, Some(&unfit_filter)));
+                self.stats.declined_expired += 1;
+            } else {
+                keep.push(held);
+            }
+        }
+        self.held = keep;
+        match first_error {
+            Some(e) => Err(e.into()),
+            None => Ok(()),
+        }
+    }
+
+    fn revive_if_due(
+        &mut self,
+        driver: &SchedulerDriver,
+        name: &str,
+        now: Instant,
+        note: &mut impl FnMut(crate::Result<()>),
+    ) {
+        let (min, max) = (
+            self.config.revive_min_interval,
+            self.config.revive_max_interval,
+        );
+        let Some(role) = self.roles.get_mut(name) else {
+            return;
+        };
+        if !needs_revive(role) {
+            return;
+        }
+        if let Some(last) = role.last_revive {
+            if now < last + revive_gap(role, min) {
+                self.stats.revives_delayed += 1;
+                return;
+            }
+        }
+        // The gap after this revive: back to the minimum if the previous one led to a
+        // launch, twice the previous gap if it did not.
+        role.interval = match role.last_revive {
+            Some(_) if !role.used_since_revive => role.interval.saturating_mul(2).min(max.max(min)),
+            _ => min,
+        };
+        note(driver.revive_offers_for_roles(&[name]));
+        self.stats.revive_calls += 1;
+        role.last_revive = Some(now);
+        role.suppressed = Some(false);
+        role.filtered = false;
+        role.used_since_revive = false;
+        tracing::debug!(role = %name, interval = ?role.interval, "offers revived: work pending");
+    }
+}
+
+/// How long after its last revive a role may be revived again.
+fn revive_gap(role: &RoleState, min: Duration) -> Duration {
+    if role.used_since_revive {
+        min
+    } else {
+        role.interval
+    }
+}
+
+/// Whether offers for the role may not come by themselves.
+fn needs_revive(role: &RoleState) -> bool {
+    role.suppressed != Some(false) || role.filtered
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn revive_need_follows_suppression_and_filters() {
+        let mut m = OfferManager::new(OfferConfig::default().initially_suppressed(["*"]));
+        assert_eq!(m.is_suppressed("*"), Some(true));
+        m.reregistered(Instant::now());
+        assert_eq!(m.is_suppressed("*"), None);
+        let r = &m.roles["*"];
+        assert!(needs_revive(r));
+        m.registered(Instant::now());
+        assert_eq!(m.is_suppressed("*"), Some(true));
+    }
+
+    #[test]
+    fn offers_are_held_by_role_and_forgotten() {
+        let mut m = OfferManager::new(OfferConfig::default().roles(["a", "b"]));
+        let mut o1 = Offer::new();
+        o1.id = Some(crate::ids::offer_id("o1")).into();
+        let mut o2 = o1.clone();
+        o2.id = Some(crate::ids::offer_id("o2")).into();
+        o2.allocation_info
+            .mut_or_insert_default()
+            .set_role("b".into());
+        let now = Instant::now();
+        m.add(&[o1.clone(), o2.clone()], now);
+        assert_eq!(m.held()[0].role, "a");
+        assert_eq!(m.held()[1].role, "b");
+        m.rescinded(&crate::ids::offer_id("o1"));
+        assert_eq!(m.held().len(), 1);
+        assert!(m.take(&crate::ids::offer_id("o2")).is_some());
+        assert!(m.take(&crate::ids::offer_id("o2")).is_none());
+        m.add(&[o1], now);
+        m.reregistered(now);
+        assert!(m.held().is_empty());
+        let s = m.stats();
+        assert_eq!(
+            (s.received, s.rescinded, s.used, s.invalidated),
+            (3, 1, 1, 1)
+        );
+    }
+
+    #[test]
+    fn the_next_deadline_is_the_oldest_pending_offer_s_hold_limit() {
+        let mut m = OfferManager::new(OfferConfig::default().max_hold(Duration::from_secs(3)));
+        let t0 = Instant::now();
+        let mut o = Offer::new();
+        o.id = Some(crate::ids::offer_id("o")).into();
+        m.add(&[o], t0);
+        assert_eq!(
+            m.next_deadline(),
+            None,
+            "nothing pending: declined at the next tick"
+        );
+        m.set_pending("*", true, t0);
+        assert_eq!(m.next_deadline(), Some(t0 + Duration::from_secs(3)));
+    }
+}

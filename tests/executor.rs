@@ -292,12 +292,17 @@ fn executor_role() {
 /// launch helper can send them to the sandbox files instead (this project's helper, option
 /// `sandbox_stdio`), that is asked for, so that output lands where a real agent puts it.
 fn cluster(agents: u32, resources: &str) -> LocalClusterGuard {
-    let guard = LocalCluster::new()
-        .agents(agents)
-        .resources(resources)
-        .env("MESOS_ALLOCATION_INTERVAL", "100ms")
-        .apply()
-        .expect("local cluster work directory");
+    // SAFETY: each test runs in a process of its own (nextest); its only other thread is the
+    // harness' main thread, which waits for the test and reads no environment, and no driver
+    // (so no libmesos thread) exists yet.
+    let guard = unsafe {
+        LocalCluster::new()
+            .agents(agents)
+            .resources(resources)
+            .env("MESOS_ALLOCATION_INTERVAL", "100ms")
+            .apply_unchecked()
+    }
+    .expect("local cluster work directory");
     match std::env::var_os("MESOS_LAUNCHER_DIR") {
         Some(dir) => {
             for program in ["mesos-containerizer", "mesos-executor"] {

@@ -284,7 +284,10 @@ fn main() -> ExitCode {
         }
     );
     match status {
-        Ok(_) if finished == opts.tasks => ExitCode::SUCCESS,
+        Ok(s) if finished == opts.tasks => {
+            println!("driver ended with {s:?}");
+            ExitCode::SUCCESS
+        }
         Ok(s) => {
             eprintln!("driver ended with {s:?} before every task finished");
             ExitCode::FAILURE

@@ -9,7 +9,34 @@
 
 #include "shim.hpp"
 
+// glog's minimum level, a global of the glog inside libmesos (`fLI::FLAGS_minloglevel`). Weak,
+// so that a libmesos built without glog's symbols exported still links; then it is left alone.
+namespace fLI {
+extern int32_t FLAGS_minloglevel __attribute__((weak));
+}
+
 namespace mesos_rs {
+
+namespace {
+
+// -1 when `value` is not one of glog's level names or numbers.
+int32_t log_level(const char* value) noexcept {
+  if (value == nullptr || *value == '\0') return -1;
+  if (std::strcmp(value, "INFO") == 0 || std::strcmp(value, "0") == 0) return 0;
+  if (std::strcmp(value, "WARNING") == 0 || std::strcmp(value, "1") == 0) return 1;
+  if (std::strcmp(value, "ERROR") == 0 || std::strcmp(value, "2") == 0) return 2;
+  if (std::strcmp(value, "FATAL") == 0 || std::strcmp(value, "3") == 0) return 3;
+  return -1;
+}
+
+}  // namespace
+
+void apply_log_level_from_environment() noexcept {
+  if (&fLI::FLAGS_minloglevel == nullptr) return;
+  int32_t level = log_level(std::getenv("GLOG_minloglevel"));
+  if (level < 0) level = log_level(std::getenv("MESOS_LOGGING_LEVEL"));
+  if (level >= 0) fLI::FLAGS_minloglevel = level;
+}
 
 namespace {
 

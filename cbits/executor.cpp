@@ -401,6 +401,7 @@ mesos_executor_driver* mesos_executor_driver_new(const mesos_executor_callbacks*
                    "(the dev kit's libmesos is a scheduler-only build)");
     return nullptr;
   }
+  mesos_rs::apply_log_level_from_environment();
   return new_driver(callbacks, ctx, has_environment, keys, values, count, err,
                     [](mesos_executor_driver* d, bool with_environment) -> int32_t {
                       d->storage = ::operator new(sizeof(mesos::MesosExecutorDriver));

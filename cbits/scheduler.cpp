@@ -183,6 +183,7 @@ mesos_scheduler_driver* mesos_scheduler_driver_new(const mesos_scheduler_callbac
                                    &roles, err, 4));
     bool implicit = options->implicit_acknowledgements != 0;
 
+    mesos_rs::apply_log_level_from_environment();
     std::unique_ptr<mesos_scheduler_driver> d(new mesos_scheduler_driver);
     d->scheduler.reset(new ForwardingScheduler(*callbacks, ctx));
     d->scheduler->count_errors(true);

@@ -27,6 +27,13 @@ inline int32_t fail(mesos_shim_error* err, int32_t code, int32_t argument, int32
   return fail(err, code, argument, element, type_name.c_str(), detail.c_str());
 }
 
+// Applies the log level asked for in the environment (`GLOG_minloglevel`, else
+// `MESOS_LOGGING_LEVEL`) to glog inside libmesos. glog reads `GLOG_minloglevel` once, when the
+// library is loaded, and libmesos logs (its loopback warning, for one) before it initialises
+// glog from its own flags: without this, a level set by the program after start-up (as
+// `LocalCluster` does) would come too late for those first lines. Never throws.
+void apply_log_level_from_environment() noexcept;
+
 // Parses `bytes` into `msg`, checking required fields. Returns 0, or records which argument
 // (and which element of a list argument) was wrong and returns the error code.
 int32_t parse(const mesos_bytes& bytes, google::protobuf::Message* msg, mesos_shim_error* err,

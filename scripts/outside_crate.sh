@@ -27,7 +27,7 @@ PY
   echo "-- $1: running the binary directly (no cargo, no LD_LIBRARY_PATH)"
   local out="$work/$1.out" err="$work/$1.err"
   if ! (cd "$dir" && env -u LD_LIBRARY_PATH -u RUST_LOG -u MESOS_LOGGING_LEVEL -u GLOG_minloglevel \
-      "$target/$1/debug/outside-framework" >"$out" 2>"$err"); then
+      timeout 180 "$target/$1/debug/outside-framework" >"$out" 2>"$err"); then
     echo "outside crate ($1) failed:" >&2; cat "$out" "$err" >&2; exit 1
   fi
   cat "$out"

@@ -3,8 +3,7 @@
 //! task finished.
 
 use std::process::ExitCode;
-use std::sync::mpsc::{channel, Sender};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
 
 use mesos::local::LocalCluster;
 use mesos::resources::{cpus, mem};
@@ -13,7 +12,7 @@ use mesos::{ids, Scheduler, SchedulerDriver};
 
 struct OneTask {
     launched: bool,
-    done: Sender<TaskStatus>,
+    outcome: Arc<Mutex<Option<TaskStatus>>>,
 }
 
 impl Scheduler for OneTask {
@@ -37,36 +36,42 @@ impl Scheduler for OneTask {
         }
     }
 
-    fn status_update(&mut self, _: &SchedulerDriver, status: &TaskStatus) {
+    fn status_update(&mut self, driver: &SchedulerDriver, status: &TaskStatus) {
         if status.is_terminal() {
-            let _ = self.done.send(status.clone());
+            *self.outcome.lock().unwrap() = Some(status.clone());
+            driver.stop(false).ok();
         }
     }
 }
 
 fn main() -> ExitCode {
-    let _cluster = LocalCluster::new().resources("cpus:1;mem:256").apply().expect("cluster");
+    // Before any thread exists, as LocalCluster::apply requires.
+    let _cluster = LocalCluster::new()
+        .resources("cpus:1;mem:256")
+        .apply()
+        .expect("cluster");
     let mut info = FrameworkInfo::new();
     info.set_user(String::new());
     info.set_name("outside".into());
-    let (tx, rx) = channel();
-    let driver = SchedulerDriver::new(OneTask { launched: false, done: tx }, info, "local")
-        .expect("driver");
-    driver.start().expect("start");
-    let status = rx.recv_timeout(Duration::from_secs(60));
-    driver.stop(false).ok();
-    driver.join().ok();
+    let outcome = Arc::new(Mutex::new(None));
+    let scheduler = OneTask {
+        launched: false,
+        outcome: outcome.clone(),
+    };
+    let driver = SchedulerDriver::new(scheduler, info, "local").expect("driver");
+    let ended = driver.run();
+    let status = outcome.lock().unwrap().take();
     match status {
-        Ok(s) if s.state() == TaskState::TASK_FINISHED => {
+        Some(s) if s.state() == TaskState::TASK_FINISHED => {
             println!("outside crate: task {} {:?}", s.task_id.value(), s.state());
             ExitCode::SUCCESS
         }
-        Ok(s) => {
+        Some(s) => {
             println!("outside crate: task ended {:?}: {}", s.state(), s.message());
             ExitCode::FAILURE
         }
-        Err(_) => {
-            println!("outside crate: no terminal update within 60 s");
+        None => {
+            println!("outside crate: the driver ended ({ended:?}) before the task did");
             ExitCode::FAILURE
         }
     }

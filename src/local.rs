@@ -294,18 +294,7 @@ impl LocalCluster {
         set_default("GLOG_minloglevel", glog.as_ref());
         match (&self.launcher_dir, devkit_launcher_dir()) {
             (Some(dir), _) => std::env::set_var("MESOS_LAUNCHER_DIR", dir),
-            (None, Some(kit)) if kit.is_dir() => {
-                set_default("MESOS_LAUNCHER_DIR", kit.as_os_str());
-                // In local mode libmesos hands every container the agent's own stdout and
-                // stderr, i.e. this program's. The kit's launch helper can instead give the
-                // executor its sandbox's `stdout`/`stderr` files, as an agent of a real cluster
-                // does: the program's output stays its own, and task output can be read back
-                // from the sandbox. (A real installation's helper does not know the variable,
-                // so it is only set for the kit's.)
-                if std::env::var_os("MESOS_LAUNCHER_DIR").as_deref() == Some(kit.as_os_str()) {
-                    set_default("MESOS_CONTAINERIZER_SANDBOX_STDIO", "true".as_ref());
-                }
-            }
+            (None, Some(kit)) if kit.is_dir() => set_default("MESOS_LAUNCHER_DIR", kit.as_os_str()),
             (None, Some(kit)) => tracing::debug!(
                 launcher_dir = %kit.display(),
                 "the dev kit has no helper programs (provisioned before they existed?); \
@@ -321,6 +310,16 @@ impl LocalCluster {
         }
         for (k, v) in &self.extra {
             std::env::set_var(k, v);
+        }
+        // In local mode libmesos hands every container the agent's own stdout and stderr,
+        // i.e. this program's. The kit's launch helper can instead give the executor its
+        // sandbox's `stdout`/`stderr` files, as an agent of a real cluster does: the program's
+        // output stays its own, and task output can be read back from the sandbox. (A real
+        // installation's helper does not know the variable, so it is only set for the kit's.)
+        if let Some(kit) = devkit_launcher_dir() {
+            if std::env::var_os("MESOS_LAUNCHER_DIR").as_deref() == Some(kit.as_os_str()) {
+                set_default("MESOS_CONTAINERIZER_SANDBOX_STDIO", "true".as_ref());
+            }
         }
         tracing::debug!(
             work_dir = %work_dir.display(),

@@ -44,7 +44,8 @@ enum Hold {
     Gate(Receiver<()>),
 }
 
-/// Holds up its first offer callback, then records every update.
+/// Holds up its first offer callback, then records every update. `registered` is signalled
+/// on registration and again when the first offer callback starts holding.
 struct Slow {
     registered: Sender<()>,
     first_offer: Option<Hold>,
@@ -56,6 +57,9 @@ impl Scheduler for Slow {
         let _ = self.registered.send(());
     }
     fn resource_offers(&mut self, _: &SchedulerDriver, _: &[Offer]) {
+        if self.first_offer.is_some() {
+            let _ = self.registered.send(());
+        }
         match self.first_offer.take() {
             Some(Hold::Sleep(pause)) => std::thread::sleep(pause),
             Some(Hold::Gate(gate)) => {
@@ -329,7 +333,10 @@ fn the_queue_depth_is_reported_and_warned_about() {
     assert_eq!(driver.queue_depth(), 0);
     driver.start().unwrap();
     registered.recv_timeout(Duration::from_secs(30)).unwrap();
-    wait_until("the first offer", || driver.queue_depth() >= 1);
+    // The first offer callback is being held (the registered callback alone would also make
+    // the depth 1, and updates answered before the offer came would not queue up).
+    registered.recv_timeout(Duration::from_secs(30)).unwrap();
+    assert!(driver.queue_depth() >= 1);
     assert!(!capture_text(&capture).contains("WARN"));
     let statuses: Vec<TaskStatus> = (0..8).map(unknown_task).collect();
     driver.reconcile_tasks(&statuses).unwrap();

@@ -102,8 +102,9 @@ fn events_queued_when_the_last_handle_goes_are_still_delivered() {
     let driver = SchedulerDriver::new(scheduler, framework("last handle"), "local").unwrap();
     driver.start().unwrap();
     registered.recv_timeout(Duration::from_secs(30)).unwrap();
-    // The first offer callback sleeps; the answers to these requests queue behind it.
-    wait_until("the first offer", || driver.queue_depth() >= 1);
+    // The first offer callback sleeps (signalled as it starts); the answers to these requests
+    // queue behind it.
+    registered.recv_timeout(Duration::from_secs(30)).unwrap();
     let statuses: Vec<TaskStatus> = (0..5).map(unknown_task).collect();
     driver.reconcile_tasks(&statuses).unwrap();
     wait_until("five queued updates", || driver.queue_depth() >= 6);

@@ -120,7 +120,14 @@ impl Inner {
     }
 
     fn acknowledge(&self, status: &TaskStatus) -> Result<()> {
-        let s = encode(status);
+        // libmesos acknowledges with the task, the agent and the uuid; a status with every
+        // required field crosses as just those (and its required state). A status lacking
+        // required fields crosses whole, so that the shim names what is missing.
+        let s = if protobuf::Message::is_initialized(status) {
+            encode(&for_libmesos(status, true))
+        } else {
+            encode(status)
+        };
         // SAFETY: see `call`.
         self.call(Params::Method(&["status"]), |raw, e| unsafe {
             sys::mesos_scheduler_driver_acknowledge_status_update(
@@ -770,28 +777,39 @@ impl SchedulerDriver {
     /// empty slice, of all the framework's tasks (implicit reconciliation). Answers arrive
     /// as status updates with reason `REASON_RECONCILIATION`.
     ///
-    /// A long list (more than 1024 statuses) is handed to libmesos in consecutive parts of
-    /// 1024, each a reconciliation request of its own: the master answers the first part
-    /// while the next is still being converted, and neither side holds a second copy of the
-    /// whole list. The answers are the same as for one request. Every status is checked for
-    /// missing required fields before the first part is sent, so a bad status fails the
-    /// whole call with nothing sent.
+    /// libmesos reads only each status' `task_id` and `slave_id`; only those (with the
+    /// required `state`) are converted. A long list (more than 1024 statuses) is handed to
+    /// libmesos in consecutive parts of 1024, each a reconciliation request of its own: the
+    /// master answers the first part while the next is still being converted, and neither
+    /// side holds a second copy of the whole list. The answers are the same as for one
+    /// request. Every status is checked for missing required fields before anything is sent,
+    /// so a bad status fails the whole call ([`Error::MissingFields`] naming its position)
+    /// with nothing sent.
     pub fn reconcile_tasks(&self, statuses: &[TaskStatus]) -> Result<()> {
         let inner = self.inner();
-        let send = |part: &[TaskStatus]| {
-            let s = Buffers::messages(part);
+        let send = |statuses: &Buffers| {
             inner.call(Params::Method(&["statuses"]), |raw, e| unsafe {
-                sys::mesos_scheduler_driver_reconcile_tasks(raw.0, s.ptr(), s.len(), e)
+                sys::mesos_scheduler_driver_reconcile_tasks(
+                    raw.0,
+                    statuses.ptr(),
+                    statuses.len(),
+                    e,
+                )
             })
         };
-        if statuses.len() <= RECONCILE_PART
-            || !statuses.iter().all(protobuf::Message::is_initialized)
-        {
-            // One request: the empty list (implicit reconciliation), a short list, or a list
-            // with a bad status, which the shim then reports with its position in the list.
-            return send(statuses);
+        if !statuses.iter().all(protobuf::Message::is_initialized) {
+            // A bad status: one request with the statuses as given, which the shim refuses,
+            // naming the status and its missing fields.
+            return send(&Buffers::messages(statuses));
         }
-        statuses.chunks(RECONCILE_PART).try_for_each(send)
+        if statuses.is_empty() {
+            // Implicit reconciliation.
+            return send(&Buffers::messages(statuses));
+        }
+        statuses.chunks(RECONCILE_PART).try_for_each(|part| {
+            let trimmed: Vec<TaskStatus> = part.iter().map(|s| for_libmesos(s, false)).collect();
+            send(&Buffers::messages(&trimmed))
+        })
     }
 
     /// Updates the framework's `FrameworkInfo` (e.g. its roles), the roles whose offers are
@@ -861,6 +879,20 @@ fn new_raw(b: &SchedulerDriverBuilder, master: &Master, ctx: *mut c_void) -> Res
         return Err(slot.to_error(slot.0.code, BUILDER));
     }
     Ok(SendPtr(raw))
+}
+
+/// The part of `status` that libmesos reads when it reconciles (the task and its agent) or
+/// acknowledges (also the uuid), with the required state: a long status (labels, container
+/// status, data) then costs nothing to convert.
+fn for_libmesos(status: &TaskStatus, with_uuid: bool) -> TaskStatus {
+    let mut out = TaskStatus::new();
+    out.task_id = status.task_id.clone();
+    out.state = status.state;
+    out.slave_id = status.slave_id.clone();
+    if with_uuid {
+        out.uuid = status.uuid.clone();
+    }
+    out
 }
 
 /// How many statuses one reconciliation request to libmesos carries at most.

@@ -335,12 +335,17 @@ fn not_found_msg(reason: &str) -> ! {
     // sources (a checkout, or the unpacked package in cargo's registry cache).
     let manifest = env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
     let provision = shell_quote(&Path::new(&manifest).join("devkit").join("provision.py"));
+    let kit = devkit_dir().map_or_else(
+        || "~/.cache/mesos-rs/devkit".to_owned(),
+        |d| d.display().to_string(),
+    );
     eprintln!(
         "\nerror: mesos-sys: {reason}\n
 To fix it, do one of:
-  * provision the mesos-rs dev kit (a real libmesos 1.11.0 built from pinned artifacts of
-    your Python package index, in ~/.cache/mesos-rs/devkit; Debian/Ubuntu, needs python3,
-    a C++ compiler and network access to the index), then build again:
+  * provision the mesos-rs dev kit (a real libmesos 1.11.0 made from pinned artifacts of
+    your Python package index) into {kit},
+    where this build looks for it, then build again (Debian/Ubuntu with python3; run it as
+    root, or install the Debian packages it lists first):
         python3 {provision}
   * point the build at a Mesos installation (its include/ and lib/ directories):
         MESOS_HOME=/opt/mesos cargo build

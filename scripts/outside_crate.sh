@@ -4,7 +4,12 @@
 #     no build script, no environment variable), builds, and its binary, run directly, finishes
 #     a command task on the local cluster and prints nothing else on stderr;
 #  2. the packaged crates (cargo package) unpacked elsewhere: the same crate builds and runs
-#     against them, and the packaged mesos-sys passes its own tests.
+#     against them, and the packaged mesos-sys passes its own tests;
+#  3. no repository at all: the provisioner shipped inside the unpacked mesos-sys package makes a
+#     fresh dev kit in a temporary directory (reusing the download and protoc cache), with the
+#     agent's helper programs built from the unpacked mesos-launcher package, and the packaged
+#     crate builds, links and runs against that kit. The user's own kit and its registration
+#     with the dynamic loader are left alone (--prefix, --no-ldconfig).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"
@@ -12,8 +17,9 @@ trap 'rm -rf "$work"' EXIT
 # Compiled dependencies are shared between runs; the crates themselves are fresh each time.
 target="$repo/target/outside-crate"
 
-run_outside() { # $1: label, $2: dependency line, $3: patch section
+run_outside() { # $1: label, $2: dependency line, $3: patch section, $4...: extra environment
   local dir="$work/$1"
+  local extra=("${@:4}")
   mkdir -p "$dir"
   cp -r "$repo/scripts/outside-crate/src" "$dir/"
   DEP="$2" PATCH="$3" python3 - "$repo/scripts/outside-crate/Cargo.toml.in" "$dir/Cargo.toml" <<'PY'
@@ -23,11 +29,12 @@ open(sys.argv[2], "w").write(text.replace("@DEPENDENCY@", os.environ["DEP"]).rep
 PY
   echo "-- $1: cargo build"
   (cd "$dir" && env -u LD_LIBRARY_PATH -u MESOS_HOME -u MESOS_LIB_DIR -u MESOS_INCLUDE_DIR \
-      CARGO_TARGET_DIR="$target/$1" cargo build --quiet)
+      -u MESOS_DEVKIT_DIR "${extra[@]}" CARGO_TARGET_DIR="$target/$1" cargo build --quiet)
   echo "-- $1: running the binary directly (no cargo, no LD_LIBRARY_PATH)"
   local out="$work/$1.out" err="$work/$1.err"
   if ! (cd "$dir" && env -u LD_LIBRARY_PATH -u RUST_LOG -u MESOS_LOGGING_LEVEL -u GLOG_minloglevel \
-      timeout 180 "$target/$1/debug/outside-framework" >"$out" 2>"$err"); then
+      -u MESOS_LAUNCHER_DIR "${extra[@]}" timeout 180 "$target/$1/debug/outside-framework" \
+      >"$out" 2>"$err"); then
     echo "outside crate ($1) failed:" >&2; cat "$out" "$err" >&2; exit 1
   fi
   cat "$out"
@@ -60,4 +67,53 @@ mesos-sys = { path = \"$sys_dir\" }"
 
 echo "-- the packaged mesos-sys' own tests"
 (cd "$sys_dir" && CARGO_TARGET_DIR="$target/packaged-sys" cargo nextest run --no-fail-fast)
+
+echo "-- no repository: a dev kit from the provisioner inside the packaged mesos-sys"
+step_start=$SECONDS
+provisioner="$sys_dir/devkit/provision.py"
+[ -f "$provisioner" ] || { echo "the packaged mesos-sys lacks devkit/provision.py" >&2; exit 1; }
+# The README's one-liner, run in the user's crate, names the same file.
+one_liner="$(grep -m1 '^cargo metadata --format-version 1 | python3 -c ' "$repo/README.md")"
+named="$(cd "$work/packaged" && bash -c "$one_liner")"
+[ "$named" = "$provisioner" ] || {
+  echo "the README's cargo metadata one-liner printed '$named', not '$provisioner'" >&2; exit 1; }
+# The helper programs' release the provisioner would cargo-install is this checkout's.
+pinned="$(python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import provision; print(provision.LAUNCHER_VERSION)' "$sys_dir/devkit")"
+launcher_version="$(sed -n 's/^version = "\(.*\)"/\1/p' "$repo/mesos-launcher/Cargo.toml" | head -1)"
+[ "$pinned" = "$launcher_version" ] || {
+  echo "the provisioner pins mesos-launcher $pinned, the checkout has $launcher_version" >&2; exit 1; }
+# mesos-launcher as published: packaged, with mesos-rs resolved to this checkout's (it is not
+# in the registry yet), and unpacked at a fixed place so that its release build is reused.
+(cd "$repo/mesos-launcher" && cargo package --quiet --no-verify --allow-dirty \
+    --target-dir "$target/package-launcher" --config "patch.crates-io.mesos-rs.path=\"$repo\"")
+src="$target/packaged-src"
+rm -rf "$src" && mkdir -p "$src"
+tar -xzf "$target/package-launcher/package/mesos-launcher-$launcher_version.crate" -C "$src"
+tar -xzf "$target"/package/package/mesos-rs-*.crate -C "$src"
+launcher_dir="$src/mesos-launcher-$launcher_version"
+for f in LICENSE README.md Cargo.lock; do
+  [ -f "$launcher_dir/$f" ] || { echo "package mesos-launcher lacks $f" >&2; exit 1; }
+done
+# Where the package's mesos-rs dependency comes from, as a user would say it in cargo's config.
+mkdir -p "$work/provision/.cargo"
+printf '[patch.crates-io]\nmesos-rs = { path = "%s" }\n' "$(echo "$src"/mesos-rs-*)" \
+  >"$work/provision/.cargo/config.toml"
+kit="$work/kit"
+(cd "$work/provision" && env -u MESOS_DEVKIT_DIR python3 "$provisioner" --prefix "$kit" \
+    --no-ldconfig --launcher-source "$launcher_dir") | tee "$work/provision.log"
+grep -q "dev kit ready at $kit" "$work/provision.log"
+provisioned=$((SECONDS - step_start))
+for f in lib/libmesos-1.11.0.so include/mesos/mesos.pb.h include/mesos/scheduler.hpp \
+         libexec/mesos/mesos-containerizer libexec/mesos/mesos-executor; do
+  [ -e "$kit/$f" ] || { echo "the provisioned kit lacks $f" >&2; exit 1; }
+done
+run_outside packaged-kit "mesos-rs = { path = \"$rs_dir\" }" \
+  "[patch.crates-io]
+mesos-sys = { path = \"$sys_dir\" }" "MESOS_DEVKIT_DIR=$kit"
+bin="$target/packaged-kit/debug/outside-framework"
+linked="$(env -u LD_LIBRARY_PATH ldd "$bin" | awk '$1 == "libmesos-1.11.0.so" { print $3 }')"
+[ "$linked" = "$kit/lib/libmesos-1.11.0.so" ] || {
+  echo "the outside crate loads libmesos from '$linked', not from the new kit $kit/lib" >&2; exit 1; }
+echo "-- the outside crate ran on the provisioned kit ($linked)"
+echo "-- no-repository step: provisioning ${provisioned}s, in all $((SECONDS - step_start))s"
 echo "outside crate and packaged crates: ok"

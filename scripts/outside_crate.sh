@@ -83,24 +83,24 @@ launcher_version="$(sed -n 's/^version = "\(.*\)"/\1/p' "$repo/mesos-launcher/Ca
 [ "$pinned" = "$launcher_version" ] || {
   echo "the provisioner pins mesos-launcher $pinned, the checkout has $launcher_version" >&2; exit 1; }
 # mesos-launcher as published: packaged, with mesos-rs resolved to this checkout's (it is not
-# in the registry yet), and unpacked at a fixed place so that its release build is reused.
+# in the registry yet), and unpacked outside any workspace, as cargo's registry cache is.
 (cd "$repo/mesos-launcher" && cargo package --quiet --no-verify --allow-dirty \
     --target-dir "$target/package-launcher" --config "patch.crates-io.mesos-rs.path=\"$repo\"")
-src="$target/packaged-src"
-rm -rf "$src" && mkdir -p "$src"
-tar -xzf "$target/package-launcher/package/mesos-launcher-$launcher_version.crate" -C "$src"
-tar -xzf "$target"/package/package/mesos-rs-*.crate -C "$src"
-launcher_dir="$src/mesos-launcher-$launcher_version"
+tar -xzf "$target/package-launcher/package/mesos-launcher-$launcher_version.crate" \
+  -C "$work/unpacked"
+launcher_dir="$work/unpacked/mesos-launcher-$launcher_version"
 for f in LICENSE README.md Cargo.lock; do
   [ -f "$launcher_dir/$f" ] || { echo "package mesos-launcher lacks $f" >&2; exit 1; }
 done
 # Where the package's mesos-rs dependency comes from, as a user would say it in cargo's config.
 mkdir -p "$work/provision/.cargo"
-printf '[patch.crates-io]\nmesos-rs = { path = "%s" }\n' "$(echo "$src"/mesos-rs-*)" \
+printf '[patch.crates-io]\nmesos-rs = { path = "%s" }\n' "$rs_dir" \
   >"$work/provision/.cargo/config.toml"
 kit="$work/kit"
-(cd "$work/provision" && env -u MESOS_DEVKIT_DIR python3 "$provisioner" --prefix "$kit" \
-    --no-ldconfig --launcher-source "$launcher_dir") | tee "$work/provision.log"
+# The helpers' build goes to this repository's target directory, not to the user's cache.
+(cd "$work/provision" && env -u MESOS_DEVKIT_DIR CARGO_TARGET_DIR="$target/packaged-launcher" \
+    python3 "$provisioner" --prefix "$kit" --no-ldconfig --launcher-source "$launcher_dir") \
+  | tee "$work/provision.log"
 grep -q "dev kit ready at $kit" "$work/provision.log"
 provisioned=$((SECONDS - step_start))
 for f in lib/libmesos-1.11.0.so include/mesos/mesos.pb.h include/mesos/scheduler.hpp \

@@ -554,12 +554,13 @@ def install_agent_helpers(prefix, cache, source):
 
     From `source` when given (a mesos-launcher source directory: the checkout's, or one given
     with --launcher-source), else the pinned release from the package registry cargo uses
-    (`cargo install`). cargo decides what is out of date, so a second run builds nothing."""
+    (`cargo install`). The build goes to $CARGO_TARGET_DIR when set, else <cache>/launcher-target;
+    cargo decides what is out of date, so a second run builds nothing."""
     cargo = os.environ.get("CARGO") or shutil.which("cargo")
     if cargo is None:
         die("cargo is needed to build the agent's helper programs (mesos-launcher); install Rust, "
             "or run with --no-helpers (" + helpers_missing_note(prefix) + ")")
-    target = os.path.join(cache, "launcher-target")
+    target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(cache, "launcher-target")
     if source is not None:
         manifest = os.path.join(os.path.abspath(source), "Cargo.toml")
         if not os.path.isfile(manifest):
@@ -567,8 +568,11 @@ def install_agent_helpers(prefix, cache, source):
                 % source)
         log("building the agent's helper programs (%s) from %s"
             % (", ".join(AGENT_HELPERS), os.path.dirname(manifest)))
-        run([cargo, "build", "--release", "--locked", "--quiet", "--manifest-path", manifest,
-             "--target-dir", target])
+        r = subprocess.run([cargo, "build", "--release", "--locked", "--quiet", "--manifest-path",
+                            manifest, "--target-dir", target])
+        if r.returncode != 0:
+            die("building the helper programs from %s failed (above); fix that, or run with "
+                "--no-helpers: %s" % (os.path.dirname(manifest), helpers_missing_note(prefix)))
         built = os.path.join(target, "release")
     else:
         root = os.path.join(cache, "launcher-" + LAUNCHER_VERSION)

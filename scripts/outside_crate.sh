@@ -107,11 +107,15 @@ for f in lib/libmesos-1.11.0.so include/mesos/mesos.pb.h include/mesos/scheduler
          libexec/mesos/mesos-containerizer libexec/mesos/mesos-executor; do
   [ -e "$kit/$f" ] || { echo "the provisioned kit lacks $f" >&2; exit 1; }
 done
+# Built with MESOS_DEVKIT_DIR (the build then treats it as the dev kit, helpers included). This
+# kit is not registered with the dynamic loader (--no-ldconfig), so the binary finds its
+# libmesos through LD_LIBRARY_PATH, as the provisioner says for such a kit; without it the
+# loader would take the registered user's kit instead.
 run_outside packaged-kit "mesos-rs = { path = \"$rs_dir\" }" \
   "[patch.crates-io]
-mesos-sys = { path = \"$sys_dir\" }" "MESOS_DEVKIT_DIR=$kit"
+mesos-sys = { path = \"$sys_dir\" }" "MESOS_DEVKIT_DIR=$kit" "LD_LIBRARY_PATH=$kit/lib"
 bin="$target/packaged-kit/debug/outside-framework"
-linked="$(env -u LD_LIBRARY_PATH ldd "$bin" | awk '$1 == "libmesos-1.11.0.so" { print $3 }')"
+linked="$(LD_LIBRARY_PATH="$kit/lib" ldd "$bin" | awk '$1 == "libmesos-1.11.0.so" { print $3 }')"
 [ "$linked" = "$kit/lib/libmesos-1.11.0.so" ] || {
   echo "the outside crate loads libmesos from '$linked', not from the new kit $kit/lib" >&2; exit 1; }
 echo "-- the outside crate ran on the provisioned kit ($linked)"

@@ -30,7 +30,7 @@ PY
   echo "-- $1: cargo build"
   (cd "$dir" && env -u LD_LIBRARY_PATH -u MESOS_HOME -u MESOS_LIB_DIR -u MESOS_INCLUDE_DIR \
       -u MESOS_DEVKIT_DIR "${extra[@]}" CARGO_TARGET_DIR="$target/$1" cargo build --quiet)
-  echo "-- $1: running the binary directly (no cargo, no LD_LIBRARY_PATH)"
+  echo "-- $1: running the binary directly (no cargo, ${extra[*]:-no LD_LIBRARY_PATH})"
   local out="$work/$1.out" err="$work/$1.err"
   if ! (cd "$dir" && env -u LD_LIBRARY_PATH -u RUST_LOG -u MESOS_LOGGING_LEVEL -u GLOG_minloglevel \
       -u MESOS_LAUNCHER_DIR "${extra[@]}" timeout 180 "$target/$1/debug/outside-framework" \
@@ -83,18 +83,33 @@ launcher_version="$(sed -n 's/^version = "\(.*\)"/\1/p' "$repo/mesos-launcher/Ca
 [ "$pinned" = "$launcher_version" ] || {
   echo "the provisioner pins mesos-launcher $pinned, the checkout has $launcher_version" >&2; exit 1; }
 # mesos-launcher as published: packaged, with mesos-rs resolved to this checkout's (it is not
-# in the registry yet), and unpacked outside any workspace, as cargo's registry cache is.
+# in the registry yet). It and that mesos-rs are unpacked outside any workspace (as in cargo's
+# registry cache), at a place that stays from one run to the next, so that their release build
+# is reused while the packages are unchanged.
 (cd "$repo/mesos-launcher" && cargo package --quiet --no-verify --allow-dirty \
     --target-dir "$target/package-launcher" --config "patch.crates-io.mesos-rs.path=\"$repo\"")
-tar -xzf "$target/package-launcher/package/mesos-launcher-$launcher_version.crate" \
-  -C "$work/unpacked"
-launcher_dir="$work/unpacked/mesos-launcher-$launcher_version"
+stable="${TMPDIR:-/tmp}/mesos-rs-packaged-src-$(printf '%s' "$repo" | sha256sum | cut -c1-12)"
+unpack_stable() { # $1: a .crate; prints the directory of its unpacked sources below $stable
+  local name sum
+  name="$(basename "$1" .crate)"
+  sum="$(sha256sum "$1" | cut -d' ' -f1)"
+  if [ "$(cat "$stable/$name.sha256" 2>/dev/null)" != "$sum" ]; then
+    rm -rf "${stable:?}/$name" && mkdir -p "$stable" && tar -xzf "$1" -C "$stable"
+    # A package's files all carry one fixed time: give them the present one, so that cargo
+    # sees changed sources as changed.
+    find "$stable/$name" -exec touch {} +
+    echo "$sum" >"$stable/$name.sha256"
+  fi
+  echo "$stable/$name"
+}
+launcher_dir="$(unpack_stable "$target/package-launcher/package/mesos-launcher-$launcher_version.crate")"
+launcher_rs_dir="$(unpack_stable "$(echo "$target"/package/package/mesos-rs-*.crate)")"
 for f in LICENSE README.md Cargo.lock; do
   [ -f "$launcher_dir/$f" ] || { echo "package mesos-launcher lacks $f" >&2; exit 1; }
 done
 # Where the package's mesos-rs dependency comes from, as a user would say it in cargo's config.
 mkdir -p "$work/provision/.cargo"
-printf '[patch.crates-io]\nmesos-rs = { path = "%s" }\n' "$rs_dir" \
+printf '[patch.crates-io]\nmesos-rs = { path = "%s" }\n' "$launcher_rs_dir" \
   >"$work/provision/.cargo/config.toml"
 kit="$work/kit"
 # The helpers' build goes to this repository's target directory, not to the user's cache.

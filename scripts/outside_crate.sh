@@ -92,7 +92,8 @@ stable="${TMPDIR:-/tmp}/mesos-rs-packaged-src-$(printf '%s' "$repo" | sha256sum 
 unpack_stable() { # $1: a .crate; prints the directory of its unpacked sources below $stable
   local name sum
   name="$(basename "$1" .crate)"
-  sum="$(sha256sum "$1" | cut -d' ' -f1)"
+  # Its file list and contents, apart from the commit it was packaged at.
+  sum="$( (tar -tzf "$1"; tar -xzOf "$1" --exclude='*/.cargo_vcs_info.json') | sha256sum | cut -d' ' -f1)"
   if [ "$(cat "$stable/$name.sha256" 2>/dev/null)" != "$sum" ]; then
     rm -rf "${stable:?}/$name" && mkdir -p "$stable" && tar -xzf "$1" -C "$stable"
     # A package's files all carry one fixed time: give them the present one, so that cargo

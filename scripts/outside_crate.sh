@@ -77,6 +77,19 @@ one_liner="$(grep -m1 '^cargo metadata --format-version 1 | python3 -c ' "$repo/
 named="$(cd "$work/packaged" && bash -c "$one_liner")"
 [ "$named" = "$provisioner" ] || {
   echo "the README's cargo metadata one-liner printed '$named', not '$provisioner'" >&2; exit 1; }
+# The package carries every input of the kit as the checkout has it: both provisioners compute
+# the same kit key.
+python3 - "$repo/mesos-sys/devkit" "$sys_dir/devkit" <<'PY'
+import importlib.util, os, sys
+keys = []
+for i, d in enumerate(sys.argv[1:]):
+    spec = importlib.util.spec_from_file_location("provision%d" % i, os.path.join(d, "provision.py"))
+    m = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(m)
+    keys.append(m.kit_key("protoc"))
+if keys[0] != keys[1]:
+    sys.exit("the packaged provisioner's kit key %s differs from the checkout's %s" % (keys[1], keys[0]))
+PY
 # The helper programs' release the provisioner would cargo-install is this checkout's.
 pinned="$(python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import provision; print(provision.LAUNCHER_VERSION)' "$sys_dir/devkit")"
 launcher_version="$(sed -n 's/^version = "\(.*\)"/\1/p' "$repo/mesos-launcher/Cargo.toml" | head -1)"

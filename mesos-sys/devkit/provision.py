@@ -540,12 +540,11 @@ def launcher_version(source):
 
 
 def helpers_missing_note(prefix):
-    return ("the kit has no agent helper programs (%s, in %s): LocalCluster's agent then cannot "
-            "start executors, so every task launched on the local cluster ends TASK_FAILED "
-            "(\"Executor terminated\"); registration, offers, launch, kill and reconciliation still "
-            "work. To add them, run this provisioner again without --no-helpers (it builds them "
-            "with cargo), or with --launcher-source DIR"
-            % (", ".join(AGENT_HELPERS), os.path.join(prefix, "libexec", "mesos")))
+    """What a kit without the agent's helper programs lacks."""
+    return ("without the agent helper programs (%s, in %s) LocalCluster's agent cannot start "
+            "executors, so every task launched on the local cluster ends TASK_FAILED "
+            "(\"Executor terminated\"); registration, offers, launch, kill and reconciliation "
+            "still work" % (", ".join(AGENT_HELPERS), os.path.join(prefix, "libexec", "mesos")))
 
 
 def install_agent_helpers(prefix, cache, source):
@@ -559,7 +558,8 @@ def install_agent_helpers(prefix, cache, source):
     cargo = os.environ.get("CARGO") or shutil.which("cargo")
     if cargo is None:
         die("cargo is needed to build the agent's helper programs (mesos-launcher); install Rust, "
-            "or run with --no-helpers (" + helpers_missing_note(prefix) + ")")
+            "or run with --no-helpers (the kit is ready apart from them; %s)"
+            % helpers_missing_note(prefix))
     target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(cache, "launcher-target")
     if source is not None:
         manifest = os.path.join(os.path.abspath(source), "Cargo.toml")
@@ -571,8 +571,9 @@ def install_agent_helpers(prefix, cache, source):
         r = subprocess.run([cargo, "build", "--release", "--locked", "--quiet", "--manifest-path",
                             manifest, "--target-dir", target])
         if r.returncode != 0:
-            die("building the helper programs from %s failed (above); fix that, or run with "
-                "--no-helpers: %s" % (os.path.dirname(manifest), helpers_missing_note(prefix)))
+            die("building the helper programs from %s failed (above); the kit is ready apart from "
+                "them. Fix that and run again, or run with --no-helpers (%s)"
+                % (os.path.dirname(manifest), helpers_missing_note(prefix)))
         built = os.path.join(target, "release")
     else:
         root = os.path.join(cache, "launcher-" + LAUNCHER_VERSION)
@@ -581,9 +582,9 @@ def install_agent_helpers(prefix, cache, source):
         r = subprocess.run([cargo, "install", "mesos-launcher", "--version", "=" + LAUNCHER_VERSION,
                             "--locked", "--quiet", "--root", root, "--target-dir", target])
         if r.returncode != 0:
-            die("cargo install mesos-launcher %s failed (above). Give its sources with "
-                "--launcher-source DIR, or run with --no-helpers: %s"
-                % (LAUNCHER_VERSION, helpers_missing_note(prefix)))
+            die("cargo install mesos-launcher %s failed (above); the kit is ready apart from the "
+                "helper programs. Run again with the mesos-launcher sources (--launcher-source DIR), "
+                "or with --no-helpers (%s)" % (LAUNCHER_VERSION, helpers_missing_note(prefix)))
         built = os.path.join(root, "bin")
     dest = os.path.join(prefix, "libexec", "mesos")
     os.makedirs(dest, exist_ok=True)
@@ -666,7 +667,8 @@ def main():
         if all(os.path.isfile(os.path.join(helpers, n)) for n in AGENT_HELPERS):
             log("--no-helpers: the helper programs in %s are left as they are" % helpers)
         else:
-            log("--no-helpers: " + helpers_missing_note(prefix))
+            log("--no-helpers: %s. Run again without --no-helpers to build them (with cargo)."
+                % helpers_missing_note(prefix))
     else:
         install_agent_helpers(prefix, args.cache,
                               args.launcher_source or checkout_launcher_source())

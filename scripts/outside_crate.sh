@@ -103,17 +103,30 @@ launcher_version="$(sed -n 's/^version = "\(.*\)"/\1/p' "$repo/mesos-launcher/Ca
     --target-dir "$target/package-launcher" --config "patch.crates-io.mesos-rs.path=\"$repo\"")
 stable="${TMPDIR:-/tmp}/mesos-rs-packaged-src-$(printf '%s' "$repo" | sha256sum | cut -c1-12)"
 unpack_stable() { # $1: a .crate; prints the directory of its unpacked sources below $stable
-  local name sum
+  local name
   name="$(basename "$1" .crate)"
-  # Its file list and contents, apart from the commit it was packaged at.
-  sum="$( (tar -tzf "$1"; tar -xzOf "$1" --exclude='*/.cargo_vcs_info.json') | sha256sum | cut -d' ' -f1)"
-  if [ "$(cat "$stable/$name.sha256" 2>/dev/null)" != "$sum" ]; then
-    rm -rf "${stable:?}/$name" && mkdir -p "$stable" && tar -xzf "$1" -C "$stable"
-    # A package's files all carry one fixed time: give them the present one, so that cargo
-    # sees changed sources as changed.
-    find "$stable/$name" -exec touch {} +
-    echo "$sum" >"$stable/$name.sha256"
-  fi
+  rm -rf "$work/fresh" && mkdir -p "$work/fresh" "$stable" && tar -xzf "$1" -C "$work/fresh"
+  # Only the files that differ from the last run's are replaced, and so get the present time
+  # (in a package they all carry one fixed time): cargo rebuilds what changed, nothing else.
+  python3 - "$work/fresh/$name" "$stable/$name" <<'PY'
+import filecmp, os, shutil, sys
+new, old = sys.argv[1:]
+for root, _, files in os.walk(new):
+    rel = os.path.relpath(root, new)
+    os.makedirs(os.path.join(old, rel), exist_ok=True)
+    for f in files:
+        src, dst = os.path.join(root, f), os.path.join(old, rel, f)
+        if not (os.path.isfile(dst) and filecmp.cmp(src, dst, shallow=False)):
+            shutil.copyfile(src, dst)
+for root, _, files in os.walk(old, topdown=False):
+    rel = os.path.relpath(root, old)
+    if not os.path.isdir(os.path.join(new, rel)):
+        shutil.rmtree(root)
+        continue
+    for f in files:
+        if not os.path.exists(os.path.join(new, rel, f)):
+            os.remove(os.path.join(root, f))
+PY
   echo "$stable/$name"
 }
 launcher_dir="$(unpack_stable "$target/package-launcher/package/mesos-launcher-$launcher_version.crate")"

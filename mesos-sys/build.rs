@@ -4,7 +4,8 @@
 //! 1. `MESOS_INCLUDE_DIR` + `MESOS_LIB_DIR`, or `MESOS_HOME` (`include/` and `lib/` below it);
 //! 2. `pkg-config mesos`;
 //! 3. the mesos-rs dev kit: `MESOS_DEVKIT_DIR`, else `$XDG_CACHE_HOME/mesos-rs/devkit`,
-//!    else `~/.cache/mesos-rs/devkit`.
+//!    else `~/.cache/mesos-rs/devkit`; made by `python3 devkit/provision.py`, which ships in
+//!    this package (the error for a missing libmesos prints the command with its full path).
 //!
 //! Each candidate must be Mesos 1.11 (the version mesos-rs is tested with): its
 //! `mesos/version.hpp` (and for pkg-config the package version) is read, and a candidate of
@@ -330,20 +331,43 @@ fn not_found(tried: &[String]) -> ! {
 }
 
 fn not_found_msg(reason: &str) -> ! {
+    // The provisioner ships inside this package: the command names it where cargo put these
+    // sources (a checkout, or the unpacked package in cargo's registry cache).
+    let manifest = env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
+    let provision = shell_quote(&Path::new(&manifest).join("devkit").join("provision.py"));
+    let kit = devkit_dir().map_or_else(
+        || "~/.cache/mesos-rs/devkit".to_owned(),
+        |d| d.display().to_string(),
+    );
     eprintln!(
         "\nerror: mesos-sys: {reason}\n
 To fix it, do one of:
-  * provision the mesos-rs dev kit (a real libmesos 1.11.0 for development and tests;
-    Debian/Ubuntu, needs python3 and network access to your Python package index):
-        python3 devkit/provision.py          # from a checkout of mesos-rs
+  * provision the mesos-rs dev kit (a real libmesos 1.11.0 made from pinned artifacts of
+    your Python package index) into {kit},
+    where this build looks for it, then build again (Debian/Ubuntu with python3; run it as
+    root, or install the Debian packages it lists first):
+        python3 {provision}
   * point the build at a Mesos installation (its include/ and lib/ directories):
         MESOS_HOME=/opt/mesos cargo build
         MESOS_INCLUDE_DIR=/opt/mesos/include MESOS_LIB_DIR=/opt/mesos/lib cargo build
+  * point it at a dev kit provisioned elsewhere (--prefix DIR): MESOS_DEVKIT_DIR=DIR cargo build
   * install Mesos so that `pkg-config mesos` finds it (or add its .pc file to PKG_CONFIG_PATH)
   * only building documentation? set MESOS_SYS_NO_LINK=1
-See docs/devkit.md for details.\n"
+See mesos-sys' README.md (next to the provisioner's devkit/ folder) and docs/devkit.md of
+mesos-rs for details.\n"
     );
     std::process::exit(1);
+}
+
+/// `path` as one word for a POSIX shell (quoted only when it has to be).
+fn shell_quote(path: &Path) -> String {
+    let s = path.display().to_string();
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+=@%:,".contains(c);
+    if !s.is_empty() && s.chars().all(plain) {
+        s
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
 }
 
 /// The executor shim refers to MesosExecutorDriver's constructors by their mangled names (so

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 echo "== provisioning the dev kit"
-python3 devkit/provision.py --dev
+python3 mesos-sys/devkit/provision.py --dev
 
 if ! command -v cargo-nextest >/dev/null 2>&1; then
   echo "== installing cargo-nextest (local-cluster tests need one process per test)"

@@ -19,7 +19,7 @@ fuzz_cases=${VALGRIND_FUZZ_CASES:-300}
 vg_errors=97
 
 if ! command -v valgrind >/dev/null 2>&1; then
-  echo "valgrind is not installed (python3 devkit/provision.py --dev installs it)" >&2
+  echo "valgrind is not installed (python3 mesos-sys/devkit/provision.py --dev installs it)" >&2
   exit 1
 fi
 

@@ -310,7 +310,7 @@ fn cluster(agents: u32, resources: &str) -> LocalClusterGuard {
                 assert!(
                     p.is_file(),
                     "MESOS_LAUNCHER_DIR={} holds no {program}: provision the dev kit \
-                     (python3 devkit/provision.py) or build mesos-launcher into that directory",
+                     (python3 mesos-sys/devkit/provision.py) or build mesos-launcher into that directory",
                     Path::new(&dir).display()
                 );
             }
@@ -330,7 +330,7 @@ fn cluster(agents: u32, resources: &str) -> LocalClusterGuard {
         None => assert!(
             mesos::has_executor_driver(),
             "MESOS_LAUNCHER_DIR is not set and the linked libmesos ({}) ships no agent helper \
-             programs: provision the dev kit (python3 devkit/provision.py) or set it",
+             programs: provision the dev kit (python3 mesos-sys/devkit/provision.py) or set it",
             linked_libmesos()
         ),
     }

@@ -6,8 +6,9 @@
 //! crate (`mesos`) instead.
 //!
 //! Finding libmesos: `MESOS_HOME` (or `MESOS_INCLUDE_DIR` + `MESOS_LIB_DIR`), then
-//! `pkg-config mesos`, then the dev kit provisioned by `devkit/provision.py`; each must be
-//! Mesos 1.11. The chosen library directory is exported to dependent build scripts as
+//! `pkg-config mesos`, then the dev kit provisioned by `devkit/provision.py`, which ships in
+//! this package (`python3 <this package's directory>/devkit/provision.py`; a build that finds
+//! no libmesos prints the command with the full path); each must be Mesos 1.11. The chosen library directory is exported to dependent build scripts as
 //! `DEP_MESOS_LIB_DIR` (and the headers as `DEP_MESOS_INCLUDE`, the version as
 //! `DEP_MESOS_VERSION`, the dev kit's root as `DEP_MESOS_DEVKIT` when that is what was linked),
 //! so they can add it to their binaries' run path; [`linked`] says the same at run time.

@@ -47,7 +47,7 @@ fn build(env: &[(&str, &str)]) -> (bool, String) {
 /// The dev kit's root, where the default search finds it.
 fn devkit() -> PathBuf {
     let dir = mesos_sys::linked::DEVKIT_DIR.expect(
-        "these tests need the linked libmesos to be the dev kit (python3 devkit/provision.py)",
+        "these tests need the linked libmesos to be the dev kit (python3 mesos-sys/devkit/provision.py)",
     );
     PathBuf::from(dir)
 }
@@ -146,5 +146,31 @@ fn a_pkg_config_libmesos_of_another_version_is_passed_over() {
     assert!(
         said.iter().any(|l| l.contains("from the mesos-rs dev kit")),
         "{stderr}"
+    );
+}
+
+/// With no libmesos anywhere, the build stops and prints the provisioner's command with the
+/// path where these sources are (a checkout or the unpacked package): a file that exists.
+#[test]
+fn a_missing_libmesos_names_the_provisioner_inside_this_package() {
+    let nowhere = tempfile::tempdir().unwrap();
+    let kit = nowhere.path().join("no-kit");
+    let (ok, stderr) = build(&[
+        ("MESOS_DEVKIT_DIR", kit.to_str().unwrap()),
+        ("PKG_CONFIG_PATH", nowhere.path().to_str().unwrap()),
+    ]);
+    assert!(!ok, "the build must fail without libmesos: {stderr}");
+    assert!(stderr.contains("could not find libmesos"), "{stderr}");
+    let provisioner = package().join("devkit").join("provision.py");
+    let command = format!("python3 {}", provisioner.display());
+    assert!(stderr.contains(&command), "no `{command}` in: {stderr}");
+    assert!(
+        provisioner.is_file(),
+        "{} is not a file",
+        provisioner.display()
+    );
+    assert!(
+        stderr.contains(&format!("{}", kit.display())),
+        "the dev kit looked for is not named: {stderr}"
     );
 }

@@ -101,7 +101,7 @@ def message_lines(m, ind, proto3):
 def render(fd):
     proto3 = fd.syntax == "proto3"
     out = ["// Schema of %s as compiled into libmesos 1.11.0, written by" % fd.name,
-           "// devkit/fds_to_proto.py from the descriptors the dev kit reads out of the library.",
+           "// mesos-sys/devkit/fds_to_proto.py from the descriptors the dev kit reads out of the library.",
            "// Checked against libmesos by tests/schema_conformance.rs.", "",
            'syntax = "%s";' % (fd.syntax or "proto2"), ""]
     out.append("package %s;" % fd.package)

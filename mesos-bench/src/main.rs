@@ -302,7 +302,12 @@ fn child(args: &[String]) -> ExitCode {
         }
         "rust-reconcile" | "rust-latency" => {
             let latency = kind == "rust-latency";
-            if latency && !probe::available() {
+            let probed = if stream {
+                probe::stream_available()
+            } else {
+                probe::available()
+            };
+            if latency && !probed {
                 "probe=0 answered=0".to_string()
             } else {
                 match reconcile::run(get("n"), stream, latency, timeout, &slot) {

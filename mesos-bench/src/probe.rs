@@ -19,3 +19,13 @@ pub fn enable() {}
 pub fn delivery_latency_ns() -> Option<u64> {
     None
 }
+
+/// Whether the linked crate's probe also covers the event stream.
+pub fn stream_available() -> bool {
+    false
+}
+
+/// For an event just taken from the stream: ns from the shim's callback entry to now.
+pub fn stream_latency_ns(_event: &mesos::scheduler::SchedulerEvent) -> Option<u64> {
+    None
+}

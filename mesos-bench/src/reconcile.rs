@@ -238,6 +238,13 @@ pub fn run(
     let mut storm = Storm::new(n, latency);
     futures::executor::block_on(async {
         while let Some(event) = events.next().await {
+            if let (Some(samples), SchedulerEvent::StatusUpdate { .. }) =
+                (&mut storm.latency, &event)
+            {
+                if let Some(ns) = probe::stream_latency_ns(&event) {
+                    samples.push(ns);
+                }
+            }
             match event {
                 SchedulerEvent::Registered { .. } => {
                     storm.registered(&driver);

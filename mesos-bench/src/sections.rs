@@ -124,7 +124,10 @@ pub fn run(config: &Config) -> Result<(), String> {
         print!("{t}");
     }
     if config.wants("plots") {
-        charts(config, &report)?;
+        // A chart that cannot be written is reported, but every run did complete.
+        if let Err(e) = charts(config, &report) {
+            eprintln!("mesos-bench: no charts: {e}");
+        }
     }
     println!();
     for line in &report.ratios {
@@ -476,6 +479,7 @@ fn latency(config: &Config, scratch: &Scratch, report: &mut Report) -> Result<()
         println!("  the crate has no latency probe yet: only the C++ side is measured");
     }
     let rust_dir = scratch.dir("latency-rust")?;
+    let stream_dir = scratch.dir("latency-rust-stream")?;
     let cpp_dir = scratch.dir("latency-cpp")?;
     let mut sides = vec![Side::new(
         "C++ (entry -> empty user fn)",
@@ -491,6 +495,17 @@ fn latency(config: &Config, scratch: &Scratch, report: &mut Report) -> Result<()
                 &[("n", n.to_string()), ("samples-dir", rust_dir.clone())],
             ),
         );
+    }
+    if probe::stream_available() {
+        sides.push(Side::new(
+            "Rust (shim entry -> stream consumer)",
+            "rust-latency",
+            &[
+                ("n", n.to_string()),
+                ("samples-dir", stream_dir.clone()),
+                ("path", "stream".into()),
+            ],
+        ));
     }
     interleaved(
         &sides,
@@ -518,10 +533,11 @@ fn latency(config: &Config, scratch: &Scratch, report: &mut Report) -> Result<()
     )?;
     let mut rows = Vec::new();
     for (side, dir) in sides.iter().map(|s| {
-        let d = if s.kind.starts_with("rust") {
-            &rust_dir
-        } else {
-            &cpp_dir
+        let stream = s.args.iter().any(|(k, v)| k == "path" && v == "stream");
+        let d = match (s.kind.starts_with("rust"), stream) {
+            (true, true) => &stream_dir,
+            (true, false) => &rust_dir,
+            _ => &cpp_dir,
         };
         (s, d)
     }) {
@@ -538,10 +554,10 @@ fn latency(config: &Config, scratch: &Scratch, report: &mut Report) -> Result<()
             q(1.0),
             if q(0.99) < 100.0 { "met" } else { "NOT met" }
         ));
-        let key = if side.kind.starts_with("rust") {
-            "rust"
-        } else {
-            "cpp"
+        let key = match (side.kind.starts_with("rust"), dir == &stream_dir) {
+            (true, true) => "rust_stream",
+            (true, false) => "rust",
+            _ => "cpp",
         };
         report.ratios.push(format!(
             "latency_{key}_p50_us={:.2} latency_{key}_p99_us={:.2} latency_{key}_p999_us={:.2} \

@@ -101,9 +101,20 @@ int32_t strings(const mesos_bytes* items, size_t count, std::vector<std::string>
   return 0;
 }
 
+std::atomic<bool> probe_enabled{false};
+thread_local uint64_t probe_entered_ns = 0;
+
 }  // namespace mesos_rs
 
 extern "C" {
+
+void mesos_shim_probe_enable(int32_t enabled) noexcept {
+  mesos_rs::probe_enabled.store(enabled != 0, std::memory_order_relaxed);
+}
+
+uint64_t mesos_shim_probe_entered_ns(void) noexcept { return mesos_rs::probe_entered_ns; }
+
+uint64_t mesos_shim_probe_now_ns(void) noexcept { return mesos_rs::monotonic_ns(); }
 
 void mesos_shim_error_clear(mesos_shim_error* err) noexcept {
   if (err == nullptr) return;

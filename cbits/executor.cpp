@@ -27,6 +27,7 @@
 #include "shim.hpp"
 
 using mesos_rs::deliver;
+using mesos_rs::probe_entry;
 using mesos_rs::guarded;
 using mesos_rs::parse;
 using mesos_rs::view;
@@ -53,6 +54,7 @@ class ForwardingExecutor : public mesos::Executor {
   void registered(mesos::ExecutorDriver*, const mesos::ExecutorInfo& executorInfo,
                   const mesos::FrameworkInfo& frameworkInfo,
                   const mesos::SlaveInfo& slaveInfo) override {
+    probe_entry();
     if (cb_.registered == nullptr) return;
     deliver(cb_.dropped, ctx_, "registered", [&] {
       std::string executor = executorInfo.SerializePartialAsString();
@@ -63,6 +65,7 @@ class ForwardingExecutor : public mesos::Executor {
   }
 
   void reregistered(mesos::ExecutorDriver*, const mesos::SlaveInfo& slaveInfo) override {
+    probe_entry();
     if (cb_.reregistered == nullptr) return;
     deliver(cb_.dropped, ctx_, "reregistered", [&] {
       std::string slave = slaveInfo.SerializePartialAsString();
@@ -71,11 +74,13 @@ class ForwardingExecutor : public mesos::Executor {
   }
 
   void disconnected(mesos::ExecutorDriver*) override {
+    probe_entry();
     if (cb_.disconnected == nullptr) return;
     deliver(cb_.dropped, ctx_, "disconnected", [&] { cb_.disconnected(ctx_); });
   }
 
   void launchTask(mesos::ExecutorDriver*, const mesos::TaskInfo& task) override {
+    probe_entry();
     if (cb_.launch_task == nullptr) return;
     deliver(cb_.dropped, ctx_, "launchTask", [&] {
       std::string bytes = task.SerializePartialAsString();
@@ -84,6 +89,7 @@ class ForwardingExecutor : public mesos::Executor {
   }
 
   void killTask(mesos::ExecutorDriver*, const mesos::TaskID& taskId) override {
+    probe_entry();
     if (cb_.kill_task == nullptr) return;
     deliver(cb_.dropped, ctx_, "killTask", [&] {
       std::string bytes = taskId.SerializePartialAsString();
@@ -92,17 +98,20 @@ class ForwardingExecutor : public mesos::Executor {
   }
 
   void frameworkMessage(mesos::ExecutorDriver*, const std::string& data) override {
+    probe_entry();
     if (cb_.framework_message == nullptr) return;
     deliver(cb_.dropped, ctx_, "frameworkMessage",
             [&] { cb_.framework_message(ctx_, view(data)); });
   }
 
   void shutdown(mesos::ExecutorDriver*) override {
+    probe_entry();
     if (cb_.shutdown == nullptr) return;
     deliver(cb_.dropped, ctx_, "shutdown", [&] { cb_.shutdown(ctx_); });
   }
 
   void error(mesos::ExecutorDriver*, const std::string& message) override {
+    probe_entry();
     if (counting_) ++errors_;
     if (cb_.error == nullptr) return;
     deliver(cb_.dropped, ctx_, "error", [&] { cb_.error(ctx_, view(message)); });

@@ -66,6 +66,16 @@ typedef struct mesos_bytes {
 /* The Mesos version the shim was compiled against (MESOS_VERSION of its headers). */
 const char* mesos_shim_mesos_version(void) MESOS_SHIM_NOEXCEPT;
 
+/* Latency probe, for benchmarks (not part of the bindings' API). Once enabled (process-wide,
+ * off by default), every scheduler and executor callback records on its own thread the time at
+ * which the shim's callback was entered, before anything is serialized. Times are nanoseconds of
+ * the monotonic clock (CLOCK_MONOTONIC). Disabled, each callback pays one relaxed atomic load. */
+void mesos_shim_probe_enable(int32_t enabled) MESOS_SHIM_NOEXCEPT;
+/* The entry time of the callback running on this thread (0 if none was recorded). */
+uint64_t mesos_shim_probe_entered_ns(void) MESOS_SHIM_NOEXCEPT;
+/* The current time on the same clock. */
+uint64_t mesos_shim_probe_now_ns(void) MESOS_SHIM_NOEXCEPT;
+
 /* Non-zero when the linked libmesos contains MesosExecutorDriver. */
 int32_t mesos_shim_has_executor_driver(void) MESOS_SHIM_NOEXCEPT;
 

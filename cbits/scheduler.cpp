@@ -10,6 +10,7 @@
 #include "shim.hpp"
 
 using mesos_rs::deliver;
+using mesos_rs::probe_entry;
 using mesos_rs::guarded;
 using mesos_rs::parse;
 using mesos_rs::parse_list;
@@ -24,6 +25,7 @@ class ForwardingScheduler : public mesos::Scheduler {
 
   void registered(mesos::SchedulerDriver*, const mesos::FrameworkID& frameworkId,
                   const mesos::MasterInfo& masterInfo) override {
+    probe_entry();
     if (cb_.registered == nullptr) return;
     deliver(cb_.dropped, ctx_, "registered", [&] {
       std::string id = frameworkId.SerializePartialAsString();
@@ -33,6 +35,7 @@ class ForwardingScheduler : public mesos::Scheduler {
   }
 
   void reregistered(mesos::SchedulerDriver*, const mesos::MasterInfo& masterInfo) override {
+    probe_entry();
     if (cb_.reregistered == nullptr) return;
     deliver(cb_.dropped, ctx_, "reregistered", [&] {
       std::string master = masterInfo.SerializePartialAsString();
@@ -41,11 +44,13 @@ class ForwardingScheduler : public mesos::Scheduler {
   }
 
   void disconnected(mesos::SchedulerDriver*) override {
+    probe_entry();
     if (cb_.disconnected == nullptr) return;
     deliver(cb_.dropped, ctx_, "disconnected", [&] { cb_.disconnected(ctx_); });
   }
 
   void resourceOffers(mesos::SchedulerDriver*, const std::vector<mesos::Offer>& offers) override {
+    probe_entry();
     if (cb_.resource_offers == nullptr) return;
     deliver(cb_.dropped, ctx_, "resourceOffers", [&] {
       std::vector<std::string> bytes(offers.size());
@@ -59,6 +64,7 @@ class ForwardingScheduler : public mesos::Scheduler {
   }
 
   void offerRescinded(mesos::SchedulerDriver*, const mesos::OfferID& offerId) override {
+    probe_entry();
     if (cb_.offer_rescinded == nullptr) return;
     deliver(cb_.dropped, ctx_, "offerRescinded", [&] {
       std::string id = offerId.SerializePartialAsString();
@@ -67,6 +73,7 @@ class ForwardingScheduler : public mesos::Scheduler {
   }
 
   void statusUpdate(mesos::SchedulerDriver*, const mesos::TaskStatus& status) override {
+    probe_entry();
     if (cb_.status_update == nullptr) return;
     deliver(cb_.dropped, ctx_, "statusUpdate", [&] {
       std::string bytes = status.SerializePartialAsString();
@@ -76,6 +83,7 @@ class ForwardingScheduler : public mesos::Scheduler {
 
   void frameworkMessage(mesos::SchedulerDriver*, const mesos::ExecutorID& executorId,
                         const mesos::SlaveID& slaveId, const std::string& data) override {
+    probe_entry();
     if (cb_.framework_message == nullptr) return;
     deliver(cb_.dropped, ctx_, "frameworkMessage", [&] {
       std::string executor = executorId.SerializePartialAsString();
@@ -85,6 +93,7 @@ class ForwardingScheduler : public mesos::Scheduler {
   }
 
   void slaveLost(mesos::SchedulerDriver*, const mesos::SlaveID& slaveId) override {
+    probe_entry();
     if (cb_.slave_lost == nullptr) return;
     deliver(cb_.dropped, ctx_, "slaveLost", [&] {
       std::string slave = slaveId.SerializePartialAsString();
@@ -94,6 +103,7 @@ class ForwardingScheduler : public mesos::Scheduler {
 
   void executorLost(mesos::SchedulerDriver*, const mesos::ExecutorID& executorId,
                     const mesos::SlaveID& slaveId, int status) override {
+    probe_entry();
     if (cb_.executor_lost == nullptr) return;
     deliver(cb_.dropped, ctx_, "executorLost", [&] {
       std::string executor = executorId.SerializePartialAsString();
@@ -103,6 +113,7 @@ class ForwardingScheduler : public mesos::Scheduler {
   }
 
   void error(mesos::SchedulerDriver*, const std::string& message) override {
+    probe_entry();
     if (counting_) ++errors_;
     if (cb_.error == nullptr) return;
     deliver(cb_.dropped, ctx_, "error", [&] { cb_.error(ctx_, view(message)); });

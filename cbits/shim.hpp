@@ -2,7 +2,10 @@
 #ifndef MESOS_RS_SHIM_INTERNAL_HPP
 #define MESOS_RS_SHIM_INTERNAL_HPP
 
+#include <atomic>
+#include <cstdint>
 #include <cstdio>
+#include <ctime>
 #include <exception>
 #include <new>
 #include <string>
@@ -90,6 +93,22 @@ int32_t guarded(mesos_shim_error* err, F body) noexcept {
   } catch (...) {
     return fail(err, MESOS_SHIM_ERR_EXCEPTION, -1, -1, "", "unknown C++ exception");
   }
+}
+
+// The latency probe (see mesos_shim_probe_enable): whether it is on, and the entry time of the
+// callback running on this thread.
+extern std::atomic<bool> probe_enabled;
+extern thread_local uint64_t probe_entered_ns;
+
+inline uint64_t monotonic_ns() noexcept {
+  struct timespec ts;
+  if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0) return 0;
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+// Called first thing in every callback.
+inline void probe_entry() noexcept {
+  if (probe_enabled.load(std::memory_order_relaxed)) probe_entered_ns = monotonic_ns();
 }
 
 // Reports a callback the shim could not deliver: to the `dropped` entry of the callback table

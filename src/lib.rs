@@ -164,6 +164,30 @@ pub mod __bench {
     pub fn decode<M: protobuf::MessageFull>(bytes: &[u8]) -> crate::Result<M> {
         crate::codec::decode(bytes)
     }
+
+    /// Turns on the latency probe for the whole process (it cannot be turned off): from then
+    /// on the shim records when it entered each callback, and the times below are available.
+    #[cfg(feature = "libmesos")]
+    pub fn enable_latency_probe() {
+        crate::dispatch::probe::enable()
+    }
+
+    /// Inside a [`Scheduler`](crate::Scheduler) method, on the callback thread: nanoseconds
+    /// from the moment the shim entered libmesos' callback for this event until now. `None`
+    /// when the probe is off or the event did not come from libmesos.
+    #[cfg(feature = "libmesos")]
+    pub fn delivery_latency_ns() -> Option<u64> {
+        crate::dispatch::probe::since(crate::dispatch::probe::DELIVERING.get())
+    }
+
+    /// On the thread that took an event from a
+    /// [`SchedulerEvents`](crate::stream::SchedulerEvents) stream, right after `next()`
+    /// returned it: nanoseconds from the moment the shim entered libmesos' callback for that
+    /// event until now. `None` when the probe is off.
+    #[cfg(feature = "stream")]
+    pub fn stream_latency_ns() -> Option<u64> {
+        crate::dispatch::probe::since(crate::dispatch::probe::TAKEN.get())
+    }
 }
 
 /// The README's code, compiled as a doc test so that it stays correct.

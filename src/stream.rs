@@ -85,7 +85,7 @@ use std::task::{Context, Poll, Waker};
 
 use futures_core::{FusedStream, Stream};
 
-use crate::dispatch::{Handler, Shared};
+use crate::dispatch::{probe, Handler, Shared};
 use crate::error::Result;
 use crate::scheduler::{Inner, RawEvent, SchedulerDriverBuilder, SchedulerEvent};
 use crate::SchedulerDriver;
@@ -133,7 +133,8 @@ struct Queue {
 
 #[derive(Default)]
 struct State {
-    events: VecDeque<SchedulerEvent>,
+    /// With the time the shim entered each callback (latency probe only, else 0).
+    events: VecDeque<(SchedulerEvent, u64)>,
     /// The driver stopped or was freed: nothing follows the events already queued.
     closed: bool,
     /// The stream was dropped: nothing is queued any more.
@@ -187,7 +188,7 @@ impl Handler<RawEvent> for StreamHandler {
             } else {
                 // Still waiting for the consumer: counted until taken.
                 self.shared.note_queued(1);
-                state.events.push_back(event);
+                state.events.push_back((event, probe::DELIVERING.get()));
                 state.closed |= last;
             }
         });
@@ -223,7 +224,10 @@ impl Stream for SchedulerEvents {
         let event = {
             let mut state = self.queue.lock();
             match state.events.pop_front() {
-                Some(event) => event,
+                Some((event, entered)) => {
+                    probe::TAKEN.set(entered);
+                    event
+                }
                 None if state.closed => {
                     drop(state);
                     self.terminated = true;

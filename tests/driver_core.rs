@@ -420,3 +420,83 @@ fn registration_timeout_leaves_a_registered_driver_alone() {
     assert_eq!(d.stop(false).unwrap(), Status::DRIVER_STOPPED);
     assert_eq!(d.join().unwrap(), Status::DRIVER_STOPPED);
 }
+
+/// Records, for every status update, the latency probe's reading and the queue depth seen.
+struct Timed {
+    hold_first: Duration,
+    readings: Sender<(Option<u64>, usize)>,
+    registered: Sender<SchedulerDriver>,
+}
+
+impl Scheduler for Timed {
+    fn registered(&mut self, driver: &SchedulerDriver, _: &FrameworkID, _: &MasterInfo) {
+        let _ = self.registered.send(driver.clone());
+    }
+    fn status_update(&mut self, driver: &SchedulerDriver, _: &TaskStatus) {
+        let reading = mesos::__bench::delivery_latency_ns();
+        if !self.hold_first.is_zero() {
+            std::thread::sleep(std::mem::take(&mut self.hold_first));
+        }
+        let _ = self.readings.send((reading, driver.stats().queued));
+    }
+}
+
+/// Reconciles `n` unknown tasks and returns what `Timed` read for each answer, with the
+/// driver's stats at the end.
+fn timed_storm(n: usize, hold_first: Duration) -> (Vec<(Option<u64>, usize)>, mesos::DriverStats) {
+    let _work = local_cluster("cpus:1;mem:128", &[]);
+    let (readings, got) = channel();
+    let (registered, driver_rx) = channel();
+    let scheduler = Timed {
+        hold_first,
+        readings,
+        registered,
+    };
+    let driver = SchedulerDriver::new(scheduler, framework("timed"), "local").unwrap();
+    driver.start().unwrap();
+    // Registered: the master answers reconciliation requests from now on.
+    drop(driver_rx.recv_timeout(Duration::from_secs(30)).unwrap());
+    let statuses: Vec<TaskStatus> = (0..n).map(unknown_task).collect();
+    driver.reconcile_tasks(&statuses).unwrap();
+    let seen: Vec<_> = (0..n)
+        .map(|_| got.recv_timeout(Duration::from_secs(30)).unwrap())
+        .collect();
+    let stats = driver.stats();
+    driver.stop(false).unwrap();
+    (seen, stats)
+}
+
+/// The benchmarks' latency probe: with it on, every delivered update knows how long ago the
+/// shim entered libmesos' callback for it (a positive time, shorter than the whole run);
+/// while the first callback is held, the answers pile up and the peak depth records it.
+#[test]
+fn latency_probe_times_each_update_from_the_shim_and_the_peak_depth_is_kept() {
+    mesos::__bench::enable_latency_probe();
+    let started = Instant::now();
+    let (seen, stats) = timed_storm(500, Duration::from_millis(500));
+    let whole = started.elapsed().as_nanos() as u64;
+    for (i, (reading, _)) in seen.iter().enumerate() {
+        let ns = reading.unwrap_or_else(|| panic!("update {i} has no probe reading"));
+        assert!(
+            ns > 0 && ns < whole,
+            "update {i}: {ns} ns of a {whole} ns run"
+        );
+    }
+    // The later answers waited behind the held callback: they saw long latencies.
+    assert!(seen.iter().any(|(r, _)| r.unwrap() >= 100_000_000));
+    let deepest = seen.iter().map(|(_, q)| *q).max().unwrap();
+    assert!(
+        deepest > 100,
+        "answers should have queued behind the held callback"
+    );
+    assert!(stats.peak_queued >= deepest, "{stats:?} vs {deepest}");
+    assert_eq!(stats.queued, 0);
+}
+
+/// Without the probe nothing is timed.
+#[test]
+fn without_the_probe_updates_carry_no_reading() {
+    let (seen, stats) = timed_storm(50, Duration::ZERO);
+    assert!(seen.iter().all(|(r, _)| r.is_none()));
+    assert!(stats.peak_queued >= 1);
+}

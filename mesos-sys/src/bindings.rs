@@ -54,6 +54,15 @@ unsafe extern "C" {
     pub fn mesos_shim_mesos_version() -> *const ::std::os::raw::c_char;
 }
 unsafe extern "C" {
+    pub fn mesos_shim_probe_enable(enabled: i32);
+}
+unsafe extern "C" {
+    pub fn mesos_shim_probe_entered_ns() -> u64;
+}
+unsafe extern "C" {
+    pub fn mesos_shim_probe_now_ns() -> u64;
+}
+unsafe extern "C" {
     pub fn mesos_shim_has_executor_driver() -> i32;
 }
 #[repr(C)]

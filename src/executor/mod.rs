@@ -596,7 +596,7 @@ impl ExecutorDriver {
     fn assemble<E: Executor>(
         engine: Engine,
         dispatcher: Dispatcher<Incoming>,
-        rx: std::sync::mpsc::Receiver<crate::dispatch::Item<Incoming>>,
+        rx: crate::dispatch::Rx<crate::dispatch::Item<Incoming>>,
         executor: E,
     ) -> ExecutorDriver {
         let live = Arc::new(Live { engine, dispatcher });

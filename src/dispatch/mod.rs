@@ -16,11 +16,12 @@
 
 use std::any::Any;
 use std::borrow::Cow;
+use std::collections::VecDeque;
 use std::ffi::{c_char, c_void, CStr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, AtomicUsize, Ordering};
-use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
+use std::sync::mpsc::{sync_channel, SyncSender};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError, RwLock};
 use std::thread::{JoinHandle, ThreadId};
 use std::time::{Duration, Instant};
@@ -28,10 +29,15 @@ use std::time::{Duration, Instant};
 use crate::error::{Error, Result};
 use crate::types::Status;
 
+pub(crate) mod probe;
+mod queue;
+
+pub(crate) use queue::{Rx, Tx};
+
 /// What travels from libmesos' thread (or the driver handle) to the callback thread.
 pub(crate) enum Item<E> {
-    /// A callback from libmesos.
-    Event(E),
+    /// A callback from libmesos, with when the shim entered it (latency probe only, else 0).
+    Event(E, u64),
     /// Answered once every item sent before it has been handled.
     Barrier(SyncSender<()>),
     /// The driver was stopped or aborted through a handle: libmesos makes no more callbacks.
@@ -65,6 +71,9 @@ pub struct DriverStats {
     /// callback thread, in a callback right now, or (for an event stream) not yet taken
     /// from the stream.
     pub queued: usize,
+    /// The largest `queued` seen since the driver was created: how far your code fell behind
+    /// at worst.
+    pub peak_queued: usize,
     /// Events that never reached your code, each logged when it happened: a callback panicked
     /// earlier (the driver was aborted), an event stream was dropped, an event could not be
     /// decoded or serialized, or arrived after the driver was stopped.
@@ -87,6 +96,7 @@ pub(crate) struct Shared {
     panic: Mutex<Option<String>>,
     thread: OnceLock<ThreadId>,
     queued: AtomicUsize,
+    peak_queued: AtomicUsize,
     dropped: AtomicU64,
     unacknowledged: AtomicU64,
     queue_warning: usize,
@@ -118,6 +128,7 @@ impl Shared {
             panic: Mutex::new(None),
             thread: OnceLock::new(),
             queued: AtomicUsize::new(0),
+            peak_queued: AtomicUsize::new(0),
             dropped: AtomicU64::new(0),
             unacknowledged: AtomicU64::new(0),
             queue_warning,
@@ -145,6 +156,7 @@ impl Shared {
     pub(crate) fn stats(&self) -> DriverStats {
         DriverStats {
             queued: self.queued.load(Ordering::Relaxed),
+            peak_queued: self.peak_queued.load(Ordering::Relaxed),
             dropped_events: self.dropped.load(Ordering::Relaxed),
             unacknowledged_updates: self.unacknowledged.load(Ordering::Relaxed),
         }
@@ -154,6 +166,9 @@ impl Shared {
     /// the threshold (once, until it has shrunk to half of it again).
     pub(crate) fn note_queued(&self, n: usize) {
         let depth = self.queued.fetch_add(n, Ordering::Relaxed) + n;
+        if depth > self.peak_queued.load(Ordering::Relaxed) {
+            self.peak_queued.fetch_max(depth, Ordering::Relaxed);
+        }
         if depth > self.queue_warning && !self.warned.swap(true, Ordering::Relaxed) {
             tracing::warn!(
                 queued = depth,
@@ -279,7 +294,7 @@ impl Shared {
 
 /// The sending side, handed to the shim as the callbacks' context.
 pub(crate) struct Context<E> {
-    pub(crate) tx: Sender<Item<E>>,
+    pub(crate) tx: Tx<Item<E>>,
     pub(crate) shared: Arc<Shared>,
 }
 
@@ -288,7 +303,7 @@ impl<E> Context<E> {
         self.shared.note_queued(1);
         // The receiver lives on the callback thread until every sender is gone, so this
         // fails only if that thread died (a bug): count the event rather than lose it quietly.
-        if self.tx.send(Item::Event(event)).is_err() {
+        if self.tx.send(Item::Event(event, probe::stamp())).is_err() {
             self.shared.note_taken(1);
             self.shared
                 .note_dropped(1, "event", "the callback thread has ended", false);
@@ -386,7 +401,7 @@ unsafe fn c_text<'a>(p: *const c_char) -> Cow<'a, str> {
 /// The callback thread of one driver.
 pub(crate) struct Dispatcher<E> {
     pub(crate) shared: Arc<Shared>,
-    tx: Mutex<Option<Sender<Item<E>>>>,
+    tx: Mutex<Option<Tx<Item<E>>>>,
     thread: Mutex<Option<JoinHandle<()>>>,
 }
 
@@ -394,15 +409,15 @@ impl<E: Send + 'static> Dispatcher<E> {
     /// Creates the channel with the executor driver's default settings; returns the
     /// dispatcher (not yet running), the shim context (boxed, kept by its owner) and the
     /// receiving end for [`start`](Self::start).
-    pub(crate) fn new() -> (Self, Box<Context<E>>, Receiver<Item<E>>) {
+    pub(crate) fn new() -> (Self, Box<Context<E>>, Rx<Item<E>>) {
         let shared = Shared::new("executor", DEFAULT_QUEUE_WARNING, Vec::new());
         let (d, ctx, rx) = Self::with_shared(Arc::new(shared));
         (d, Box::new(ctx), rx)
     }
 
     /// Creates the channel around `shared`.
-    pub(crate) fn with_shared(shared: Arc<Shared>) -> (Self, Context<E>, Receiver<Item<E>>) {
-        let (tx, rx) = channel();
+    pub(crate) fn with_shared(shared: Arc<Shared>) -> (Self, Context<E>, Rx<Item<E>>) {
+        let (tx, rx) = queue::queue();
         let ctx = Context {
             tx: tx.clone(),
             shared: shared.clone(),
@@ -416,39 +431,44 @@ impl<E: Send + 'static> Dispatcher<E> {
     }
 
     /// Starts the callback thread.
-    pub(crate) fn start(&self, name: &str, rx: Receiver<Item<E>>, mut handler: impl Handler<E>) {
+    pub(crate) fn start(&self, name: &str, rx: Rx<Item<E>>, mut handler: impl Handler<E>) {
         let shared = self.shared.clone();
         let handle = std::thread::Builder::new()
             .name(name.to_owned())
             .spawn(move || {
                 let _ = shared.thread.set(std::thread::current().id());
                 let mut poisoned = false;
-                while let Ok(item) = rx.recv() {
-                    match item {
-                        Item::Barrier(done) => {
-                            let _ = done.send(());
-                        }
-                        Item::Stopped => {
-                            let _ = catch_unwind(AssertUnwindSafe(|| handler.stopped()));
-                        }
-                        Item::Event(_) if poisoned => {
-                            shared.note_dropped(
-                                1,
-                                "event",
-                                "an earlier callback panicked and the driver was aborted",
-                                false,
-                            );
-                            shared.note_taken(1);
-                        }
-                        Item::Event(event) => {
-                            let r = catch_unwind(AssertUnwindSafe(|| handler.deliver(event)));
-                            shared.note_taken(1);
-                            if let Err(payload) = r {
-                                let msg = panic_text(payload.as_ref());
-                                tracing::error!(panic = %msg, "a driver callback panicked; aborting the driver");
-                                *lock(&shared.panic) = Some(msg.clone());
-                                poisoned = true;
-                                let _ = catch_unwind(AssertUnwindSafe(|| handler.panicked(&msg)));
+                let mut batch = VecDeque::new();
+                while rx.recv_batch(&mut batch) {
+                    for item in batch.drain(..) {
+                        match item {
+                            Item::Barrier(done) => {
+                                let _ = done.send(());
+                            }
+                            Item::Stopped => {
+                                let _ = catch_unwind(AssertUnwindSafe(|| handler.stopped()));
+                            }
+                            Item::Event(..) if poisoned => {
+                                shared.note_dropped(
+                                    1,
+                                    "event",
+                                    "an earlier callback panicked and the driver was aborted",
+                                    false,
+                                );
+                                shared.note_taken(1);
+                            }
+                            Item::Event(event, stamp) => {
+                                probe::DELIVERING.set(stamp);
+                                let r = catch_unwind(AssertUnwindSafe(|| handler.deliver(event)));
+                                shared.note_taken(1);
+                                if let Err(payload) = r {
+                                    let msg = panic_text(payload.as_ref());
+                                    tracing::error!(panic = %msg, "a driver callback panicked; aborting the driver");
+                                    *lock(&shared.panic) = Some(msg.clone());
+                                    poisoned = true;
+                                    let _ =
+                                        catch_unwind(AssertUnwindSafe(|| handler.panicked(&msg)));
+                                }
                             }
                         }
                     }
@@ -460,7 +480,7 @@ impl<E: Send + 'static> Dispatcher<E> {
         *lock(&self.thread) = Some(handle);
     }
 
-    fn sender(&self) -> Option<Sender<Item<E>>> {
+    fn sender(&self) -> Option<Tx<Item<E>>> {
         lock(&self.tx).clone()
     }
 
@@ -483,7 +503,7 @@ impl<E: Send + 'static> Dispatcher<E> {
     pub(crate) fn inject(&self, event: E) {
         if let Some(tx) = self.sender() {
             self.shared.note_queued(1);
-            if tx.send(Item::Event(event)).is_err() {
+            if tx.send(Item::Event(event, 0)).is_err() {
                 self.shared.note_taken(1);
             }
         }
@@ -689,6 +709,7 @@ fn panic_text(payload: &(dyn Any + Send)) -> String {
 mod tests {
     use super::*;
     use std::io::Write;
+    use std::sync::mpsc::{channel, Sender};
 
     /// A `tracing` writer into a shared buffer.
     #[derive(Clone, Default)]
@@ -807,6 +828,7 @@ mod tests {
             "{text}"
         );
         assert_eq!(shared.stats().queued, 5);
+        assert_eq!(shared.stats().peak_queued, 8);
     }
 
     #[test]

@@ -274,7 +274,8 @@ __attribute__((noinline)) void user_callback(ReconcileScheduler* s, const mesos:
 // REASON_RECONCILIATION and no uuid; only those answers are counted, once per task.
 class ReconcileScheduler : public mesos::Scheduler {
  public:
-  ReconcileScheduler(uint64_t n, uint64_t* samples) : n_(n), seen_(n, false), samples_(samples) {}
+  ReconcileScheduler(uint64_t n, uint64_t batch, uint64_t* samples)
+      : n_(n), batch_(batch), seen_(n, false), samples_(samples) {}
 
   void registered(mesos::SchedulerDriver* driver, const mesos::FrameworkID&,
                   const mesos::MasterInfo&) override {
@@ -289,9 +290,21 @@ class ReconcileScheduler : public mesos::Scheduler {
     rss_start_ = rss_kib();
     start_ns_ = monotonic_ns();
     start_ = Clock::now();
-    driver->reconcileTasks(statuses_);
+    if (batch_ == 0) {
+      driver->reconcileTasks(statuses_);
+    } else {
+      send_next(driver);
+    }
     call_end_ = Clock::now();
     if (n_ == 0) finish(driver);
+  }
+
+  // Paced mode: the next `batch_` statuses, once the previous ones were all answered.
+  void send_next(mesos::SchedulerDriver* driver) {
+    uint64_t end = sent_ + batch_ < n_ ? sent_ + batch_ : n_;
+    std::vector<mesos::TaskStatus> part(statuses_.begin() + sent_, statuses_.begin() + end);
+    sent_ = end;
+    driver->reconcileTasks(part);
   }
 
   void reregistered(mesos::SchedulerDriver*, const mesos::MasterInfo&) override {}
@@ -316,7 +329,11 @@ class ReconcileScheduler : public mesos::Scheduler {
       return;
     }
     seen_[i] = true;
-    if (++answered_ == n_) finish(driver);
+    if (++answered_ == n_) {
+      finish(driver);
+    } else if (batch_ != 0 && answered_ == sent_) {
+      send_next(driver);
+    }
   }
 
   void finish(mesos::SchedulerDriver* driver) {
@@ -336,6 +353,8 @@ class ReconcileScheduler : public mesos::Scheduler {
   }
 
   uint64_t n_;
+  uint64_t batch_;  // 0: all statuses in one call; else this many per call, paced
+  uint64_t sent_ = 0;
   std::vector<bool> seen_;
   uint64_t* samples_;
   uint64_t recorded_ = 0;
@@ -664,13 +683,14 @@ struct bench_updates_result {
   int32_t final_status;
 };
 
-// The reconciliation storm with the C++ framework against master "local". When `samples` is
+// The reconciliation storm with the C++ framework against master "local" (with `batch` > 0,
+// paced: `batch` statuses per call, the next call once they are all answered). When `samples` is
 // not NULL (room for `n` values) every answer's entry-to-user-function time is recorded, in
 // ns. Returns 0 when all `n` answers arrived.
-int32_t bench_cpp_reconcile(uint64_t n, double timeout, uint64_t* samples,
+int32_t bench_cpp_reconcile(uint64_t n, uint64_t batch, double timeout, uint64_t* samples,
                             bench_reconcile_result* out) {
   try {
-    ReconcileScheduler scheduler(n, samples);
+    ReconcileScheduler scheduler(n, batch, samples);
     mesos::MesosSchedulerDriver driver(&scheduler, framework_info("mesos-bench reconcile (C++)"),
                                        "local", false);
     mesos::Status status = run_with_timeout(&driver, timeout);

@@ -89,6 +89,7 @@ extern "C" {
     pub fn bench_cpp_storm(warmup: u64, total: u64, timeout: f64, out: *mut StormResult) -> i32;
     pub fn bench_cpp_reconcile(
         n: u64,
+        batch: u64,
         timeout: f64,
         samples: *mut u64,
         out: *mut ReconcileResult,

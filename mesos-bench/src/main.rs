@@ -54,6 +54,8 @@ pub struct Config {
     /// Latency: answers per run, runs per side.
     pub latency_n: u64,
     pub latency_trials: usize,
+    /// Latency without a backlog: this many reconciliations of one task, one at a time.
+    pub latency_paced_n: u64,
     /// End to end: tasks per run, interleaved pairs, bootstrap resamples.
     pub tasks: u32,
     pub e2e_pairs: usize,
@@ -98,6 +100,7 @@ impl Config {
             updates_trials: 3,
             latency_n: 100_000,
             latency_trials: 2,
+            latency_paced_n: 20_000,
             tasks: 400,
             e2e_pairs: 10,
             e2e_agents: 2,
@@ -125,6 +128,7 @@ impl Config {
             updates_trials: 2,
             latency_n: 10_000,
             latency_trials: 1,
+            latency_paced_n: 2_000,
             tasks: 100,
             e2e_pairs: 3,
             storm_offers: 6000,
@@ -310,7 +314,7 @@ fn child(args: &[String]) -> ExitCode {
             if latency && !probed {
                 "probe=0 answered=0".to_string()
             } else {
-                match reconcile::run(get("n"), stream, latency, timeout, &slot) {
+                match reconcile::run(get("n"), get("batch"), stream, latency, timeout, &slot) {
                     Ok(o) => {
                         if latency {
                             if let Err(e) = write_samples(&text("samples-dir"), &o.latency) {
@@ -341,7 +345,9 @@ fn child(args: &[String]) -> ExitCode {
                 samples.as_mut_ptr()
             };
             // SAFETY: `r` is a valid out-pointer; `ptr` is NULL or has room for n values.
-            unsafe { cpp::bench_cpp_reconcile(n, timeout.as_secs_f64(), ptr, &mut r) };
+            unsafe {
+                cpp::bench_cpp_reconcile(n, get("batch"), timeout.as_secs_f64(), ptr, &mut r)
+            };
             samples.truncate(r.samples as usize);
             if !samples.is_empty() {
                 if let Err(e) = write_samples(&text("samples-dir"), &samples) {
@@ -358,6 +364,7 @@ fn child(args: &[String]) -> ExitCode {
                 rss_start_kib: r.rss_start_kib,
                 rss_end_kib: r.rss_end_kib,
                 latency: Vec::new(),
+                peak_queued: 0,
                 error: None,
             };
             reconcile_line(&o, sampler.expect("sampled").finish(), samples.len())
@@ -413,6 +420,7 @@ fn child(args: &[String]) -> ExitCode {
                 end_ns: r.end_ns,
                 rss_start_kib: r.rss_start_kib,
                 rss_end_kib: r.rss_end_kib,
+                peak_queued: 0,
                 error: None,
             };
             updates_line(&o, sampler.expect("sampled").finish())
@@ -437,7 +445,7 @@ fn reconcile_line(o: &reconcile::Outcome, samples: Vec<sampler::Sample>, latency
     if let Some(e) = &o.error {
         return format!("error={e:?}");
     }
-    let (rss_peak, queue_peak) = sampler::peaks(
+    let (rss_peak, queue_sampled) = sampler::peaks(
         &samples,
         o.start_ns,
         o.end_ns,
@@ -445,7 +453,7 @@ fn reconcile_line(o: &reconcile::Outcome, samples: Vec<sampler::Sample>, latency
     );
     format!(
         "answered={} bad={} seconds={} call_seconds={} rss_start={} rss_peak={} rss_end={} \
-         queue_peak={} samples={latency} probe=1",
+         queue_peak={} queue_sampled={queue_sampled} samples={latency} probe=1",
         o.answered,
         o.bad,
         o.seconds,
@@ -453,7 +461,7 @@ fn reconcile_line(o: &reconcile::Outcome, samples: Vec<sampler::Sample>, latency
         o.rss_start_kib,
         rss_peak,
         o.rss_end_kib,
-        queue_peak
+        o.peak_queued
     )
 }
 
@@ -461,7 +469,7 @@ fn updates_line(o: &updates::Outcome, samples: Vec<sampler::Sample>) -> String {
     if let Some(e) = &o.error {
         return format!("error={e:?}");
     }
-    let (rss_peak, queue_peak) = sampler::peaks(
+    let (rss_peak, queue_sampled) = sampler::peaks(
         &samples,
         o.start_ns,
         o.end_ns,
@@ -469,7 +477,7 @@ fn updates_line(o: &updates::Outcome, samples: Vec<sampler::Sample>) -> String {
     );
     format!(
         "distinct={} timed={} duplicates={} missing_uuid={} bad={} seconds={} rss_start={} \
-         rss_peak={rss_peak} rss_end={} queue_peak={queue_peak}",
+         rss_peak={rss_peak} rss_end={} queue_peak={} queue_sampled={queue_sampled}",
         o.distinct,
         o.timed,
         o.duplicates,
@@ -477,7 +485,8 @@ fn updates_line(o: &updates::Outcome, samples: Vec<sampler::Sample>) -> String {
         o.bad,
         o.seconds,
         o.rss_start_kib,
-        o.rss_end_kib
+        o.rss_end_kib,
+        o.peak_queued
     )
 }
 

@@ -39,6 +39,8 @@ pub struct Outcome {
     pub end_ns: u64,
     pub rss_start_kib: i64,
     pub rss_end_kib: i64,
+    /// The driver's high-water mark of queued events (`DriverStats::peak_queued`).
+    pub peak_queued: usize,
     /// Latency samples (ns), when the probe was on.
     pub latency: Vec<u64>,
     /// Error text when the call failed.
@@ -75,6 +77,10 @@ pub fn task_index(id: &str, limit: u64) -> Option<usize> {
 /// The counting and timing both deliveries share.
 struct Storm {
     n: u64,
+    /// 0: every status in one call; else this many per call, the next call once they were
+    /// all answered (paced).
+    batch: u64,
+    sent: u64,
     seen: Vec<bool>,
     statuses: Vec<TaskStatus>,
     start: Option<Instant>,
@@ -83,9 +89,11 @@ struct Storm {
 }
 
 impl Storm {
-    fn new(n: u64, latency: bool) -> Self {
+    fn new(n: u64, batch: u64, latency: bool) -> Self {
         Storm {
             n,
+            batch,
+            sent: 0,
             seen: vec![false; n as usize],
             statuses: Vec::new(),
             start: None,
@@ -101,7 +109,12 @@ impl Storm {
         self.out.start_ns = now_ns();
         let start = Instant::now();
         self.start = Some(start);
-        if let Err(e) = driver.reconcile_tasks(&self.statuses) {
+        let first = if self.batch == 0 {
+            driver.reconcile_tasks(&self.statuses)
+        } else {
+            self.send_next(driver)
+        };
+        if let Err(e) = first {
             self.out.error = Some(format!("reconcile_tasks: {e}"));
             let _ = driver.stop(false);
             return true;
@@ -112,6 +125,14 @@ impl Storm {
             return true;
         }
         false
+    }
+
+    /// Paced mode: the next `batch` statuses.
+    fn send_next(&mut self, driver: &SchedulerDriver) -> mesos::Result<()> {
+        let end = (self.sent + self.batch).min(self.n);
+        let part = &self.statuses[self.sent as usize..end as usize];
+        self.sent = end;
+        driver.reconcile_tasks(part)
     }
 
     /// Counts one answer; true when it was the n-th.
@@ -131,6 +152,12 @@ impl Storm {
         if self.out.answered == self.n {
             self.finish(driver);
             return true;
+        }
+        if self.batch != 0 && self.out.answered == self.sent {
+            if let Err(e) = self.send_next(driver) {
+                self.out.error = Some(format!("reconcile_tasks: {e}"));
+                let _ = driver.stop(false);
+            }
         }
         false
     }
@@ -206,6 +233,7 @@ impl Drop for TraitStorm {
 /// (for the sampler's queue probe).
 pub fn run(
     n: u64,
+    batch: u64,
     stream: bool,
     latency: bool,
     timeout: Duration,
@@ -219,29 +247,31 @@ pub fn run(
     if !stream {
         let out = Arc::new(Mutex::new(Outcome::default()));
         let scheduler = TraitStorm {
-            storm: Some(Storm::new(n, latency)),
+            storm: Some(Storm::new(n, batch, latency)),
             out: out.clone(),
         };
         let driver = builder.build(scheduler).map_err(|e| e.to_string())?;
         slot.set(&driver);
         crate::frameworks::run_with_timeout(&driver, timeout)?;
         // Dropping the last handle joins the callback thread, which drops the scheduler.
+        let peak_queued = driver.stats().peak_queued;
         slot.clear();
         drop(driver);
-        let out = out.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let mut out = out.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        out.peak_queued = peak_queued;
         return Ok(out);
     }
     let (driver, mut events) = builder.build_stream().map_err(|e| e.to_string())?;
     slot.set(&driver);
     let watchdog = crate::frameworks::Watchdog::new(&driver, timeout);
     driver.start().map_err(|e| e.to_string())?;
-    let mut storm = Storm::new(n, latency);
+    let mut storm = Storm::new(n, batch, latency);
     futures::executor::block_on(async {
         while let Some(event) = events.next().await {
             if let (Some(samples), SchedulerEvent::StatusUpdate { .. }) =
                 (&mut storm.latency, &event)
             {
-                if let Some(ns) = probe::stream_latency_ns(&event) {
+                if let Some(ns) = probe::stream_latency_ns() {
                     samples.push(ns);
                 }
             }
@@ -260,7 +290,10 @@ pub fn run(
     });
     let _ = driver.join();
     drop(watchdog);
+    let peak_queued = driver.stats().peak_queued;
     slot.clear();
     drop(driver);
-    Ok(storm.outcome())
+    let mut out = storm.outcome();
+    out.peak_queued = peak_queued;
+    Ok(out)
 }

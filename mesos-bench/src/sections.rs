@@ -469,109 +469,109 @@ fn read_samples(dir: &str) -> Vec<u64> {
 }
 
 fn latency(config: &Config, scratch: &Scratch, report: &mut Report) -> Result<(), String> {
-    let n = config.latency_n;
-    println!(
-        "\n== callback latency: reconciliation storms of {n} answers with the latency probe, \
-         {} runs per side",
-        config.latency_trials
-    );
-    if !probe::available() {
-        println!("  the crate has no latency probe yet: only the C++ side is measured");
-    }
-    let rust_dir = scratch.dir("latency-rust")?;
-    let stream_dir = scratch.dir("latency-rust-stream")?;
-    let cpp_dir = scratch.dir("latency-cpp")?;
-    let mut sides = vec![Side::new(
-        "C++ (entry -> empty user fn)",
-        "cpp-latency",
-        &[("n", n.to_string()), ("samples-dir", cpp_dir.clone())],
-    )];
-    if probe::available() {
-        sides.insert(
-            0,
-            Side::new(
-                "Rust (shim entry -> trait)",
-                "rust-latency",
-                &[("n", n.to_string()), ("samples-dir", rust_dir.clone())],
-            ),
-        );
-    }
-    if probe::stream_available() {
-        sides.push(Side::new(
-            "Rust (shim entry -> stream consumer)",
-            "rust-latency",
-            &[
-                ("n", n.to_string()),
-                ("samples-dir", stream_dir.clone()),
-                ("path", "stream".into()),
-            ],
-        ));
-    }
-    interleaved(
-        &sides,
-        config.latency_trials,
-        config,
-        |_, r| {
-            if r.get("answered") == n as f64 && r.get("samples") == n as f64 {
-                Ok(())
-            } else {
-                Err(format!(
-                    "{} of {n} answers, {} samples",
-                    r.get("answered"),
-                    r.get("samples")
-                ))
-            }
-        },
-        |_, r| {
-            format!(
-                "{:>7.3} s {:>8.0} updates/s  {} samples",
-                r.get("seconds"),
-                n as f64 / r.get("seconds"),
-                r.get("samples")
-            )
-        },
-    )?;
+    let modes = [
+        ("storm", config.latency_n, 0u64),
+        ("paced", config.latency_paced_n, 1u64),
+    ];
     let mut rows = Vec::new();
-    for (side, dir) in sides.iter().map(|s| {
-        let stream = s.args.iter().any(|(k, v)| k == "path" && v == "stream");
-        let d = match (s.kind.starts_with("rust"), stream) {
-            (true, true) => &stream_dir,
-            (true, false) => &rust_dir,
-            _ => &cpp_dir,
+    for (mode, n, batch) in modes {
+        println!(
+            "\n== callback latency, {mode}: {} with the latency probe, {} runs per side",
+            if batch == 0 {
+                format!("a reconciliation storm of {n} answers")
+            } else {
+                format!("{n} reconciliations of one task, each sent once the previous was answered")
+            },
+            config.latency_trials
+        );
+        let mut sides = Vec::new();
+        let mut add = |label: &str, kind: &str, key: &str, stream: bool| -> Result<(), String> {
+            let mut args = vec![
+                ("n", n.to_string()),
+                ("batch", batch.to_string()),
+                (
+                    "samples-dir",
+                    scratch.dir(&format!("latency-{mode}-{key}"))?,
+                ),
+            ];
+            if stream {
+                args.push(("path", "stream".into()));
+            }
+            sides.push((Side::new(label, kind, &args), key.to_string()));
+            Ok(())
         };
-        (s, d)
-    }) {
-        let mut v = read_samples(dir);
-        v.sort_unstable();
-        let q = |p: f64| stats::quantile_sorted(&v, p) as f64 / 1e3;
-        rows.push(format!(
-            "| {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {} |",
-            side.label,
-            v.len(),
-            q(0.5),
-            q(0.99),
-            q(0.999),
-            q(1.0),
-            if q(0.99) < 100.0 { "met" } else { "NOT met" }
-        ));
-        let key = match (side.kind.starts_with("rust"), dir == &stream_dir) {
-            (true, true) => "rust_stream",
-            (true, false) => "rust",
-            _ => "cpp",
-        };
-        report.ratios.push(format!(
-            "latency_{key}_p50_us={:.2} latency_{key}_p99_us={:.2} latency_{key}_p999_us={:.2} \
-             latency_{key}_max_us={:.2}",
-            q(0.5),
-            q(0.99),
-            q(0.999),
-            q(1.0)
-        ));
-        report.latency.push((side.label.clone(), v));
+        if probe::available() {
+            add("Rust (shim entry -> trait)", "rust-latency", "rust", false)?;
+        }
+        add("C++ (entry -> empty user fn)", "cpp-latency", "cpp", false)?;
+        if probe::stream_available() {
+            add(
+                "Rust (shim entry -> stream)",
+                "rust-latency",
+                "rust_stream",
+                true,
+            )?;
+        }
+        let only_sides: Vec<Side> = sides.iter().map(|(s, _)| s.clone()).collect();
+        interleaved(
+            &only_sides,
+            config.latency_trials,
+            config,
+            |_, r| {
+                if r.get("answered") == n as f64 && r.get("samples") == n as f64 {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "{} of {n} answers, {} samples",
+                        r.get("answered"),
+                        r.get("samples")
+                    ))
+                }
+            },
+            |_, r| {
+                format!(
+                    "{:>7.3} s {:>8.0} updates/s  {} samples  queue peak {}",
+                    r.get("seconds"),
+                    n as f64 / r.get("seconds"),
+                    r.get("samples"),
+                    r.get("queue_peak")
+                )
+            },
+        )?;
+        for (side, key) in &sides {
+            let dir = side
+                .args
+                .iter()
+                .find(|(k, _)| k == "samples-dir")
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default();
+            let mut v = read_samples(&dir);
+            v.sort_unstable();
+            let q = |p: f64| stats::quantile_sorted(&v, p) as f64 / 1e3;
+            rows.push(format!(
+                "| {mode} | {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {} |",
+                side.label,
+                v.len(),
+                q(0.5),
+                q(0.99),
+                q(0.999),
+                q(1.0),
+                if q(0.99) < 100.0 { "met" } else { "NOT met" }
+            ));
+            report.ratios.push(format!(
+                "latency_{mode}_{key}_p50_us={:.2} latency_{mode}_{key}_p99_us={:.2} \
+                 latency_{mode}_{key}_p999_us={:.2} latency_{mode}_{key}_max_us={:.2}",
+                q(0.5),
+                q(0.99),
+                q(0.999),
+                q(1.0)
+            ));
+            report.latency.push((format!("{}, {mode}", side.label), v));
+        }
     }
     report.table(
         "Callback latency (µs, exact order statistics over every sample of every run)",
-        "| side | samples | p50 | p99 | p99.9 | max | p99 < 100 µs |",
+        "| load | side | samples | p50 | p99 | p99.9 | max | p99 < 100 µs |",
         &rows,
     );
     Ok(())

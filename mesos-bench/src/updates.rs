@@ -55,6 +55,8 @@ pub struct Outcome {
     pub end_ns: u64,
     pub rss_start_kib: i64,
     pub rss_end_kib: i64,
+    /// The driver's high-water mark of queued events (`DriverStats::peak_queued`).
+    pub peak_queued: usize,
     pub error: Option<String>,
 }
 
@@ -275,9 +277,11 @@ pub fn run(o: &Options, slot: &QueueSlot) -> Result<Outcome, String> {
             .map_err(|e| e.to_string())?;
         slot.set(&driver);
         crate::frameworks::run_with_timeout(&driver, o.timeout)?;
+        let peak_queued = driver.stats().peak_queued;
         slot.clear();
         drop(driver);
-        let out = out.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let mut out = out.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        out.peak_queued = peak_queued;
         return Ok(out);
     }
     let (driver, mut events) = builder.build_stream().map_err(|e| e.to_string())?;
@@ -301,9 +305,12 @@ pub fn run(o: &Options, slot: &QueueSlot) -> Result<Outcome, String> {
     });
     let _ = driver.join();
     drop(watchdog);
+    let peak_queued = driver.stats().peak_queued;
     slot.clear();
     drop(driver);
-    Ok(storm.out)
+    let mut out = storm.out;
+    out.peak_queued = peak_queued;
+    Ok(out)
 }
 
 // ---- the executor role ----

@@ -93,7 +93,7 @@ impl Config {
             only: PARTS.iter().map(|s| s.to_string()).collect(),
             out: PathBuf::from("target").join("mesos-bench"),
             reconcile_sizes: vec![1_000, 10_000, 50_000, 100_000],
-            reconcile_trials: 3,
+            reconcile_trials: 5,
             throughput_n: 100_000,
             updates_tasks: 500,
             updates_per_task: 30,

@@ -202,3 +202,26 @@ pub fn cdf_points(sorted_ns: &[u64], max_points: usize) -> Vec<(f64, f64)> {
     points.push(((sorted_ns[n - 1].max(1)) as f64 / 1e3, 1.0));
     points
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tick_labels_are_short() {
+        assert_eq!(short_number(140000.0), "140k");
+        assert_eq!(short_number(1500.0), "1.5k");
+        assert_eq!(short_number(2_000_000.0), "2M");
+        assert_eq!(short_number(0.25), "0.25");
+        assert_eq!(short_number(3.0), "3");
+    }
+
+    #[test]
+    fn cdf_ends_at_the_maximum() {
+        let v: Vec<u64> = (1..=10_000).map(|i| i * 1000).collect();
+        let p = cdf_points(&v, 100);
+        assert!(p.len() <= 102);
+        assert_eq!(*p.last().unwrap(), (10_000.0, 1.0));
+        assert!(p.windows(2).all(|w| w[0].0 <= w[1].0 && w[0].1 <= w[1].1));
+    }
+}

@@ -111,3 +111,27 @@ pub fn peaks(samples: &[Sample], from: u64, to: u64, at_ends: &[i64]) -> (i64, u
     let queued = inside.map(|s| s.queued).max().unwrap_or(0);
     (rss, queued)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn peaks_only_inside_the_window_and_with_the_end_readings() {
+        let s = |ns, rss_kib, queued| Sample {
+            ns,
+            rss_kib,
+            queued,
+        };
+        let samples = [
+            s(5, 900, 9),
+            s(10, 100, 1),
+            s(20, 300, 4),
+            s(30, 200, 2),
+            s(40, 999, 8),
+        ];
+        assert_eq!(peaks(&samples, 10, 30, &[150, 250]), (300, 4));
+        assert_eq!(peaks(&samples, 10, 30, &[150, 350]), (350, 4));
+        assert_eq!(peaks(&[], 0, 1, &[]), (-1, 0));
+    }
+}

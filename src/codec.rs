@@ -9,17 +9,21 @@ use crate::error::{Error, Result};
 /// Serializes a message without checking required fields: the shim checks them with
 /// libmesos' own classes and names the missing ones.
 pub(crate) fn encode<M: Message>(msg: &M) -> Vec<u8> {
-    let size = msg.compute_size() as usize;
-    let mut out = Vec::with_capacity(size);
-    {
-        let mut os = CodedOutputStream::vec(&mut out);
-        // Writing into a Vec cannot fail for lack of space; only a message whose size changed
-        // between compute_size and the write could, which shared borrows rule out.
-        msg.write_to_with_cached_sizes(&mut os)
-            .and_then(|()| os.flush())
-            .expect("serializing into a Vec");
-    }
+    let mut out = Vec::new();
+    encode_into(msg, &mut out);
     out
+}
+
+/// Appends the serialized form of `msg` to `out`.
+pub(crate) fn encode_into<M: Message>(msg: &M, out: &mut Vec<u8>) {
+    let size = msg.compute_size() as usize;
+    out.reserve(size);
+    let mut os = CodedOutputStream::vec(out);
+    // Writing into a Vec cannot fail for lack of space; only a message whose size changed
+    // between compute_size and the write could, which shared borrows rule out.
+    msg.write_to_with_cached_sizes(&mut os)
+        .and_then(|()| os.flush())
+        .expect("serializing into a Vec");
 }
 
 /// Decodes bytes handed over by libmesos (lenient about required fields, so nothing that

@@ -10,32 +10,53 @@ pub(crate) use crate::codec::{decode, encode};
 use crate::error::{Error, Result};
 use crate::types::Status;
 
-/// Encoded messages (or strings) kept alive together with the views passed to the shim.
+/// Encoded messages (or strings) kept alive together with the views passed to the shim. All
+/// of them live in one buffer, so a list of 100,000 messages costs two allocations, not
+/// 100,000.
 pub(crate) struct Buffers {
-    owned: Vec<Vec<u8>>,
+    /// Keeps the bytes the views point into.
+    _data: Vec<u8>,
     views: Vec<sys::mesos_bytes>,
 }
 
 impl Buffers {
     pub(crate) fn messages<'a, M: Message + 'a>(items: impl IntoIterator<Item = &'a M>) -> Self {
-        Self::from_owned(items.into_iter().map(encode).collect())
+        let mut data = Vec::new();
+        let ends: Vec<usize> = items
+            .into_iter()
+            .map(|m| {
+                crate::codec::encode_into(m, &mut data);
+                data.len()
+            })
+            .collect();
+        Self::from_parts(data, ends)
     }
 
     pub(crate) fn strings<S: AsRef<str>>(items: &[S]) -> Self {
-        Self::from_owned(
-            items
-                .iter()
-                .map(|s| s.as_ref().as_bytes().to_vec())
-                .collect(),
-        )
+        let mut data = Vec::new();
+        let ends = items
+            .iter()
+            .map(|s| {
+                data.extend_from_slice(s.as_ref().as_bytes());
+                data.len()
+            })
+            .collect();
+        Self::from_parts(data, ends)
     }
 
-    fn from_owned(owned: Vec<Vec<u8>>) -> Self {
-        let views = owned
-            .iter()
-            .map(|b| sys::mesos_bytes::from_slice(b))
+    /// `ends[i]` is where item `i` ends in `data` (it starts where item `i - 1` ended). The
+    /// views are made once `data` no longer grows.
+    fn from_parts(data: Vec<u8>, ends: Vec<usize>) -> Self {
+        let mut start = 0;
+        let views = ends
+            .into_iter()
+            .map(|end| {
+                let view = sys::mesos_bytes::from_slice(&data[start..end]);
+                start = end;
+                view
+            })
             .collect();
-        Buffers { owned, views }
+        Buffers { _data: data, views }
     }
 
     pub(crate) fn ptr(&self) -> *const sys::mesos_bytes {
@@ -47,7 +68,7 @@ impl Buffers {
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.owned.len()
+        self.views.len()
     }
 }
 

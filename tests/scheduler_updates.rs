@@ -30,6 +30,62 @@ fn explicit_reconciliation_answers_for_the_named_task() {
     driver.stop(false).unwrap();
 }
 
+/// A reconciliation request for an unknown task named `reconcile-<i>`.
+fn unknown(i: usize) -> TaskStatus {
+    let mut s = TaskStatus::new();
+    s.task_id = Some(tid(&format!("reconcile-{i}"))).into();
+    s.set_state(TaskState::TASK_RUNNING);
+    s
+}
+
+/// A list longer than one request to libmesos is answered for every task exactly once; a
+/// list with one bad status deep inside fails with that status' position and sends nothing.
+#[test]
+fn a_long_reconciliation_list_is_answered_whole_and_a_bad_one_sends_nothing() {
+    let _work = local_cluster("cpus:1;mem:128", &[]);
+    let (probe, mut events) = probe();
+    let driver = SchedulerDriver::new(probe, framework("reconcile long"), "local").unwrap();
+    driver.start().unwrap();
+    registered(&mut events);
+
+    let n = 3000;
+    let mut bad: Vec<TaskStatus> = (0..n).map(unknown).collect();
+    bad[2500].task_id = Default::default();
+    match driver.reconcile_tasks(&bad) {
+        Err(Error::MissingFields {
+            element, fields, ..
+        }) => {
+            assert_eq!(element, Some(2500));
+            assert_eq!(fields, vec!["task_id".to_string()]);
+        }
+        other => panic!("expected MissingFields, got {other:?}"),
+    }
+
+    let good: Vec<TaskStatus> = (0..n).map(unknown).collect();
+    driver.reconcile_tasks(&good).unwrap();
+    let mut seen = vec![0u32; n];
+    let mut answers = 0;
+    while answers < n {
+        let status = next_update(&mut events, "reconciliation answers", |_| true);
+        let i: usize = status
+            .task_id
+            .value()
+            .strip_prefix("reconcile-")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("unexpected update {status:?}"));
+        seen[i] += 1;
+        answers += 1;
+    }
+    assert!(seen.iter().all(|&c| c == 1), "every task answered once");
+    // Nothing more: the failed call sent no request, so no second answer arrives.
+    let extra = events.during(Duration::from_millis(500), |e| match e {
+        SchedulerEvent::StatusUpdate { status } => Some(status.task_id.value().to_owned()),
+        _ => None,
+    });
+    assert!(extra.is_empty(), "answers to the failed call: {extra:?}");
+    driver.stop(false).unwrap();
+}
+
 /// A started driver with explicit acknowledgements that has launched one task named `task_name`.
 fn explicit_ack_driver_with_task(
     framework_name: &str,

@@ -769,12 +769,29 @@ impl SchedulerDriver {
     /// Asks for the current state of the given tasks (explicit reconciliation) or, with an
     /// empty slice, of all the framework's tasks (implicit reconciliation). Answers arrive
     /// as status updates with reason `REASON_RECONCILIATION`.
+    ///
+    /// A long list (more than 1024 statuses) is handed to libmesos in consecutive parts of
+    /// 1024, each a reconciliation request of its own: the master answers the first part
+    /// while the next is still being converted, and neither side holds a second copy of the
+    /// whole list. The answers are the same as for one request. Every status is checked for
+    /// missing required fields before the first part is sent, so a bad status fails the
+    /// whole call with nothing sent.
     pub fn reconcile_tasks(&self, statuses: &[TaskStatus]) -> Result<()> {
-        let s = Buffers::messages(statuses);
-        self.inner()
-            .call(Params::Method(&["statuses"]), |raw, e| unsafe {
+        let inner = self.inner();
+        let send = |part: &[TaskStatus]| {
+            let s = Buffers::messages(part);
+            inner.call(Params::Method(&["statuses"]), |raw, e| unsafe {
                 sys::mesos_scheduler_driver_reconcile_tasks(raw.0, s.ptr(), s.len(), e)
             })
+        };
+        if statuses.len() <= RECONCILE_PART
+            || !statuses.iter().all(protobuf::Message::is_initialized)
+        {
+            // One request: the empty list (implicit reconciliation), a short list, or a list
+            // with a bad status, which the shim then reports with its position in the list.
+            return send(statuses);
+        }
+        statuses.chunks(RECONCILE_PART).try_for_each(send)
     }
 
     /// Updates the framework's `FrameworkInfo` (e.g. its roles), the roles whose offers are
@@ -845,6 +862,9 @@ fn new_raw(b: &SchedulerDriverBuilder, master: &Master, ctx: *mut c_void) -> Res
     }
     Ok(SendPtr(raw))
 }
+
+/// How many statuses one reconciliation request to libmesos carries at most.
+const RECONCILE_PART: usize = 1024;
 
 /// Updates that carry a `uuid` (and come from an agent) are the ones to acknowledge.
 fn needs_acknowledgement(status: &TaskStatus) -> bool {

@@ -5,6 +5,12 @@
 //   doing exactly what the Rust framework in src/frameworks.rs does (launch N small tasks and
 //   wait for their terminal updates; or decline every offer), acknowledging every status
 //   update explicitly from its callback;
+// * the reconciliation storm: explicit reconciliation of N tasks the master does not know,
+//   timed from the reconcileTasks call to the N-th answer (optionally recording, for every
+//   answer, the time from entering statusUpdate to an empty non-inlined "user" function);
+// * the update storm: T tasks under one custom executor (the bench binary, run by the agent)
+//   that sends K TASK_RUNNING updates per task; the framework acknowledges them explicitly
+//   from its callback, or lets the driver do it (implicitAcknowledgements = true);
 // * message loops for the marshalling benchmark: C++ serialization handed to a C callback
 //   (the shape of the shim's scheduler callbacks), C++-only serialize + parse, and the shim's
 //   own argument parser.
@@ -17,6 +23,7 @@
 #include <cstring>
 #include <ctime>
 #include <fstream>
+#include <sys/stat.h>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -228,6 +235,292 @@ class StormScheduler : public mesos::Scheduler {
   double cpu_last_ = 0;
 };
 
+// CLOCK_MONOTONIC in ns (the clock of std::chrono::steady_clock and Rust's Instant on Linux),
+// so that timestamps taken on either side can be compared with the RSS sampler's.
+uint64_t monotonic_ns() {
+  struct timespec ts;
+  if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0) return 0;
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+uint64_t ns_between(Clock::time_point a, Clock::time_point b) {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(b - a).count());
+}
+
+// The agent ID of the reconciliation storm: no agent of the cluster has it.
+const char* const kUnknownAgent = "mesos-bench-unknown-agent-S0";
+
+// Index i of a task ID "t-<i>" below `limit`, or -1.
+int64_t task_index(const mesos::TaskID& id, uint64_t limit) {
+  const std::string& v = id.value();
+  if (v.size() < 3 || v.compare(0, 2, "t-") != 0) return -1;
+  char* end = nullptr;
+  unsigned long long i = std::strtoull(v.c_str() + 2, &end, 10);
+  if (end == nullptr || *end != '\0' || i >= limit) return -1;
+  return static_cast<int64_t>(i);
+}
+
+class ReconcileScheduler;
+
+// The "user" code of the latency runs: empty apart from taking its own timestamp. Kept out of
+// line so that the call is really made, as it would be into a framework's own code.
+__attribute__((noinline)) void user_callback(ReconcileScheduler* s, const mesos::TaskStatus& status,
+                                             Clock::time_point entered);
+
+// Explicit reconciliation of `n` tasks the master does not know (task "t-<i>", TASK_STAGING,
+// an agent ID no agent has): builds the statuses in `registered`, then starts the clock and
+// calls reconcileTasks; the clock stops in the callback of the n-th answer. Master 1.11
+// answers each such task once, TASK_LOST (the framework is not PARTITION_AWARE) with reason
+// REASON_RECONCILIATION and no uuid; only those answers are counted, once per task.
+class ReconcileScheduler : public mesos::Scheduler {
+ public:
+  ReconcileScheduler(uint64_t n, uint64_t batch, uint64_t* samples)
+      : n_(n), batch_(batch), seen_(n, false), samples_(samples) {}
+
+  void registered(mesos::SchedulerDriver* driver, const mesos::FrameworkID&,
+                  const mesos::MasterInfo&) override {
+    statuses_.reserve(n_);
+    for (uint64_t i = 0; i < n_; ++i) {
+      mesos::TaskStatus s;
+      s.mutable_task_id()->set_value("t-" + std::to_string(i));
+      s.set_state(mesos::TASK_STAGING);
+      s.mutable_slave_id()->set_value(kUnknownAgent);
+      statuses_.push_back(std::move(s));
+    }
+    rss_start_ = rss_kib();
+    start_ns_ = monotonic_ns();
+    start_ = Clock::now();
+    if (batch_ == 0) {
+      driver->reconcileTasks(statuses_);
+    } else {
+      send_next(driver);
+    }
+    call_end_ = Clock::now();
+    if (n_ == 0) finish(driver);
+  }
+
+  // Paced mode: the next `batch_` statuses, once the previous ones were all answered.
+  void send_next(mesos::SchedulerDriver* driver) {
+    uint64_t end = sent_ + batch_ < n_ ? sent_ + batch_ : n_;
+    std::vector<mesos::TaskStatus> part(statuses_.begin() + sent_, statuses_.begin() + end);
+    sent_ = end;
+    driver->reconcileTasks(part);
+  }
+
+  void reregistered(mesos::SchedulerDriver*, const mesos::MasterInfo&) override {}
+  void disconnected(mesos::SchedulerDriver*) override {}
+  void resourceOffers(mesos::SchedulerDriver* driver,
+                      const std::vector<mesos::Offer>& offers) override {
+    mesos::Filters filters;
+    filters.set_refuse_seconds(3600);
+    for (const mesos::Offer& offer : offers) driver->declineOffer(offer.id(), filters);
+  }
+  void offerRescinded(mesos::SchedulerDriver*, const mesos::OfferID&) override {}
+
+  void statusUpdate(mesos::SchedulerDriver* driver, const mesos::TaskStatus& status) override {
+    if (samples_ != nullptr) {
+      Clock::time_point entered = Clock::now();
+      user_callback(this, status, entered);
+    }
+    int64_t i = task_index(status.task_id(), n_);
+    if (i < 0 || seen_[i] || status.state() != mesos::TASK_LOST ||
+        status.reason() != mesos::TaskStatus::REASON_RECONCILIATION || status.has_uuid()) {
+      ++bad_;
+      return;
+    }
+    seen_[i] = true;
+    if (++answered_ == n_) {
+      finish(driver);
+    } else if (batch_ != 0 && answered_ == sent_) {
+      send_next(driver);
+    }
+  }
+
+  void finish(mesos::SchedulerDriver* driver) {
+    end_ = Clock::now();
+    end_ns_ = monotonic_ns();
+    rss_end_ = rss_kib();
+    driver->stop(false);
+  }
+
+  void frameworkMessage(mesos::SchedulerDriver*, const mesos::ExecutorID&, const mesos::SlaveID&,
+                        const std::string&) override {}
+  void slaveLost(mesos::SchedulerDriver*, const mesos::SlaveID&) override {}
+  void executorLost(mesos::SchedulerDriver*, const mesos::ExecutorID&, const mesos::SlaveID&,
+                    int) override {}
+  void error(mesos::SchedulerDriver*, const std::string& message) override {
+    std::fprintf(stderr, "C++ framework error: %s\n", message.c_str());
+  }
+
+  uint64_t n_;
+  uint64_t batch_;  // 0: all statuses in one call; else this many per call, paced
+  uint64_t sent_ = 0;
+  std::vector<bool> seen_;
+  uint64_t* samples_;
+  uint64_t recorded_ = 0;
+  std::vector<mesos::TaskStatus> statuses_;
+  uint64_t answered_ = 0;
+  uint64_t bad_ = 0;
+  Clock::time_point start_;
+  Clock::time_point call_end_;
+  Clock::time_point end_;
+  uint64_t start_ns_ = 0;
+  uint64_t end_ns_ = 0;
+  int64_t rss_start_ = -1;
+  int64_t rss_end_ = -1;
+};
+
+void user_callback(ReconcileScheduler* s, const mesos::TaskStatus&, Clock::time_point entered) {
+  Clock::time_point now = Clock::now();
+  if (s->recorded_ < s->n_) s->samples_[s->recorded_++] = ns_between(entered, now);
+}
+
+bool file_exists(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+// The update storm. Launches `tasks` tasks ("t-<i>", cpus 0.01, mem 1) under one executor
+// (`executor`, the bench binary in its executor role) on the first offer and declines every
+// other offer for an hour. The executor sends `per_task` TASK_RUNNING updates per task
+// (message "<k>", k = 0, 1, ...), then creates `ready_file`. The agent forwards one update per
+// task at a time and the next only once the previous one is acknowledged, so every further
+// update needs an acknowledgement to cross the driver first.
+//
+// The first update to arrive holds the callback until `ready_file` exists (the executor has
+// sent everything); then the clock starts. From there every update is timed until the last
+// one is in. Duplicates (the agent re-sends an unacknowledged update after 10 s) are counted
+// apart and not timed twice; an update without uuid or a terminal one fails the run.
+class UpdatesScheduler : public mesos::Scheduler {
+ public:
+  UpdatesScheduler(uint32_t tasks, uint32_t per_task, const mesos::ExecutorInfo& executor,
+                   const std::string& ready_file, bool implicit, double timeout)
+      : tasks_(tasks), per_task_(per_task), executor_(executor), ready_file_(ready_file),
+        implicit_(implicit), timeout_(timeout), next_(tasks, 0) {}
+
+  void registered(mesos::SchedulerDriver*, const mesos::FrameworkID&,
+                  const mesos::MasterInfo&) override {}
+  void reregistered(mesos::SchedulerDriver*, const mesos::MasterInfo&) override {}
+  void disconnected(mesos::SchedulerDriver*) override {}
+
+  void resourceOffers(mesos::SchedulerDriver* driver,
+                      const std::vector<mesos::Offer>& offers) override {
+    mesos::Filters filters;
+    filters.set_refuse_seconds(3600);
+    for (const mesos::Offer& offer : offers) {
+      if (launched_ != 0) {
+        driver->declineOffer(offer.id(), filters);
+        continue;
+      }
+      std::vector<mesos::TaskInfo> list;
+      list.reserve(tasks_);
+      for (uint32_t i = 0; i < tasks_; ++i) {
+        mesos::TaskInfo task;
+        std::string id = "t-" + std::to_string(i);
+        task.set_name(id);
+        task.mutable_task_id()->set_value(id);
+        task.mutable_slave_id()->CopyFrom(offer.slave_id());
+        mesos::Resource* cpus = task.add_resources();
+        cpus->set_name("cpus");
+        cpus->set_type(mesos::Value::SCALAR);
+        cpus->mutable_scalar()->set_value(0.01);
+        mesos::Resource* mem = task.add_resources();
+        mem->set_name("mem");
+        mem->set_type(mesos::Value::SCALAR);
+        mem->mutable_scalar()->set_value(1.0);
+        task.mutable_executor()->CopyFrom(executor_);
+        list.push_back(std::move(task));
+      }
+      launched_ = tasks_;
+      std::vector<mesos::OfferID> ids(1, offer.id());
+      driver->launchTasks(ids, list, filters);
+    }
+  }
+
+  void offerRescinded(mesos::SchedulerDriver*, const mesos::OfferID&) override {}
+
+  void statusUpdate(mesos::SchedulerDriver* driver, const mesos::TaskStatus& status) override {
+    if (!gate_open_) {
+      Clock::time_point deadline =
+          Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                             std::chrono::duration<double>(timeout_));
+      while (!file_exists(ready_file_) && Clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      gate_open_ = true;
+      rss_start_ = rss_kib();
+      start_ns_ = monotonic_ns();
+      start_ = Clock::now();
+    } else {
+      ++handled_after_start_;
+    }
+    if (!status.has_uuid() || !status.has_slave_id()) ++missing_uuid_;
+    int64_t i = task_index(status.task_id(), tasks_);
+    char* end = nullptr;
+    unsigned long k = std::strtoul(status.message().c_str(), &end, 10);
+    if (i < 0 || status.state() != mesos::TASK_RUNNING || end == nullptr || *end != '\0' ||
+        status.message().empty()) {
+      ++bad_;
+      if (status.state() != mesos::TASK_RUNNING) {
+        std::fprintf(stderr, "C++ framework: unexpected update %s for %s: %s\n",
+                     mesos::TaskState_Name(status.state()).c_str(),
+                     status.task_id().value().c_str(), status.message().c_str());
+        driver->stop(false);
+        return;
+      }
+    } else if (k == next_[i]) {
+      ++next_[i];
+      ++distinct_;
+    } else if (k < next_[i]) {
+      ++duplicates_;
+    } else {
+      ++bad_;
+    }
+    if (!implicit_ && status.has_uuid() && status.has_slave_id()) {
+      driver->acknowledgeStatusUpdate(status);
+    }
+    if (distinct_ == static_cast<uint64_t>(tasks_) * per_task_) {
+      end_ = Clock::now();
+      end_ns_ = monotonic_ns();
+      rss_end_ = rss_kib();
+      driver->stop(false);
+    }
+  }
+
+  void frameworkMessage(mesos::SchedulerDriver*, const mesos::ExecutorID&, const mesos::SlaveID&,
+                        const std::string&) override {}
+  void slaveLost(mesos::SchedulerDriver*, const mesos::SlaveID&) override {}
+  void executorLost(mesos::SchedulerDriver* driver, const mesos::ExecutorID&,
+                    const mesos::SlaveID&, int status) override {
+    std::fprintf(stderr, "C++ framework: the executor ended (status %d)\n", status);
+    driver->stop(false);
+  }
+  void error(mesos::SchedulerDriver*, const std::string& message) override {
+    std::fprintf(stderr, "C++ framework error: %s\n", message.c_str());
+  }
+
+  uint32_t tasks_;
+  uint32_t per_task_;
+  mesos::ExecutorInfo executor_;
+  std::string ready_file_;
+  bool implicit_;
+  double timeout_;
+  std::vector<uint32_t> next_;
+  uint32_t launched_ = 0;
+  bool gate_open_ = false;
+  uint64_t distinct_ = 0;
+  uint64_t duplicates_ = 0;
+  uint64_t handled_after_start_ = 0;
+  uint64_t missing_uuid_ = 0;
+  uint64_t bad_ = 0;
+  Clock::time_point start_;
+  Clock::time_point end_;
+  uint64_t start_ns_ = 0;
+  uint64_t end_ns_ = 0;
+  int64_t rss_start_ = -1;
+  int64_t rss_end_ = -1;
+};
+
 // Runs `driver` until it stops, aborting it after `timeout` seconds. Returns the final status.
 mesos::Status run_with_timeout(mesos::MesosSchedulerDriver* driver, double timeout) {
   std::mutex m;
@@ -362,6 +655,104 @@ int32_t bench_cpp_e2e(uint32_t tasks, double timeout, bench_e2e_result* out) {
     return 2;
   }
 }
+
+struct bench_reconcile_result {
+  uint64_t answered;
+  uint64_t bad;  // updates that were not a first answer of the expected kind
+  double seconds;  // reconcileTasks call -> n-th answer
+  double call_seconds;  // the reconcileTasks call alone
+  uint64_t start_ns;  // CLOCK_MONOTONIC at the clock's start and end
+  uint64_t end_ns;
+  int64_t rss_start_kib;
+  int64_t rss_end_kib;
+  uint64_t samples;  // latency samples written
+  int32_t final_status;
+};
+
+struct bench_updates_result {
+  uint64_t distinct;  // updates counted once each
+  uint64_t timed;  // updates handled after the clock started (duplicates included)
+  uint64_t duplicates;
+  uint64_t missing_uuid;
+  uint64_t bad;
+  double seconds;  // gate opened -> last distinct update
+  uint64_t start_ns;
+  uint64_t end_ns;
+  int64_t rss_start_kib;
+  int64_t rss_end_kib;
+  int32_t final_status;
+};
+
+// The reconciliation storm with the C++ framework against master "local" (with `batch` > 0,
+// paced: `batch` statuses per call, the next call once they are all answered). When `samples` is
+// not NULL (room for `n` values) every answer's entry-to-user-function time is recorded, in
+// ns. Returns 0 when all `n` answers arrived.
+int32_t bench_cpp_reconcile(uint64_t n, uint64_t batch, double timeout, uint64_t* samples,
+                            bench_reconcile_result* out) {
+  try {
+    ReconcileScheduler scheduler(n, batch, samples);
+    mesos::MesosSchedulerDriver driver(&scheduler, framework_info("mesos-bench reconcile (C++)"),
+                                       "local", false);
+    mesos::Status status = run_with_timeout(&driver, timeout);
+    out->answered = scheduler.answered_;
+    out->bad = scheduler.bad_;
+    bool complete = scheduler.answered_ == n;
+    out->seconds = complete ? seconds_between(scheduler.start_, scheduler.end_) : 0.0;
+    out->call_seconds = seconds_between(scheduler.start_, scheduler.call_end_);
+    out->start_ns = scheduler.start_ns_;
+    out->end_ns = scheduler.end_ns_;
+    out->rss_start_kib = scheduler.rss_start_;
+    out->rss_end_kib = scheduler.rss_end_;
+    out->samples = scheduler.recorded_;
+    out->final_status = static_cast<int32_t>(status);
+    return complete ? 0 : 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "C++ reconcile: %s\n", e.what());
+    return 2;
+  } catch (...) {
+    return 2;
+  }
+}
+
+// The update storm with the C++ framework against master "local". `executor` is a serialized
+// ExecutorInfo. Returns 0 when all tasks * per_task updates arrived, each with a uuid.
+int32_t bench_cpp_updates(uint32_t tasks, uint32_t per_task, const uint8_t* executor,
+                          size_t executor_len, const char* ready_file, int32_t implicit,
+                          double timeout, bench_updates_result* out) {
+  try {
+    mesos::ExecutorInfo info;
+    if (!info.ParseFromArray(executor, static_cast<int>(executor_len))) {
+      std::fprintf(stderr, "C++ updates: cannot parse the ExecutorInfo\n");
+      return 2;
+    }
+    UpdatesScheduler scheduler(tasks, per_task, info, ready_file, implicit != 0, timeout);
+    mesos::MesosSchedulerDriver driver(&scheduler, framework_info("mesos-bench updates (C++)"),
+                                       "local", implicit != 0);
+    mesos::Status status = run_with_timeout(&driver, timeout);
+    uint64_t total = static_cast<uint64_t>(tasks) * per_task;
+    bool complete = scheduler.distinct_ == total && scheduler.missing_uuid_ == 0;
+    out->distinct = scheduler.distinct_;
+    out->timed = scheduler.handled_after_start_;
+    out->duplicates = scheduler.duplicates_;
+    out->missing_uuid = scheduler.missing_uuid_;
+    out->bad = scheduler.bad_;
+    out->seconds = complete ? seconds_between(scheduler.start_, scheduler.end_) : 0.0;
+    out->start_ns = scheduler.start_ns_;
+    out->end_ns = scheduler.end_ns_;
+    out->rss_start_kib = scheduler.rss_start_;
+    out->rss_end_kib = scheduler.rss_end_;
+    out->final_status = static_cast<int32_t>(status);
+    return complete ? 0 : 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "C++ updates: %s\n", e.what());
+    return 2;
+  } catch (...) {
+    return 2;
+  }
+}
+
+// CLOCK_MONOTONIC in ns, for the Rust side (the same clock as the C++ timestamps above).
+uint64_t bench_monotonic_ns(void) { return monotonic_ns(); }
 
 // Runs the C++ offer-storm framework against master "local". Returns 0 when `total` offers
 // were handled.

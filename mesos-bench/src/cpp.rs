@@ -31,6 +31,47 @@ pub struct StormResult {
     pub final_status: i32,
 }
 
+/// Outcome of one C++ reconciliation storm (see `bench_cpp_reconcile`).
+#[repr(C)]
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ReconcileResult {
+    pub answered: u64,
+    /// Updates that were not a first answer of the expected kind.
+    pub bad: u64,
+    /// The `reconcileTasks` call -> the n-th answer.
+    pub seconds: f64,
+    /// The `reconcileTasks` call alone.
+    pub call_seconds: f64,
+    /// `CLOCK_MONOTONIC` when the clock started and stopped.
+    pub start_ns: u64,
+    pub end_ns: u64,
+    pub rss_start_kib: i64,
+    pub rss_end_kib: i64,
+    /// Latency samples written.
+    pub samples: u64,
+    pub final_status: i32,
+}
+
+/// Outcome of one C++ update storm (see `bench_cpp_updates`).
+#[repr(C)]
+#[derive(Debug, Default, Clone, Copy)]
+pub struct UpdatesResult {
+    /// Updates counted once each.
+    pub distinct: u64,
+    /// Updates handled after the clock started (duplicates included).
+    pub timed: u64,
+    pub duplicates: u64,
+    pub missing_uuid: u64,
+    pub bad: u64,
+    /// Gate opened -> last distinct update.
+    pub seconds: f64,
+    pub start_ns: u64,
+    pub end_ns: u64,
+    pub rss_start_kib: i64,
+    pub rss_end_kib: i64,
+    pub final_status: i32,
+}
+
 /// The message kinds of the marshalling benchmark, as the C++ side numbers them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(i32)]
@@ -46,6 +87,24 @@ pub type BytesCallback = unsafe extern "C" fn(ctx: *mut c_void, bytes: mesos_byt
 extern "C" {
     pub fn bench_cpp_e2e(tasks: u32, timeout: f64, out: *mut E2eResult) -> i32;
     pub fn bench_cpp_storm(warmup: u64, total: u64, timeout: f64, out: *mut StormResult) -> i32;
+    pub fn bench_cpp_reconcile(
+        n: u64,
+        batch: u64,
+        timeout: f64,
+        samples: *mut u64,
+        out: *mut ReconcileResult,
+    ) -> i32;
+    pub fn bench_cpp_updates(
+        tasks: u32,
+        per_task: u32,
+        executor: *const u8,
+        executor_len: usize,
+        ready_file: *const std::ffi::c_char,
+        implicit: i32,
+        timeout: f64,
+        out: *mut UpdatesResult,
+    ) -> i32;
+    pub fn bench_monotonic_ns() -> u64;
     pub fn bench_thread_cpu_ns() -> u64;
     pub fn bench_process_cpu_seconds() -> f64;
     pub fn bench_cpp_msg_new(kind: i32, data: *const u8, len: usize) -> *mut c_void;

@@ -1,7 +1,7 @@
 //! The Rust frameworks of the cluster benchmarks. Each does exactly what its C++ twin in
 //! `cpp/baseline.cpp` does, through the safe crate's public API.
 
-use std::sync::mpsc::{channel, RecvTimeoutError};
+use std::sync::mpsc::{channel, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -209,21 +209,46 @@ impl Drop for Storm {
     }
 }
 
-/// Runs `driver` until it stops, aborting it after `timeout`.
-fn run_with_timeout(driver: &SchedulerDriver, timeout: Duration) -> Result<Status, String> {
-    let (done_tx, done_rx) = channel::<()>();
-    let watchdog = {
-        let driver = driver.clone();
-        std::thread::spawn(move || {
+/// Aborts a driver unless dropped before `timeout` has passed.
+pub struct Watchdog {
+    done: Option<Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Watchdog {
+    pub fn new(driver: &SchedulerDriver, timeout: Duration) -> Self {
+        let (done_tx, done_rx) = channel::<()>();
+        // A weak handle: the watchdog must not keep the driver alive.
+        let driver = driver.downgrade();
+        let thread = std::thread::spawn(move || {
             if let Err(RecvTimeoutError::Timeout) = done_rx.recv_timeout(timeout) {
                 eprintln!("Rust framework: timed out after {timeout:?}, aborting");
-                let _ = driver.abort();
+                if let Some(d) = driver.upgrade() {
+                    let _ = d.abort();
+                }
             }
-        })
-    };
+        });
+        Watchdog {
+            done: Some(done_tx),
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        drop(self.done.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Runs `driver` until it stops, aborting it after `timeout`.
+pub fn run_with_timeout(driver: &SchedulerDriver, timeout: Duration) -> Result<Status, String> {
+    let watchdog = Watchdog::new(driver, timeout);
     let status = driver.run().map_err(|e| e.to_string());
-    drop(done_tx);
-    let _ = watchdog.join();
+    drop(watchdog);
     status
 }
 

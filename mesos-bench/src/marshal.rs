@@ -189,6 +189,67 @@ pub fn offer() -> Offer {
     o
 }
 
+/// An offer of `n` resources, as an agent with that many resource entries sends it: a fixed
+/// mix repeated (plain and reserved scalars, `ports` with 32 ranges, other range and set
+/// resources, a persistent volume), every name made unique by its index where the kind
+/// allows several, with allocation info; the ID fields, hostname and two attributes as
+/// `offer()` has them.
+pub fn offer_with(n: usize) -> Offer {
+    let mut o = Offer::new();
+    o.id = MessageField::some(mesos::ids::offer_id(
+        "a3c2b0f1-8d7e-4c55-9b1a-2f6e0d9c7b41-O123456",
+    ));
+    o.framework_id = MessageField::some(mesos::ids::framework_id(
+        "a3c2b0f1-8d7e-4c55-9b1a-2f6e0d9c7b41-0007",
+    ));
+    o.slave_id = MessageField::some(mesos::ids::slave_id(
+        "a3c2b0f1-8d7e-4c55-9b1a-2f6e0d9c7b41-S42",
+    ));
+    o.set_hostname("agent-042.rack-07.dc-east.example.org".into());
+    let port_ranges: Vec<(u64, u64)> = (0..32)
+        .map(|i| (31000 + i * 40, 31000 + i * 40 + 19))
+        .collect();
+    o.resources = (0..n)
+        .map(|i| {
+            let r = match i % 8 {
+                0 => cpus(0.5 + i as f64),
+                1 => mem(1024.0 + i as f64),
+                2 => ports(&port_ranges),
+                3 => disk(4096.0).reserved("analytics", Some("ops")),
+                4 => scalar(format!("accelerator_{i}"), 1.0),
+                5 => ranges(
+                    format!("ephemeral_ports_{i}"),
+                    &[(49152, 50000), (51000, 52000), (53000, 57343)],
+                ),
+                6 => set(format!("zones_{i}"), ["blue", "green", "dmz"]),
+                _ => {
+                    let mut v = disk(2048.0).reserved("analytics", Some("ops"));
+                    let info = v.disk.mut_or_insert_default();
+                    info.persistence
+                        .mut_or_insert_default()
+                        .set_id(format!("pv-{i}"));
+                    let vol = info.volume.mut_or_insert_default();
+                    vol.set_container_path("data".into());
+                    vol.set_mode(volume::Mode::RW);
+                    v
+                }
+            };
+            with_allocation(r)
+        })
+        .collect();
+    let mut rack = Attribute::new();
+    rack.set_name("rack".into());
+    rack.set_type(value::Type::TEXT);
+    rack.text
+        .mut_or_insert_default()
+        .set_value("rack-07".into());
+    o.attributes = vec![rack];
+    o.allocation_info
+        .mut_or_insert_default()
+        .set_role("analytics".into());
+    o
+}
+
 /// A task as a typical framework launches it: resources, a command with URIs and an
 /// environment, a container image, labels and a health check.
 pub fn task_info() -> TaskInfo {
@@ -488,6 +549,19 @@ fn measure<M: MessageFull + PartialEq>(
         rust_encode: f,
         rust_decode: g,
     }
+}
+
+/// Measures offers of each size in `sizes` (resources per offer); `n` messages per loop for
+/// one resource, fewer for larger offers (about `n * 10 / (size + 9)`, at least 50).
+pub fn run_sizes(sizes: &[usize], n: u64, trials: usize) -> Vec<(usize, Row)> {
+    sizes
+        .iter()
+        .map(|&size| {
+            let sample = Sample::new(Kind::Offer, offer_with(size));
+            let per_loop = (n * 10 / (size as u64 + 9)).max(50);
+            (size, measure("Offer", &sample, per_loop, trials))
+        })
+        .collect()
 }
 
 /// Measures the three message kinds, `n` messages per loop, `trials` times each.

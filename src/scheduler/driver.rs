@@ -778,8 +778,8 @@ impl SchedulerDriver {
     /// as status updates with reason `REASON_RECONCILIATION`.
     ///
     /// libmesos reads only each status' `task_id` and `slave_id`; only those (with the
-    /// required `state`) are converted. A long list (more than 1024 statuses) is handed to
-    /// libmesos in consecutive parts of 1024, each a reconciliation request of its own: the
+    /// required `state`) are converted. A long list (more than 256 statuses) is handed to
+    /// libmesos in consecutive parts of 256, each a reconciliation request of its own: the
     /// master answers the first part while the next is still being converted, and neither
     /// side holds a second copy of the whole list. The answers are the same as for one
     /// request. Every status is checked for missing required fields before anything is sent,
@@ -896,7 +896,7 @@ fn for_libmesos(status: &TaskStatus, with_uuid: bool) -> TaskStatus {
 }
 
 /// How many statuses one reconciliation request to libmesos carries at most.
-const RECONCILE_PART: usize = 1024;
+const RECONCILE_PART: usize = 256;
 
 /// Updates that carry a `uuid` (and come from an agent) are the ones to acknowledge.
 fn needs_acknowledgement(status: &TaskStatus) -> bool {

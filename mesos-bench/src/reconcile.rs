@@ -74,6 +74,9 @@ pub fn task_index(id: &str, limit: u64) -> Option<usize> {
     (i < limit).then_some(i as usize)
 }
 
+/// Seconds a call made on its own thread took, and its error, once it returned.
+type CallTiming = Arc<Mutex<Option<(f64, Option<String>)>>>;
+
 /// The counting and timing both deliveries share.
 struct Storm {
     n: u64,
@@ -86,7 +89,7 @@ struct Storm {
     start: Option<Instant>,
     latency: Option<Vec<u64>>,
     /// Latency runs: how long the call made on its own thread took, and its error.
-    call_timing: Arc<Mutex<Option<(f64, Option<String>)>>>,
+    call_timing: CallTiming,
     out: Outcome,
 }
 

@@ -11,6 +11,8 @@ use mesos::types::{
 };
 use mesos::{Scheduler, SchedulerDriver, Status};
 
+use crate::sampler::rss_kib;
+
 /// Outcome of one Rust end-to-end run.
 #[derive(Debug, Default, Clone)]
 pub struct E2eOutcome {
@@ -39,18 +41,6 @@ pub struct StormOutcome {
 pub fn process_cpu_seconds() -> f64 {
     // SAFETY: a pure query of the process clock.
     unsafe { crate::cpp::bench_process_cpu_seconds() }
-}
-
-/// VmRSS of this process in KiB, or -1.
-pub fn rss_kib() -> i64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmRSS:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        })
-        .unwrap_or(-1)
 }
 
 fn framework_info() -> FrameworkInfo {

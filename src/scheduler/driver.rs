@@ -797,13 +797,10 @@ impl SchedulerDriver {
                 )
             })
         };
-        if !statuses.iter().all(protobuf::Message::is_initialized) {
-            // A bad status: one request with the statuses as given, which the shim refuses,
-            // naming the status and its missing fields.
-            return send(&Buffers::messages(statuses));
-        }
-        if statuses.is_empty() {
-            // Implicit reconciliation.
+        if statuses.is_empty() || !statuses.iter().all(protobuf::Message::is_initialized) {
+            // Implicit reconciliation (the empty list), or a bad status: one request with the
+            // statuses as given, which the shim refuses naming the status and its missing
+            // fields.
             return send(&Buffers::messages(statuses));
         }
         statuses.chunks(RECONCILE_PART).try_for_each(|part| {

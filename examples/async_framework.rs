@@ -6,8 +6,8 @@
 //!     cargo run --features stream --example async_framework -- --tasks 10
 //!     cargo run --features stream --example async_framework -- --master 10.0.0.1:5050
 //!
-//! The dev kit's local cluster cannot start executors, so there every task ends
-//! `TASK_FAILED` ("Executor terminated"); any terminal state counts as done.
+//! On the local cluster the tasks run under the kit's command executor and end
+//! `TASK_FINISHED`; any terminal state counts as done.
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;

@@ -17,8 +17,9 @@
 //! says it never heard of its task). The program exits once every job is done, printing one
 //! summary line, and fails (exit status 1) if a job ran twice or did not end.
 //!
-//! On the dev kit every task ends `TASK_FAILED` ("Executor terminated"), so a job is "done"
-//! when its task ended, whatever the state.
+//! Each job is a command task (`sleep 1` unless `--command` says otherwise), which the local
+//! cluster runs under the kit's command executor and which ends `TASK_FINISHED`. A job is
+//! "done" when its task ended, whatever the state (the summary counts the states).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A user's view of the crates, run by scripts/test.sh:
-#  1. a new crate outside this workspace, depending on mesos-rs by path alone (no mesos-sys,
-#     no build script, no environment variable), builds, and its binary, run directly, finishes
+#  1. a new crate outside this workspace, depending on mesos-rs with the README's dependency line
+#     (a path to this checkout; no mesos-sys, no build script, no environment variable), builds,
+#     and its binary, run directly, finishes
 #     a command task on the local cluster and prints nothing else on stderr;
 #  2. the packaged crates (cargo package) unpacked elsewhere: the same crate builds and runs
 #     against them, and the packaged mesos-sys passes its own tests;
@@ -45,7 +46,11 @@ PY
   echo "-- $1: stderr empty"
 }
 
-run_outside path "mesos-rs = { path = \"$repo\" }" ""
+# The README's dependency line, its checkout path pointed at this checkout.
+readme_dep="$(grep -m1 '^mesos-rs = { path = "../mesos-rs" }' "$repo/README.md" | sed 's/ *#.*//')"
+[ -n "$readme_dep" ] || {
+  echo "the README has no 'mesos-rs = { path = \"../mesos-rs\" }' dependency line" >&2; exit 1; }
+run_outside path "${readme_dep/..\/mesos-rs/$repo}" ""
 
 echo "-- packaging mesos-sys and mesos-rs"
 (cd "$repo" && cargo package --quiet --no-verify --allow-dirty -p mesos-sys -p mesos-rs \

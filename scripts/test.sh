@@ -45,23 +45,31 @@ echo "== benchmarks, short form (ratios are reported, not asserted; fails if a r
 cargo run --release --quiet -p mesos-bench -- --short
 
 echo "== examples on the local cluster (every task must finish)"
-expect_line() { # $1: pattern the example's output must contain; the rest: the command
-  local pattern="$1"; shift
-  local out
-  out="$("$@")"
-  printf '%s\n' "$out"
-  if ! grep -qE "$pattern" <<<"$out"; then
+# Each example's standard output is kept in $outputs/NAME.txt for the quoted-output check below.
+outputs=target/example-outputs
+rm -rf "$outputs" && mkdir -p "$outputs"
+run_example() { # $1: name; $2: pattern a line of its output must match; the rest: the command
+  local name="$1" pattern="$2"; shift 2
+  "$@" | tee "$outputs/$name.txt"
+  if ! grep -qE "$pattern" "$outputs/$name.txt"; then
     echo "expected a line matching '$pattern' from: $*" >&2
     exit 1
   fi
 }
-expect_line '^5 of 5 tasks finished' \
+run_example test_framework '^5 of 5 tasks finished' \
   cargo run --quiet --features mesos-rs/stream --example test_framework -- --tasks 5
-expect_line '^[0-9]+ of [0-9]+ tasks finished' \
+run_example no_executor_framework '^[0-9]+ of [0-9]+ tasks finished' \
   cargo run --quiet --features mesos-rs/stream --example no_executor_framework -- 'echo hello from mesos-rs'
-cargo run --quiet --features mesos-rs/stream --example hs_port
-cargo run --quiet --features mesos-rs/stream --example async_framework
-cargo run --quiet --features mesos-rs/stream --example job_queue
+# hs-mesos' own test framework, ported: five tasks through its executor, whose output is read
+# back from the sandbox; standard input at its end, so that its final `getLine` returns.
+run_example hs_test_framework '^"Starting task foo"$' \
+  cargo run --quiet --features mesos-rs/stream --example hs_test_framework -- --show-executor-output </dev/null
+run_example async_framework 'TASK_FINISHED' \
+  cargo run --quiet --features mesos-rs/stream --example async_framework
+run_example job_queue '^job_queue: ([0-9]+)/\1 jobs done' \
+  cargo run --quiet --features mesos-rs/stream --example job_queue
+echo "-- quoted outputs in the README and docs match what the examples printed"
+python3 scripts/check_quoted_outputs.py "$outputs"
 echo "-- test_executor outside an agent: a clear error naming the missing environment, exit 1"
 set +e
 err="$(cargo run --quiet --features mesos-rs/stream --example test_executor 2>&1)"

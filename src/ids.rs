@@ -422,6 +422,70 @@ impl TaskInfo {
     }
 }
 
+/// Builder methods for executors; start from [`executor_info`]. Together they take what
+/// hs-mesos' four-argument `executorInfo` takes (executor id, framework id, command,
+/// resources).
+///
+/// ```
+/// use mesos::ids::{command_info, executor_info};
+/// use mesos::resources::{cpus, mem};
+/// let e = executor_info("default", command_info("./test-executor"))
+///     .with_framework_id("fw-1")
+///     .with_resources(vec![cpus(1.0), mem(32.0)])
+///     .with_name("Test Executor");
+/// assert_eq!(e.framework_id.value(), "fw-1");
+/// assert_eq!(e.resources.len(), 2);
+/// assert_eq!(e.name(), "Test Executor");
+/// ```
+impl ExecutorInfo {
+    /// Sets the framework the executor belongs to (libmesos fills it in when unset).
+    pub fn with_framework_id(mut self, framework_id: impl Into<FrameworkID>) -> ExecutorInfo {
+        self.framework_id = MessageField::some(framework_id.into());
+        self
+    }
+
+    /// Sets the resources the executor itself uses (besides its tasks').
+    pub fn with_resources(mut self, resources: Vec<Resource>) -> ExecutorInfo {
+        self.resources = resources;
+        self
+    }
+
+    /// Sets the executor's human-readable name.
+    pub fn with_name(mut self, name: impl Into<String>) -> ExecutorInfo {
+        self.set_name(name.into());
+        self
+    }
+}
+
+/// Builder methods for framework descriptions; start from [`framework_info`].
+impl FrameworkInfo {
+    /// Subscribes the framework to `role`, the Mesos 1.x way: `roles = [role]` and the
+    /// `MULTI_ROLE` capability (the single `role` field is deprecated since Mesos 1.2). What
+    /// hs-mesos wrote as `frameworkInfo .. & role ?~ r`.
+    ///
+    /// ```
+    /// use mesos::types::framework_info::capability::Type;
+    /// let info = mesos::ids::framework_info("", "f").with_role("analytics");
+    /// assert_eq!(info.roles, ["analytics"]);
+    /// assert!(!info.has_role());
+    /// assert!(info.capabilities.iter().any(|c| c.type_() == Type::MULTI_ROLE));
+    /// ```
+    pub fn with_role(mut self, role: impl Into<String>) -> FrameworkInfo {
+        use crate::types::framework_info::{capability::Type, Capability};
+        self.roles = vec![role.into()];
+        if !self
+            .capabilities
+            .iter()
+            .any(|c| c.type_() == Type::MULTI_ROLE)
+        {
+            let mut c = Capability::new();
+            c.set_type(Type::MULTI_ROLE);
+            self.capabilities.push(c);
+        }
+        self
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

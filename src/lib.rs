@@ -15,6 +15,8 @@
 //! * Deployment: [`process`] (libprocess' process-wide networking: bind and advertised
 //!   address, for containers and NAT), [`framework_id`] (keeping the `FrameworkID` across
 //!   restarts), [`liveness`] (noticing a silent `host:port` master). See docs/deployment.md.
+//! * [`sandbox`]: a task's `stdout`, `stderr` and other sandbox files, from the local
+//!   cluster's work directory or from any agent's `/files` endpoint.
 //! * Helpers in the spirit of hs-mesos: [`resources`] (resource constructors and the
 //!   [`Resources`] collection), [`task_status`] (task-state predicates), [`ids`].
 //!
@@ -100,6 +102,7 @@ pub mod local;
 #[cfg_attr(docsrs, doc(cfg(feature = "libmesos")))]
 pub mod process;
 pub mod resources;
+pub mod sandbox;
 #[cfg(feature = "libmesos")]
 #[cfg_attr(docsrs, doc(cfg(feature = "libmesos")))]
 pub mod scheduler;

@@ -42,15 +42,19 @@ pub struct LocalCluster {
     logging_level: String,
     launcher_dir: Option<PathBuf>,
     extra: Vec<(String, String)>,
+    keep_work_dir: bool,
 }
 
 /// The applied configuration: owns the cluster's work directory, which is removed when the
 /// guard is dropped (or, if a driver with master `"local"` still runs then, as soon as the
-/// last one is freed), and in any case when the process exits normally.
+/// last one is freed), and in any case when the process exits normally; unless kept
+/// ([`LocalCluster::keep_work_dir`], [`LocalClusterGuard::keep`]). Its
+/// [`sandbox`](LocalClusterGuard::sandbox) gives the files of a task's sandbox.
 #[derive(Debug)]
 #[must_use = "the work directory is removed when the guard is dropped: keep it while the cluster runs"]
 pub struct LocalClusterGuard {
     work_dir: PathBuf,
+    kept: bool,
 }
 
 impl LocalClusterGuard {
@@ -58,10 +62,39 @@ impl LocalClusterGuard {
     pub fn work_dir(&self) -> &Path {
         &self.work_dir
     }
+
+    /// The sandbox of a task run by this cluster's agents, to read its `stdout`, `stderr`
+    /// and other files (see [`crate::sandbox`]). Takes a task id, a `&TaskStatus` or a
+    /// `&TaskInfo`.
+    ///
+    /// ```no_run
+    /// # fn f(cluster: &mesos::local::LocalClusterGuard, status: &mesos::types::TaskStatus)
+    /// # -> Result<(), mesos::sandbox::SandboxError> {
+    /// // In `status_update`, once the task has finished:
+    /// print!("{}", cluster.sandbox(status)?.stdout()?);
+    /// # Ok(()) }
+    /// ```
+    pub fn sandbox(
+        &self,
+        task: impl Into<crate::sandbox::TaskRef>,
+    ) -> Result<crate::sandbox::Sandbox, crate::sandbox::SandboxError> {
+        crate::sandbox::Sandbox::find_in(&self.work_dir, task)
+    }
+
+    /// Keeps the work directory (and so every sandbox) after this guard drops and after the
+    /// process exits; returns its path. Removing it is then up to you.
+    pub fn keep(&mut self) -> &Path {
+        self.kept = true;
+        work_dirs().retain(|(d, _)| *d != self.work_dir);
+        &self.work_dir
+    }
 }
 
 impl Drop for LocalClusterGuard {
     fn drop(&mut self) {
+        if self.kept {
+            return;
+        }
         let mut dirs = work_dirs();
         if let Some(entry) = dirs.iter_mut().find(|(d, _)| *d == self.work_dir) {
             entry.1 = true;
@@ -174,7 +207,17 @@ impl LocalCluster {
             logging_level: "ERROR".into(),
             launcher_dir: None,
             extra: Vec::new(),
+            keep_work_dir: false,
         }
+    }
+
+    /// Keeps the work directory after the guard drops and after the process exits, to read
+    /// the sandboxes afterwards (e.g. while debugging); the guard's
+    /// [`work_dir`](LocalClusterGuard::work_dir) says where it is. Removing it is then up to
+    /// you. [`LocalClusterGuard::keep`] decides the same later.
+    pub fn keep_work_dir(mut self, keep: bool) -> Self {
+        self.keep_work_dir = keep;
+        self
     }
 
     /// The resources of each agent, in Mesos syntax (`"cpus:4;mem:1024;ports:[31000-32000]"`).
@@ -276,8 +319,10 @@ impl LocalCluster {
             ));
         }
         let work_dir = fresh_dir()?;
-        work_dirs().push((work_dir.clone(), false));
-        remove_at_exit();
+        if !self.keep_work_dir {
+            work_dirs().push((work_dir.clone(), false));
+            remove_at_exit();
+        }
         let set_default = |k: &str, v: &std::ffi::OsStr| {
             if std::env::var_os(k).is_none() {
                 std::env::set_var(k, v);
@@ -327,7 +372,10 @@ impl LocalCluster {
             launcher_dir = ?std::env::var_os("MESOS_LAUNCHER_DIR"),
             "local cluster configured"
         );
-        Ok(LocalClusterGuard { work_dir })
+        Ok(LocalClusterGuard {
+            work_dir,
+            kept: self.keep_work_dir,
+        })
     }
 }
 

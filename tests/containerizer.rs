@@ -73,32 +73,18 @@ fn executor_task(name: &str, offer: &Offer, shell: &str) -> TaskInfo {
     t
 }
 
-/// The `runs/latest` sandbox of `executor_id` under the cluster's work directory.
+/// The sandbox of `executor_id`'s latest run under the cluster's work directory.
 fn sandbox(work: &Path, executor_id: &str) -> PathBuf {
     find_sandbox(work, executor_id)
         .unwrap_or_else(|| panic!("no sandbox for {executor_id} under {}", work.display()))
 }
 
 fn find_sandbox(work: &Path, executor_id: &str) -> Option<PathBuf> {
-    fn find(dir: &Path, executor_id: &str) -> Option<PathBuf> {
-        for entry in std::fs::read_dir(dir).ok()?.flatten() {
-            let p = entry.path();
-            // Skip the agent's checkpoint tree (`meta/slaves/...`), which mirrors the layout.
-            if !p.is_dir() || p.is_symlink() || p.file_name().is_some_and(|n| n == "meta") {
-                continue;
-            }
-            if p.file_name().is_some_and(|n| n == executor_id)
-                && p.parent().is_some_and(|d| d.ends_with("executors"))
-            {
-                return Some(p.join("runs").join("latest"));
-            }
-            if let Some(found) = find(&p, executor_id) {
-                return Some(found);
-            }
-        }
-        None
-    }
-    find(work, executor_id)
+    // The latest run of the executor, found by `mesos::sandbox`.
+    let task = mesos::sandbox::TaskRef::default().executor(executor_id);
+    mesos::sandbox::Sandbox::find_in(work, task)
+        .ok()
+        .map(|s| s.directory().to_owned())
 }
 
 #[test]

@@ -269,7 +269,6 @@ fn executor_driver_construction_reports_a_missing_executor_driver() {
 #[path = "../examples/shared/test_executor.rs"]
 mod test_executor;
 
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -601,97 +600,6 @@ fn wait_no_leftovers(framework: &FrameworkID, within: Duration) -> Vec<(i32, Str
     }
 }
 
-/// The sandbox of executor `executor` under the cluster's work directory.
-fn sandbox(work: &Path, executor: &str) -> PathBuf {
-    fn walk(dir: &Path, executor: &str, out: &mut Vec<PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            let Ok(meta) = std::fs::symlink_metadata(&p) else {
-                continue;
-            };
-            if !meta.is_dir() {
-                continue;
-            }
-            let is_run = p.parent().and_then(Path::file_name) == Some("runs".as_ref())
-                && p.parent()
-                    .and_then(Path::parent)
-                    .and_then(Path::file_name)
-                    .is_some_and(|n| n == executor)
-                && !p.to_string_lossy().contains("/meta/");
-            if is_run {
-                out.push(p);
-            } else {
-                walk(&p, executor, out);
-            }
-        }
-    }
-    let mut found = Vec::new();
-    walk(work, executor, &mut found);
-    assert_eq!(found.len(), 1, "sandboxes of {executor}: {found:?}");
-    found.remove(0)
-}
-
-/// Percent-encodes a query value.
-fn encode_query(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-/// The `data` string of a `/files/read` answer (`{"data":"...","offset":N}`).
-fn json_data(body: &str) -> Option<String> {
-    let start = body.find("\"data\":\"")? + 8;
-    let mut out = String::new();
-    let mut chars = body[start..].chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => return Some(out),
-            '\\' => match chars.next()? {
-                'n' => out.push('\n'),
-                't' => out.push('\t'),
-                'r' => out.push('\r'),
-                'b' => out.push('\u{8}'),
-                'f' => out.push('\u{c}'),
-                'u' => {
-                    let hex: String = chars.by_ref().take(4).collect();
-                    out.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
-                }
-                other => out.push(other),
-            },
-            c => out.push(c),
-        }
-    }
-    None
-}
-
-/// GET `path_and_query` from the libprocess server at `address`; (status line, body).
-fn http_get(address: &str, path_and_query: &str) -> (String, String) {
-    let mut s = std::net::TcpStream::connect(address).expect("connect to the agent");
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(
-        s,
-        "GET {path_and_query} HTTP/1.0\r\nHost: {address}\r\nAccept: application/json\r\n\r\n"
-    )
-    .unwrap();
-    let mut buf = Vec::new();
-    s.read_to_end(&mut buf).unwrap();
-    let text = String::from_utf8_lossy(&buf).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    (
-        head.lines().next().unwrap_or_default().to_owned(),
-        body.to_owned(),
-    )
-}
-
 #[test]
 fn custom_executor_end_to_end_registers_runs_messages_kills_and_shuts_down() {
     executor_role();
@@ -795,9 +703,9 @@ fn command_task_output_lands_in_the_sandbox_and_the_agent_serves_it() {
     // The command executor's id is the task's.
     assert_eq!(finished.executor_id.value(), "speaks");
 
-    let dir = sandbox(_cluster.work_dir(), "speaks");
-    let stdout = std::fs::read_to_string(dir.join("stdout")).unwrap();
-    let stderr = std::fs::read_to_string(dir.join("stderr")).unwrap();
+    let local = _cluster.sandbox(&finished).unwrap();
+    let stdout = local.stdout().unwrap();
+    let stderr = local.stderr().unwrap();
     assert!(
         stdout.contains(&format!("out-{marker}\n")),
         "stdout: {stdout}"
@@ -813,14 +721,11 @@ fn command_task_output_lands_in_the_sandbox_and_the_agent_serves_it() {
 
     // The same bytes through the agent's /files endpoint.
     let address = support::master_address(&master);
-    let query = format!(
-        "/files/read?path={}&offset=0",
-        encode_query(&dir.join("stdout").to_string_lossy())
-    );
-    let (status, body) = http_get(&address, &query);
-    assert!(status.contains("200"), "{status}: {body}");
-    let data = json_data(&body).unwrap_or_else(|| panic!("no data in {body}"));
-    assert_eq!(data, stdout);
+    let remote = mesos::sandbox::Agent::of_task(&address, &finished)
+        .and_then(|agent| agent.sandbox(&finished))
+        .unwrap();
+    assert_eq!(remote.directory(), local.directory());
+    assert_eq!(remote.stdout().unwrap(), stdout);
     driver.stop(false).unwrap();
     let left = wait_no_leftovers(&framework_id, Duration::from_secs(20));
     assert!(left.is_empty(), "{left:?}");
@@ -914,7 +819,11 @@ fn sigterm_to_the_command_executor_kills_and_reports_its_task() {
         .launch_tasks(&[offer.id.clone().unwrap()], &[t], None)
         .unwrap();
     w.state("signalled", TaskState::TASK_RUNNING);
-    let pid_file = sandbox(cluster.work_dir(), "signalled").join("executor.pid");
+    let pid_file = cluster
+        .sandbox("signalled")
+        .unwrap()
+        .directory()
+        .join("executor.pid");
     let deadline = Instant::now() + Duration::from_secs(10);
     let executor_pid: i32 = loop {
         if let Some(pid) = std::fs::read_to_string(&pid_file)
@@ -1024,8 +933,10 @@ fn a_missing_executor_program_fails_its_tasks_instead_of_hanging() {
         "{failed:?}"
     );
     // Why is on the sandbox's stderr.
-    let stderr =
-        std::fs::read_to_string(sandbox(_cluster.work_dir(), "missing").join("stderr")).unwrap();
+    let stderr = _cluster
+        .sandbox(mesos::sandbox::TaskRef::new("orphaned").executor("missing"))
+        .and_then(|s| s.stderr())
+        .unwrap();
     assert!(stderr.contains("/nonexistent/executor"), "{stderr}");
     driver.stop(false).unwrap();
     let left = wait_no_leftovers(&framework_id, Duration::from_secs(20));

@@ -141,6 +141,10 @@ fn names() -> Vec<String> {
         val(mesos::ids::credential as fn(String) -> mesos::types::Credential);
         val(mesos::ids::executor_id as fn(String) -> mesos::types::ExecutorID);
         val(mesos::ids::executor_info as fn(String, mesos::types::CommandInfo) -> mesos::types::ExecutorInfo);
+        val(mesos::types::ExecutorInfo::with_framework_id as fn(mesos::types::ExecutorInfo, String) -> mesos::types::ExecutorInfo);
+        val(mesos::types::ExecutorInfo::with_resources);
+        val(mesos::types::ExecutorInfo::with_name as fn(mesos::types::ExecutorInfo, String) -> mesos::types::ExecutorInfo);
+        val(mesos::types::FrameworkInfo::with_role as fn(mesos::types::FrameworkInfo, String) -> mesos::types::FrameworkInfo);
         val(mesos::ids::framework_id as fn(String) -> mesos::types::FrameworkID);
         val(mesos::ids::framework_info as fn(String, String) -> mesos::types::FrameworkInfo);
         val(mesos::ids::master_info as fn(String, u32) -> mesos::types::MasterInfo);

@@ -582,9 +582,12 @@ def install_agent_helpers(prefix, cache, source):
         r = subprocess.run([cargo, "install", "mesos-launcher", "--version", "=" + LAUNCHER_VERSION,
                             "--locked", "--quiet", "--root", root, "--target-dir", target])
         if r.returncode != 0:
-            die("cargo install mesos-launcher %s failed (above); the kit is ready apart from the "
-                "helper programs. Run again with the mesos-launcher sources (--launcher-source DIR), "
-                "or with --no-helpers (%s)" % (LAUNCHER_VERSION, helpers_missing_note(prefix)))
+            die("cargo install mesos-launcher %s failed (above; until mesos-launcher is published "
+                "in the registry it cannot succeed); the kit is ready apart from the helper "
+                "programs. Run again with their sources: --launcher-source "
+                "<a mesos-rs checkout>/mesos-launcher (a provisioner inside a checkout, e.g. the one "
+                "of a path or git dependency, finds them itself), or with --no-helpers (%s)"
+                % (LAUNCHER_VERSION, helpers_missing_note(prefix)))
         built = os.path.join(root, "bin")
     dest = os.path.join(prefix, "libexec", "mesos")
     os.makedirs(dest, exist_ok=True)

@@ -145,6 +145,8 @@ fn names() -> Vec<String> {
         val(mesos::types::ExecutorInfo::with_resources);
         val(mesos::types::ExecutorInfo::with_name as fn(mesos::types::ExecutorInfo, String) -> mesos::types::ExecutorInfo);
         val(mesos::types::FrameworkInfo::with_role as fn(mesos::types::FrameworkInfo, String) -> mesos::types::FrameworkInfo);
+        ty(mesos::types::task_status::Source);
+        ty(mesos::types::task_status::Reason);
         val(mesos::ids::framework_id as fn(String) -> mesos::types::FrameworkID);
         val(mesos::ids::framework_info as fn(String, String) -> mesos::types::FrameworkInfo);
         val(mesos::ids::master_info as fn(String, u32) -> mesos::types::MasterInfo);

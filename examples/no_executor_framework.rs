@@ -5,8 +5,11 @@
 //!     cargo run --example no_executor_framework -- 'echo hello' 'sleep 2'
 //!     cargo run --example no_executor_framework -- --master 10.0.0.1:5050 'uname -a'
 //!
-//! Each command's output is in its task's sandbox (`stdout`, `stderr`). Prints a one-line
-//! summary and exits 0 when every command's task finished (`TASK_FINISHED`: exit status 0).
+//! Each command's output is in its task's sandbox (`stdout`, `stderr`): after the run it
+//! prints how each task ended and what it wrote to `stdout`, read back with `mesos::sandbox`
+//! (from the local cluster's work directory, or through the agent's `/files` endpoint when
+//! `--master` is `host:port`). Then a one-line summary; exits 0 when every command's task
+//! finished (`TASK_FINISHED`: exit status 0).
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -136,7 +139,7 @@ fn main() -> ExitCode {
     let mut info = FrameworkInfo::new();
     info.set_user(String::new());
     info.set_name("No-executor framework (Rust)".into());
-    let driver = match SchedulerDriver::new(scheduler, info, master) {
+    let driver = match SchedulerDriver::new(scheduler, info, master.clone()) {
         Ok(d) => d,
         Err(e) => {
             eprintln!("cannot create the driver: {e}");
@@ -164,8 +167,21 @@ fn main() -> ExitCode {
     }
     drop(driver);
     let ended = ended.lock().unwrap();
+    // A command task's sandbox is its executor's, which has the task's id.
+    let sandbox_of = |id: &str| match &_cluster {
+        Some(cluster) => cluster.sandbox(id),
+        None => mesos::sandbox::Agent::of_task(&master, id).and_then(|a| a.sandbox(id)),
+    };
     for (id, (cmd, state, message)) in ended.iter() {
         println!("task {id} `{cmd}`: {state:?} ({message})");
+        match sandbox_of(id).and_then(|s| s.stdout()) {
+            Ok(out) => {
+                for line in out.lines() {
+                    println!("    stdout: {line}");
+                }
+            }
+            Err(e) => println!("    (its output cannot be read: {e})"),
+        }
     }
     let finished = ended
         .values()

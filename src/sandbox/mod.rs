@@ -45,7 +45,9 @@
 //! afterwards.
 //!
 //! **Limits.** The HTTP side speaks plain HTTP without authentication (an agent started with
-//! `--authenticate_http_readonly` answers 401: read the files another way). Paths given to
+//! `--authenticate_http_readonly` answers 401: read the files another way), and does not
+//! follow redirects: give [`Agent::of_task`] the leading master (another one answers 307,
+//! reported as [`SandboxError::Status`]). Paths given to
 //! [`Sandbox::read`] are relative to the sandbox and may not leave it (`..` is refused).
 
 mod http;

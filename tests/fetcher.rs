@@ -186,13 +186,21 @@ fn a_task_runs_a_script_fetched_over_http() {
     let mut u = uri(&format!("http://{addr}/tools/run.sh"));
     u.set_executable(true);
     let (done, work) = run_tasks(guard.work_dir(), |offer| {
-        vec![task("scripted", offer, &format!("./run.sh {marker}"), vec![u])]
+        vec![task(
+            "scripted",
+            offer,
+            &format!("./run.sh {marker}"),
+            vec![u],
+        )]
     });
     let s = status(&done, "scripted");
     assert_eq!(s.state(), TaskState::TASK_FINISHED, "{s:?}");
     let dir = sandbox(&work, "scripted");
     let proof = std::fs::read_to_string(dir.join("proof.txt")).unwrap();
-    assert!(proof.contains(&format!("script ran with {marker}")), "{proof}");
+    assert!(
+        proof.contains(&format!("script ran with {marker}")),
+        "{proof}"
+    );
     assert_eq!(*seen.lock().unwrap(), vec!["/tools/run.sh".to_owned()]);
     // The fetcher's log is in the sandbox's stderr.
     let stderr = std::fs::read_to_string(dir.join("stderr")).unwrap_or_default();
@@ -215,7 +223,10 @@ fn tar_gz_and_zip_archives_are_extracted_into_the_sandbox() {
     let zip = std::fs::read(src.path().join("bundle.zip")).unwrap();
     let (addr, _) = http_server(vec![("bundle.zip", zip)]);
     let uris = vec![
-        uri(&format!("file://{}", src.path().join("app.tar.gz").display())),
+        uri(&format!(
+            "file://{}",
+            src.path().join("app.tar.gz").display()
+        )),
         uri(&format!("http://{addr}/bundle.zip")),
     ];
     let (done, work) = run_tasks(guard.work_dir(), |offer| {
@@ -282,6 +293,7 @@ fn missing_or_unreachable_uris_fail_the_task_and_the_sandbox_names_them() {
         );
         let dir = sandbox(&work, name);
         let stderr = std::fs::read_to_string(dir.join("stderr")).unwrap();
+        eprintln!("--- {name}: the sandbox's stderr ---\n{stderr}");
         assert!(
             stderr.contains(&format!("failed to fetch '{u}'")) && stderr.contains(cause),
             "{name}: {stderr}"
@@ -292,8 +304,7 @@ fn missing_or_unreachable_uris_fail_the_task_and_the_sandbox_names_them() {
 
 #[test]
 fn a_cached_uri_is_fetched_once_and_served_from_the_cache() {
-    let cache = tempfile::tempdir().unwrap();
-    let guard = cluster(&[("MESOS_FETCHER_CACHE_DIR", cache.path().to_str().unwrap())]);
+    let guard = cluster(&[]);
     let src = tempfile::tempdir().unwrap();
     let data = src.path().join("data.txt");
     std::fs::write(&data, "first\n").unwrap();
@@ -318,11 +329,43 @@ fn a_cached_uri_is_fetched_once_and_served_from_the_cache() {
         let s = support::next_update(&mut events, name, |s| s.is_terminal());
         states.push((name, s.state(), s.message().to_owned()));
     }
+    let log = |name: &str| {
+        let dir = sandbox(guard.work_dir(), name);
+        std::fs::read_to_string(dir.join("stderr")).unwrap_or_default()
+    };
+    // (In local mode each agent's cache is `<work>/agents/<n>/fetch/<user>`.)
+    let mut cached_files = Vec::new();
+    let mut stack = vec![guard.work_dir().to_owned()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.parent().and_then(Path::parent).and_then(Path::file_name)
+                == Some("fetch".as_ref())
+            {
+                cached_files.push(p);
+            }
+        }
+    }
     driver.stop(false).unwrap();
     for (name, state, message) in &states {
         assert_eq!(*state, TaskState::TASK_FINISHED, "{name}: {message}");
     }
-    // The second task got the cached copy, not the changed file.
+    // The agent chose the cache actions: download into the cache once, then only take from it.
+    let (first, second) = (log("first"), log("second"));
+    eprintln!("--- the sandboxes' stderr ---\n{first}\n{second}");
+    assert!(first.contains("downloading into the cache"), "{first}");
+    assert!(
+        second.contains("taking it from the cache") && !second.contains("downloading"),
+        "{second}"
+    );
+    assert_eq!(cached_files.len(), 1, "{cached_files:?}");
+    assert_eq!(
+        std::fs::read_to_string(&cached_files[0]).unwrap(),
+        "first\n"
+    );
+    // ...and the second task got that copy, not the changed file.
     for name in ["first", "second"] {
         let dir = sandbox(guard.work_dir(), name);
         assert_eq!(

@@ -359,6 +359,11 @@ fn fetch(item: &Item, info: &FetcherInfo) -> Result<PathBuf, Cause> {
                     cached.display()
                 ));
                 download(value, &cached, info)?;
+            } else {
+                log(&format!(
+                    "taking it from the cache ('{}')",
+                    cached.display()
+                ));
             }
             let kind = (!item.uri.executable() && item.uri.extract())
                 .then(|| extract::kind(file))

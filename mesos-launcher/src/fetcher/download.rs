@@ -138,6 +138,7 @@ fn transport(e: ureq::Error) -> Cause {
         ureq::Error::Io(io) => io.to_string(),
         ureq::Error::HostNotFound => "host not found (name resolution failed)".to_owned(),
         ureq::Error::ConnectionFailed => "connection failed".to_owned(),
+        ureq::Error::Rustls(e) => format!("TLS: {e}"),
         ureq::Error::TooManyRedirects => "too many redirects".to_owned(),
         ureq::Error::RedirectFailed => "a redirect could not be followed".to_owned(),
         ureq::Error::ConnectProxyFailed(_) | ureq::Error::InvalidProxyUrl => {

@@ -571,6 +571,38 @@ fn as_root_the_fetch_runs_as_the_task_user() {
 }
 
 #[test]
+fn a_stalled_download_fails_after_the_stall_timeout() {
+    // A listener that never accepts: the connection is made, no byte ever comes.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let sb = tempfile::tempdir().unwrap();
+    let json = serde_json::json!({
+        "sandbox_directory": sb.path(),
+        "stall_timeout": {"nanoseconds": 1_000_000_000u64},
+        "items": [bypass(serde_json::json!({"value": format!("http://{addr}/slow.tgz")}))]
+    });
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "fetcher::tests::child_runs_the_fetcher",
+            "--nocapture",
+        ])
+        .env("MESOS_FETCHER_INFO", json.to_string())
+        .env("MESOS_LAUNCHER_TEST_CHILD", "1")
+        .output()
+        .unwrap();
+    drop(listener);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "failed to fetch 'http://{addr}/slow.tgz': no data received for 1s"
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn child_runs_the_fetcher() {
     if std::env::var_os("MESOS_LAUNCHER_TEST_CHILD").is_some() {
         std::process::exit(main());

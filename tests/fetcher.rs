@@ -25,7 +25,18 @@ fn cluster(extra: &[(&str, &str)]) -> LocalClusterGuard {
     }
     // SAFETY: each test runs in a process of its own (nextest); its only other thread is the
     // harness' main thread, which reads no environment, and no driver exists yet.
-    unsafe { c.apply_unchecked() }.expect("local cluster")
+    let guard = unsafe { c.apply_unchecked() }.expect("local cluster");
+    // LocalCluster has set MESOS_LAUNCHER_DIR (the kit's helpers unless the environment chose).
+    let dir = PathBuf::from(std::env::var_os("MESOS_LAUNCHER_DIR").unwrap_or_default());
+    assert!(
+        dir.join("mesos-fetcher").is_file(),
+        "the agent's launcher directory '{}' has no mesos-fetcher (the agent would fail every \
+         task with URIs: \"failed to find mesos-fetcher\"): provision the dev kit again \
+         (python3 mesos-sys/devkit/provision.py) or set MESOS_LAUNCHER_DIR to a directory \
+         holding mesos-launcher's programs",
+        dir.display()
+    );
+    guard
 }
 
 fn scalar(name: &str, v: f64) -> Resource {

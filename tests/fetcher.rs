@@ -386,3 +386,66 @@ fn a_cached_uri_is_fetched_once_and_served_from_the_cache() {
         );
     }
 }
+
+/// uid of `name`, from the password database (`getent`).
+fn uid_of(name: &str) -> u32 {
+    let out = std::process::Command::new("getent")
+        .args(["passwd", name])
+        .output()
+        .unwrap();
+    let line = String::from_utf8_lossy(&out.stdout).into_owned();
+    line.split(':')
+        .nth(2)
+        .and_then(|u| u.parse().ok())
+        .unwrap_or_else(|| panic!("no uid for {name} in {line:?}"))
+}
+
+#[test]
+fn fetched_files_belong_to_the_task_user() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let guard = cluster(&[]);
+    // Readable by everyone, as `nobody` must read it.
+    let src = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(src.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let data = src.path().join("owned.txt");
+    std::fs::write(&data, "x").unwrap();
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let private = src.path().join("private.txt");
+    std::fs::write(&private, "secret").unwrap();
+    std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let (done, work) = run_tasks(guard.work_dir(), |offer| {
+        let mut owned = task(
+            "owned",
+            offer,
+            "test -O owned.txt",
+            vec![uri(data.to_str().unwrap())],
+        );
+        owned
+            .command
+            .mut_or_insert_default()
+            .set_user("nobody".into());
+        let mut denied = task(
+            "denied",
+            offer,
+            "true",
+            vec![uri(private.to_str().unwrap())],
+        );
+        denied
+            .command
+            .mut_or_insert_default()
+            .set_user("nobody".into());
+        vec![owned, denied]
+    });
+    let s = status(&done, "owned");
+    assert_eq!(s.state(), TaskState::TASK_FINISHED, "{s:?}");
+    let dir = sandbox(&work, "owned");
+    assert_eq!(
+        std::fs::metadata(dir.join("owned.txt")).unwrap().uid(),
+        uid_of("nobody")
+    );
+    // The fetcher reads local files as the task's user, so root's private file stays private.
+    let s = status(&done, "denied");
+    assert_eq!(s.state(), TaskState::TASK_FAILED, "{s:?}");
+    let stderr = std::fs::read_to_string(sandbox(&work, "denied").join("stderr")).unwrap();
+    assert!(stderr.contains("Permission denied"), "{stderr}");
+}

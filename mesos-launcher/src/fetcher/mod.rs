@@ -29,9 +29,9 @@
 //!   URI's last path segment. `file://` URIs, `file://localhost/...` and plain absolute paths
 //!   are copied (a relative path is taken under `frameworks_home`); `http://` and `https://`
 //!   are downloaded (status 200 only; redirects followed; `user:password@` sent as basic
-//!   authentication; the system's trust store for TLS; proxies from `http_proxy`,
-//!   `https_proxy`, `all_proxy`, `no_proxy`). Other schemes (`ftp`, `hdfs`, `s3`, ...) fail
-//!   with a message saying so.
+//!   authentication; the system's trust store for TLS; the first proxy set among
+//!   `ALL_PROXY`, `HTTPS_PROXY`, `HTTP_PROXY` (either case) for both schemes, `NO_PROXY`
+//!   honoured). Other schemes (`ftp`, `hdfs`, `s3`, ...) fail with a message saying so.
 //! * `BYPASS_CACHE`: straight into the sandbox. `DOWNLOAD_AND_CACHE`: into
 //!   `cache_directory/cache_filename` first, then as `RETRIEVE_FROM_CACHE`: copied (or
 //!   extracted) from that cache file. Which URIs use the cache, the file names and eviction

@@ -151,7 +151,8 @@ kit="$work/kit"
 grep -q "dev kit ready at $kit" "$work/provision.log"
 provisioned=$((SECONDS - step_start))
 for f in lib/libmesos-1.11.0.so include/mesos/mesos.pb.h include/mesos/scheduler.hpp \
-         libexec/mesos/mesos-containerizer libexec/mesos/mesos-executor; do
+         libexec/mesos/mesos-containerizer libexec/mesos/mesos-executor \
+         libexec/mesos/mesos-fetcher; do
   [ -e "$kit/$f" ] || { echo "the provisioned kit lacks $f" >&2; exit 1; }
 done
 # Built with MESOS_DEVKIT_DIR (the build then treats it as the dev kit, helpers included). This

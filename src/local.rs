@@ -239,8 +239,9 @@ impl LocalCluster {
         self
     }
 
-    /// Where the agents find `mesos-containerizer` and `mesos-executor`, the programs they
-    /// run to start executors (the agent flag `launcher_dir`, `MESOS_LAUNCHER_DIR`).
+    /// Where the agents find `mesos-containerizer`, `mesos-executor` and `mesos-fetcher`, the
+    /// programs they run to start executors and fetch task URIs (the agent flag `launcher_dir`,
+    /// `MESOS_LAUNCHER_DIR`).
     ///
     /// Without it: `MESOS_LAUNCHER_DIR` from the environment if set, else
     /// [`devkit_launcher_dir`] when the linked libmesos is the dev kit (and that directory

@@ -8,9 +8,13 @@
 //! * [`command`]: `mesos-executor`, the command executor the agent starts for a task that has
 //!   a `CommandInfo` and no `ExecutorInfo`: it runs the task's command, reports its states
 //!   through the agent's executor HTTP API and honours kill policies and shutdown.
+//! * [`fetcher`]: `mesos-fetcher`, which the agent runs before starting a container whose
+//!   command has URIs: it downloads or copies them into the sandbox, unpacks archives and marks
+//!   executables.
 //!
 //! See `README.md` of this package for the contract as implemented.
 #![deny(missing_docs)]
 
 pub mod command;
 pub mod containerizer;
+pub mod fetcher;

@@ -56,7 +56,7 @@ STANDIN_SUBDIR = "mesos-rs-standins"
 # runs inside one, else (from a packaged mesos-sys) this release of the mesos-launcher package,
 # with `cargo install`. It is the release made together with this mesos-sys; the CI check
 # (scripts/outside_crate.sh) compares it with mesos-launcher/Cargo.toml.
-AGENT_HELPERS = ["mesos-containerizer", "mesos-executor"]
+AGENT_HELPERS = ["mesos-containerizer", "mesos-executor", "mesos-fetcher"]
 LAUNCHER_VERSION = "0.1.0"
 LDCONFIG_FILE = "/etc/ld.so.conf.d/mesos-rs-devkit.conf"
 
@@ -548,8 +548,9 @@ def helpers_missing_note(prefix):
 
 
 def install_agent_helpers(prefix, cache, source):
-    """Builds mesos-launcher (the agent's `mesos-containerizer` and `mesos-executor`) and installs
-    both programs in <kit>/libexec/mesos, where LocalCluster points the agent.
+    """Builds mesos-launcher (the agent's `mesos-containerizer`, `mesos-executor` and
+    `mesos-fetcher`) and installs the programs in <kit>/libexec/mesos, where LocalCluster points
+    the agent.
 
     From `source` when given (a mesos-launcher source directory: the checkout's, or one given
     with --launcher-source), else the pinned release from the package registry cargo uses
@@ -648,7 +649,8 @@ def main():
     ap.add_argument("--skip-apt", action="store_true", help="do not check Debian packages")
     ap.add_argument("--no-helpers", action="store_true",
                     help="do not build the agent's helper programs (mesos-containerizer, "
-                    "mesos-executor); the kit's local cluster then cannot start executors")
+                    "mesos-executor, mesos-fetcher); the kit's local cluster then cannot start "
+                    "executors")
     ap.add_argument("--launcher-source", metavar="DIR",
                     help="build the helper programs from these mesos-launcher sources (default: "
                     "the checkout's mesos-launcher/, else mesos-launcher %s with cargo install)"

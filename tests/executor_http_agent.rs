@@ -406,17 +406,30 @@ fn stop_and_drop_do_not_wait_for_a_call_the_agent_never_answers() {
 
 #[test]
 fn an_update_the_agent_refused_is_not_reported_acknowledged() {
-    struct Quiet;
-    impl Executor for Quiet {}
+    /// Says when it is registered: the driver is subscribed then, so updates are sent at
+    /// once (before, they would only be kept for the subscription).
+    struct Registers(Sender<()>);
+    impl Executor for Registers {
+        fn registered(
+            &mut self,
+            _: &ExecutorDriver,
+            _: &mesos::types::ExecutorInfo,
+            _: &mesos::types::FrameworkInfo,
+            _: &mesos::types::SlaveInfo,
+        ) {
+            let _ = self.0.send(());
+        }
+    }
     let update = |task: &str| {
         mesos::task_status::task_status(&mesos::ids::task_id(task), TaskState::TASK_FINISHED)
     };
 
     // Control: an accepted update is acknowledged.
     let agent = FakeAgent::start(|_| Answer::Accept);
-    let driver = http_driver(Quiet, agent.env()).build().unwrap();
+    let (tx, registered) = channel();
+    let driver = http_driver(Registers(tx), agent.env()).build().unwrap();
     driver.start().unwrap();
-    subscribed(&agent);
+    registered.recv_timeout(LONG).unwrap();
     driver.send_status_update(&update("fine")).unwrap();
     assert_eq!(driver.wait_acknowledged(LONG), Ok(true));
     driver.stop().unwrap();
@@ -426,9 +439,10 @@ fn an_update_the_agent_refused_is_not_reported_acknowledged() {
         call::Type::UPDATE => Answer::Refuse,
         _ => Answer::Accept,
     });
-    let driver = http_driver(Quiet, agent.env()).build().unwrap();
+    let (tx, registered) = channel();
+    let driver = http_driver(Registers(tx), agent.env()).build().unwrap();
     driver.start().unwrap();
-    subscribed(&agent);
+    registered.recv_timeout(LONG).unwrap();
     match driver.send_status_update(&update("lost")) {
         Err(Error::Agent { detail, .. }) => assert!(detail.contains("400"), "{detail}"),
         other => panic!("expected the agent's refusal, got {other:?}"),

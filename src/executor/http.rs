@@ -43,8 +43,8 @@ const MAX_EVENT: usize = 256 << 20;
 /// The largest error body read.
 const MAX_ERROR_BODY: usize = 64 << 10;
 
-/// Everything the backend takes from the environment.
-#[derive(Debug, Clone, PartialEq)]
+/// Everything the backend takes from the environment. Its `Debug` leaves the token out.
+#[derive(Clone, PartialEq)]
 pub(crate) struct Config {
     pub(crate) address: Address,
     /// `host:port` (the `Host` header, and the endpoint named in errors).
@@ -58,6 +58,23 @@ pub(crate) struct Config {
     pub(crate) token: Option<String>,
     /// The period of the `HEARTBEAT` timer.
     pub(crate) heartbeat_interval: Duration,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("address", &self.address)
+            .field("endpoint", &self.endpoint)
+            .field("path", &self.path)
+            .field("framework_id", &self.framework_id)
+            .field("executor_id", &self.executor_id)
+            .field("checkpoint", &self.checkpoint)
+            .field("recovery_timeout", &self.recovery_timeout)
+            .field("backoff_max", &self.backoff_max)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("heartbeat_interval", &self.heartbeat_interval)
+            .finish()
+    }
 }
 
 fn parse_hostport(text: &str) -> Option<(String, u16)> {
@@ -1183,6 +1200,7 @@ mod tests {
         // executor_id (1) {value "ex-1"}, framework_id (2) {value "fw-1"}, type (3) = 4.
         let body: &[u8] = b"\x0a\x06\x0a\x04ex-1\x12\x06\x0a\x04fw-1\x18\x04";
         assert_eq!(codec::encode(&heartbeat), body);
+        assert!(!format!("{c:?}").contains("secret-token"), "{c:?}");
         let mut expected = b"POST /slave(2)/api/v1/executor HTTP/1.1\r\nHost: 127.0.0.1:5051\r\nContent-Type: application/x-protobuf\r\nAccept: application/x-protobuf\r\nAuthorization: Bearer secret-token\r\nContent-Length: 18\r\n\r\n".to_vec();
         expected.extend_from_slice(body);
         assert_eq!(c.request(&heartbeat), expected);

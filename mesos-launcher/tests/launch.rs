@@ -10,8 +10,36 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-const HELPER: &str = env!("CARGO_BIN_EXE_mesos-containerizer");
+const OURS: &str = env!("CARGO_BIN_EXE_mesos-containerizer");
 const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// The launch helper under test: ours, or Mesos' own when `MESOS_RS_NATIVE_HELPERS` names a
+/// directory holding Mesos' `mesos-containerizer` (the same tests then check that ours
+/// behaves as Mesos' does, and assert each documented difference for each).
+fn helper() -> String {
+    match native_dir() {
+        Some(dir) => {
+            let p = Path::new(&dir).join("mesos-containerizer");
+            assert!(
+                p.is_file(),
+                "MESOS_RS_NATIVE_HELPERS={dir} holds no mesos-containerizer"
+            );
+            p.to_str().unwrap().to_owned()
+        }
+        None => OURS.to_owned(),
+    }
+}
+
+fn native_dir() -> Option<String> {
+    std::env::var("MESOS_RS_NATIVE_HELPERS")
+        .ok()
+        .filter(|d| !d.is_empty())
+}
+
+/// Whether the helper under test is Mesos' own.
+fn native() -> bool {
+    native_dir().is_some()
+}
 
 /// How to start the helper for one test.
 struct Launch {
@@ -25,6 +53,11 @@ struct Launch {
     uid: Option<u32>,
     /// Start the helper with SIGTERM blocked (a mask inherited from its parent).
     block_term: bool,
+    /// Give the helper this file, open on descriptor 10 without close-on-exec (a
+    /// descriptor the agent leaked to it).
+    leak_fd10: Option<PathBuf>,
+    /// Start the helper in a mount namespace of its own with an empty `/proc`.
+    hide_proc: bool,
 }
 
 /// What happened.
@@ -72,6 +105,8 @@ impl Launch {
             setsid: true,
             uid: None,
             block_term: false,
+            leak_fd10: None,
+            hide_proc: false,
         }
     }
 
@@ -87,7 +122,7 @@ impl Launch {
     /// go-ahead byte yet.
     fn start(self) -> Running {
         std::fs::create_dir_all(self.runtime_dir()).unwrap();
-        let mut cmd = Command::new(HELPER);
+        let mut cmd = Command::new(helper());
         cmd.arg("launch")
             .args(&self.args)
             .current_dir(self.dir.path())
@@ -119,6 +154,15 @@ impl Launch {
         }
         let setsid = self.setsid;
         let block_term = self.block_term;
+        let hide_proc = self.hide_proc;
+        let leaked = self.leak_fd10.as_ref().map(|p| {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(p)
+                .unwrap()
+        });
+        let leaked_fd = leaked.as_ref().map(std::os::fd::AsRawFd::as_raw_fd);
         // SAFETY: the hook only makes async-signal-safe calls (fcntl, setsid, sigprocmask) in
         // the child.
         unsafe {
@@ -133,6 +177,33 @@ impl Launch {
                     // The POSIX launcher starts the helper in a session of its own.
                     libc::setsid();
                 }
+                if let Some(fd) = leaked_fd {
+                    // dup2 clears close-on-exec on the copy.
+                    if libc::dup2(fd, 10) < 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                }
+                if hide_proc {
+                    let none = c"none".as_ptr();
+                    if libc::unshare(libc::CLONE_NEWNS) < 0
+                        || libc::mount(
+                            std::ptr::null(),
+                            c"/".as_ptr(),
+                            std::ptr::null(),
+                            libc::MS_REC | libc::MS_PRIVATE,
+                            std::ptr::null(),
+                        ) < 0
+                        || libc::mount(
+                            none,
+                            c"/proc".as_ptr(),
+                            c"tmpfs".as_ptr(),
+                            0,
+                            std::ptr::null(),
+                        ) < 0
+                    {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                }
                 if block_term {
                     let mut set: libc::sigset_t = std::mem::zeroed();
                     libc::sigemptyset(&mut set);
@@ -146,6 +217,7 @@ impl Launch {
             cmd.uid(uid).gid(uid);
         }
         let child = cmd.spawn().expect("spawn mesos-containerizer");
+        drop(leaked);
         if let Some(p) = fds {
             // SAFETY: closing our copy of the read end, which nothing else owns.
             unsafe { libc::close(p[0]) };
@@ -726,7 +798,7 @@ fn bad_input_is_a_clear_error_and_exit_status_1() {
         (&[][..], "no subcommand"),
         (&["mount"][..], "unknown subcommand 'mount'"),
     ] {
-        let out = Command::new(HELPER).args(args).output().unwrap();
+        let out = Command::new(helper()).args(args).output().unwrap();
         assert_eq!(out.status.code(), Some(1));
         assert!(String::from_utf8_lossy(&out.stderr).contains(needle));
     }
@@ -858,10 +930,10 @@ fn a_user_switch_without_root_is_a_clear_error() {
 
 #[test]
 fn the_helpers_usage_is_printed_on_request() {
-    let out = Command::new(HELPER).arg("--help").output().unwrap();
+    let out = Command::new(helper()).arg("--help").output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).contains("launch"));
-    let out = Command::new(HELPER)
+    let out = Command::new(helper())
         .args(["launch", "--help"])
         .env_remove("MESOS_CONTAINERIZER_RUNTIME_DIRECTORY")
         .output()
@@ -897,4 +969,143 @@ fn sandbox_stdio_sends_the_commands_output_to_the_sandbox_files() {
         out.stderr.contains("flag --sandbox_stdio: needs"),
         "{out:?}"
     );
+}
+
+/// An executable script at `path` that prints `text`.
+fn script(path: &Path, text: &str, mode: u32) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, format!("#!/bin/sh\necho {text} \"$@\"\n")).unwrap();
+    std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(mode)).unwrap();
+}
+
+/// `CommandInfo` says a shell command runs as `/bin/sh -c`. Mesos' helper runs the first `sh`
+/// in the working directory or the command's `PATH` instead (a sandbox file named `sh` would
+/// become the shell); ours runs `/bin/sh` (see docs/executor.md).
+#[test]
+fn a_shell_command_runs_bin_sh_whatever_the_path_and_working_directory_hold() {
+    let l = Launch::new(json!(null));
+    let bin = l.path("bin");
+    let wd = l.path("wd");
+    script(&bin.join("sh"), "sh-from-PATH", 0o755);
+    script(&wd.join("sh"), "sh-from-the-working-directory", 0o755);
+    let mut l = l;
+    let info = json!({
+        "command": {"shell": true, "value": "echo real shell"},
+        "working_directory": wd,
+        "environment": {"variables": [
+            {"name": "PATH", "value": format!("{}:/usr/bin:/bin", bin.display())}
+        ]}
+    });
+    l.info = Some(info.to_string());
+    let out = l.run();
+    if native() {
+        assert_eq!(
+            out.stdout, "sh-from-the-working-directory -c echo real shell\n",
+            "{out:?}"
+        );
+    } else {
+        assert_eq!(out.stdout, "real shell\n", "{out:?}");
+    }
+    assert_eq!(out.status_file.as_deref(), Some("0"), "{out:?}");
+}
+
+/// With a user switch, a program found in the working directory that only root may run is
+/// passed over for the next one in `PATH`: executability is judged as the command's user.
+/// Mesos' helper takes any file with an execute bit and fails with "Permission denied"
+/// (see docs/executor.md).
+#[test]
+fn the_program_is_looked_up_with_the_commands_own_credentials() {
+    if !is_root() {
+        eprintln!("skipped: switching users needs root");
+        return;
+    }
+    let l = Launch::new(json!(null));
+    std::fs::set_permissions(
+        l.dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let bin = l.path("bin");
+    let wd = l.path("wd");
+    script(&wd.join("prog"), "root-only", 0o700);
+    script(&bin.join("prog"), "for-everyone", 0o755);
+    let mut l = l;
+    let info = json!({
+        "command": {"shell": false, "value": "prog", "arguments": ["prog"]},
+        "working_directory": wd,
+        "user": "nobody",
+        "environment": {"variables": [
+            {"name": "PATH", "value": format!("{}:/usr/bin:/bin", bin.display())}
+        ]}
+    });
+    l.info = Some(info.to_string());
+    let out = l.run();
+    if native() {
+        assert_eq!(out.stdout, "", "{out:?}");
+        assert!(out.stderr.contains("Permission denied"), "{out:?}");
+        assert_ne!(out.status_file.as_deref(), Some("0"), "{out:?}");
+    } else {
+        assert_eq!(out.stdout, "for-everyone\n", "{out:?}");
+        assert_eq!(out.status_file.as_deref(), Some("0"), "{out:?}");
+    }
+}
+
+/// A descriptor the helper inherited never reaches the command: not normally, not when the
+/// command's `RLIMIT_NOFILE` leaves no descriptor free for listing `/proc/self/fd`, not
+/// without `/proc`. Mesos' helper lists `/proc/self/fd` after applying the limits and aborts
+/// when it cannot (the launch fails); ours marks them with `close_range` before the limits
+/// (the launch succeeds, nothing leaks).
+#[test]
+fn the_command_inherits_no_descriptor_beyond_standard_io() {
+    // 1. Plainly.
+    let mut l = Launch::new(shell("(echo leaked >&10) 2>/dev/null || echo closed"));
+    l.leak_fd10 = Some(l.path("leak"));
+    let leak = l.path("leak");
+    let out = l.run();
+    assert_eq!(out.status_file.as_deref(), Some("0"), "{out:?}");
+    assert!(out.stdout.ends_with("closed\n"), "{out:?}");
+    assert_eq!(
+        read(&leak),
+        "",
+        "the command wrote to the helper's descriptor"
+    );
+
+    // 2. With a descriptor limit that leaves none free in the helper (0-2, the status file,
+    //    10 are open: the lowest free one is 4).
+    let cmd = "if test -e /proc/self/fd/10; then echo leaked; else echo closed; fi";
+    let mut l = Launch::new(json!({
+        "command": {"value": cmd},
+        "rlimits": {"rlimits": [{"type": "RLMT_NOFILE", "soft": 4, "hard": 4}]}
+    }));
+    l.leak_fd10 = Some(l.path("leak"));
+    let out = l.run();
+    if native() {
+        assert_ne!(out.status_file.as_deref(), Some("0"), "{out:?}");
+        assert_eq!(out.stdout, "", "{out:?}");
+    } else {
+        assert_eq!(out.stdout, "closed\n", "{out:?}");
+        assert_eq!(out.status_file.as_deref(), Some("0"), "{out:?}");
+    }
+
+    // 3. Without /proc (needs root for the mount namespace).
+    if !is_root() {
+        eprintln!("part 3 skipped: hiding /proc needs root");
+        return;
+    }
+    let mut l = Launch::new(shell("(echo leaked >&10) 2>/dev/null || echo closed"));
+    l.leak_fd10 = Some(l.path("leak"));
+    l.hide_proc = true;
+    let leak = l.path("leak");
+    let out = l.run();
+    assert_eq!(
+        read(&leak),
+        "",
+        "the command wrote to the helper's descriptor: {out:?}"
+    );
+    if native() {
+        assert_ne!(out.status_file.as_deref(), Some("0"), "{out:?}");
+    } else {
+        assert!(out.stdout.ends_with("closed\n"), "{out:?}");
+        assert_eq!(out.status_file.as_deref(), Some("0"), "{out:?}");
+    }
 }

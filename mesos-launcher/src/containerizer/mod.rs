@@ -17,8 +17,9 @@
 //! 5. runs the deprecated `pre_exec_commands`, then changes to the working directory;
 //! 6. with a runtime directory: forks the command (resource limits, user switch and
 //!    `no_new_privileges` are applied in the child just before `exec`), forwards signals to it,
-//!    reaps it, writes its raw wait status in decimal to the status file and exits with its exit
-//!    code, or 128 + the signal that killed it. Without one, it becomes the command (`exec`).
+//!    reaps it, writes its raw wait status in decimal to the status file (where the agent reads
+//!    it) and exits with status 0, as Mesos' helper does. Without one, it becomes the command
+//!    (`exec`).
 //!
 //! Every failure is printed on standard error naming what failed, recorded as exit status 1
 //! in the status file, and ends the helper with status 1.
@@ -207,18 +208,9 @@ fn run(raw: RawFlags) -> Result<i32, Error> {
     blocked.restore();
     let status = sys::wait_for(child).map_err(|e| Error::launch("wait for the command", e))?;
     sys::record_status(status);
-    Ok(exit_code(status))
-}
-
-/// The helper's own exit code for the command's raw wait status.
-fn exit_code(status: i32) -> i32 {
-    if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
-    } else if libc::WIFSIGNALED(status) {
-        128 + libc::WTERMSIG(status)
-    } else {
-        1
-    }
+    // As Mesos' helper: the command's status is in the status file, which is what the agent
+    // reads; the helper itself succeeded.
+    Ok(0)
 }
 
 /// Points standard output and error at `stdout` and `stderr` in the working directory
@@ -562,14 +554,4 @@ fn become_command(p: &Prepared) -> ! {
         &format!("execute '{}' {}", program.to_string_lossy(), p.display),
         e,
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn exit_codes_follow_the_shell_convention() {
-        assert_eq!(super::exit_code(0), 0);
-        assert_eq!(super::exit_code(3 << 8), 3);
-        assert_eq!(super::exit_code(libc::SIGTERM), 128 + libc::SIGTERM);
-    }
 }

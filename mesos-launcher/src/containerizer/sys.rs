@@ -121,11 +121,11 @@ extern "C" fn on_signal(sig: libc::c_int) {
         // set to -1 before the helper reaps it), so the pid cannot have been reused.
         unsafe { libc::kill(pid, sig) };
     } else if pid == 0 {
-        // Killed before the command exists: record it as a death by this signal, as Mesos'
-        // helper does, and leave.
+        // Killed before the command exists: record it as a death by this signal and leave
+        // with status 1, as Mesos' helper does.
         record_status(sig);
         // SAFETY: _exit is async-signal-safe and ends the process at once.
-        unsafe { libc::_exit(128 + sig) };
+        unsafe { libc::_exit(1) };
     }
     // pid < 0: the command is gone and the helper is about to exit with its status.
 }

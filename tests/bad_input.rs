@@ -624,7 +624,10 @@ fn invalid_utf8_in_string_fields() {
     struct Rec(std::sync::mpsc::Sender<ExecutorEvent>);
     impl Executor for Rec {
         fn kill_task(&mut self, _: &ExecutorDriver, t: &TaskID) {
-            let _ = self.0.send(ExecutorEvent::KillTask { task_id: t.clone() });
+            let _ = self.0.send(ExecutorEvent::KillTask {
+                task_id: t.clone(),
+                kill_policy: None,
+            });
         }
         fn launch_task(&mut self, _: &ExecutorDriver, t: &TaskInfo) {
             let _ = self.0.send(ExecutorEvent::LaunchTask { task: t.clone() });
@@ -642,7 +645,7 @@ fn invalid_utf8_in_string_fields() {
     harness.kill_task(&id).unwrap();
     harness.drain();
     match rx.recv_timeout(Duration::from_secs(10)) {
-        Ok(ExecutorEvent::KillTask { task_id }) => assert_eq!(task_id.value(), "a\u{fffd}b"),
+        Ok(ExecutorEvent::KillTask { task_id, .. }) => assert_eq!(task_id.value(), "a\u{fffd}b"),
         other => panic!("expected the kill_task callback, got {other:?}"),
     }
 

@@ -52,7 +52,10 @@ impl Executor for Recorder {
         self.send(ExecutorEvent::LaunchTask { task: t.clone() });
     }
     fn kill_task(&mut self, _: &ExecutorDriver, t: &TaskID) {
-        self.send(ExecutorEvent::KillTask { task_id: t.clone() });
+        self.send(ExecutorEvent::KillTask {
+            task_id: t.clone(),
+            kill_policy: None,
+        });
     }
     fn framework_message(&mut self, _: &ExecutorDriver, data: &[u8]) {
         self.send(ExecutorEvent::FrameworkMessage {
@@ -167,6 +170,7 @@ fn every_executor_callback_reaches_the_trait_intact_in_order_on_the_callback_thr
         ExecutorEvent::LaunchTask { task: task.clone() },
         ExecutorEvent::KillTask {
             task_id: task.task_id.clone().unwrap(),
+            kill_policy: None,
         },
         ExecutorEvent::FrameworkMessage {
             data: vec![0, 159, 146, 150, b'x'],

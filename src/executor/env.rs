@@ -32,6 +32,12 @@ impl Env {
         self.vars.get(name).map(String::as_str)
     }
 
+    /// Forgets `name`.
+    #[cfg_attr(not(feature = "libmesos"), allow(dead_code))]
+    pub(crate) fn remove(&mut self, name: &str) {
+        self.vars.remove(name);
+    }
+
     /// The value of `name`, or an [`Error::Environment`] naming it.
     #[cfg_attr(not(feature = "http-executor"), allow(dead_code))]
     pub(crate) fn require(&self, name: &str) -> Result<&str> {
@@ -55,6 +61,55 @@ impl Env {
             }),
         }
     }
+}
+
+/// The variable through which an agent gives an executor its authentication token.
+pub(crate) const TOKEN: &str = "MESOS_EXECUTOR_AUTHENTICATION_TOKEN";
+
+#[cfg(unix)]
+extern "C" {
+    /// The C library's environment: a null-terminated array of `NAME=value` strings.
+    static mut environ: *mut *mut std::ffi::c_char;
+}
+
+/// Takes the authentication token out of the process: every `TOKEN=value` entry of the C
+/// environment has its value overwritten with NUL bytes where it lies, then the variable is
+/// removed. The entries the process started with lie in the block the kernel shows as
+/// `/proc/<pid>/environ`, so overwriting them hides the token from other processes (which
+/// removing the variable alone does not); removing it keeps it out of every child's
+/// environment. The caller has already copied the token (into its [`Env`]).
+///
+/// Called once, when a driver is built from the process environment
+/// ([`ExecutorDriverBuilder::build`](super::ExecutorDriverBuilder::build)).
+pub(crate) fn erase_token_from_process() {
+    #[cfg(unix)]
+    {
+        let prefix = format!("{TOKEN}=");
+        // SAFETY: the environment is not thread-safe: this reads the `environ` array and
+        // writes into its strings without any lock, so no other thread may read or change
+        // the environment meanwhile (`setenv` may move the array and free strings). That
+        // is why it happens only while a driver is built from the process environment,
+        // which an executor does at the top of `main` before it starts threads of its own
+        // (the documented contract of `ExecutorDriver::new`), as Mesos' executor library
+        // requires of its own constructor. Within that: `environ` is null or points to a
+        // null-terminated array of pointers to NUL-terminated strings (the C library's
+        // invariant); only bytes before each string's terminator are written, so every
+        // string stays terminated, and only in strings that start with `TOKEN=`.
+        unsafe {
+            let mut entry = environ;
+            while !entry.is_null() && !(*entry).is_null() {
+                let text = std::ffi::CStr::from_ptr(*entry);
+                if text.to_bytes().starts_with(prefix.as_bytes()) {
+                    let value = (*entry).add(prefix.len());
+                    let len = text.to_bytes().len() - prefix.len();
+                    std::ptr::write_bytes(value, 0, len);
+                }
+                entry = entry.add(1);
+            }
+        }
+    }
+    // Removes every `TOKEN=` entry from the array (under the standard library's lock).
+    std::env::remove_var(TOKEN);
 }
 
 /// The error for variables that are not set.

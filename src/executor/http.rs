@@ -25,8 +25,11 @@ use crate::types::executor::{call, event, Call, Event};
 use crate::types::{task_status, ExecutorID, FrameworkID, Status, TaskInfo, TaskState, TaskStatus};
 
 const PROTOBUF: &str = "application/x-protobuf";
-/// How often a `HEARTBEAT` call is sent (Mesos' library: 30 minutes).
+/// The period of the `HEARTBEAT` timer (Mesos' library: 30 minutes, not configurable).
 const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(30 * 60);
+/// The read timeout of the event stream: how often its reader looks whether the driver
+/// still runs (a stop interrupts the read at once anyway).
+const STREAM_POLL: Duration = Duration::from_secs(60);
 /// The longest wait for a TCP connection to the agent.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The longest wait for the agent's answer to a call (and for a write to go through).
@@ -53,6 +56,8 @@ pub(crate) struct Config {
     pub(crate) recovery_timeout: Duration,
     pub(crate) backoff_max: Duration,
     pub(crate) token: Option<String>,
+    /// The period of the `HEARTBEAT` timer.
+    pub(crate) heartbeat_interval: Duration,
 }
 
 fn parse_hostport(text: &str) -> Option<(String, u16)> {
@@ -142,9 +147,8 @@ impl Config {
             checkpoint,
             recovery_timeout,
             backoff_max,
-            token: env
-                .get("MESOS_EXECUTOR_AUTHENTICATION_TOKEN")
-                .map(str::to_owned),
+            token: env.get(env::TOKEN).map(str::to_owned),
+            heartbeat_interval: HEARTBEAT_INTERVAL,
         })
     }
 
@@ -196,6 +200,9 @@ struct State {
     unacked_updates: Vec<TaskStatus>,
     /// Tasks received none of whose updates was acknowledged yet, in arrival order.
     unacked_tasks: Vec<TaskInfo>,
+    /// How many updates, past their validation, could not be delivered
+    /// (`send_status_update` returned an error for them): they will never be acknowledged.
+    undelivered: usize,
 }
 
 struct Shared {
@@ -206,6 +213,9 @@ struct Shared {
     stream: Mutex<Option<Stream>>,
     /// The keep-alive connection for the other calls.
     calls: Mutex<Option<Stream>>,
+    /// A handle on the socket of the call being made, if any: `stop()` shuts it down so that
+    /// a call the agent does not answer cannot hold the stop up.
+    in_flight: Mutex<Option<Stream>>,
     /// The callback queue; `None` once the driver is released.
     ctx: Mutex<Option<Box<Context<Incoming>>>>,
 }
@@ -229,12 +239,20 @@ enum Outcome {
 /// The HTTP backend's driver.
 pub(crate) struct Driver {
     shared: Arc<Shared>,
-    thread: Mutex<Option<JoinHandle<()>>>,
+    /// The connection thread and the heartbeat timer's thread.
+    threads: Mutex<Vec<JoinHandle<()>>>,
 }
 
 impl Driver {
-    pub(super) fn new(ctx: Box<Context<Incoming>>, env: Env) -> Result<Driver> {
-        let config = Config::from_env(&env)?;
+    pub(super) fn new(
+        ctx: Box<Context<Incoming>>,
+        env: Env,
+        heartbeat_interval: Option<Duration>,
+    ) -> Result<Driver> {
+        let mut config = Config::from_env(&env)?;
+        if let Some(interval) = heartbeat_interval {
+            config.heartbeat_interval = interval;
+        }
         tracing::debug!(endpoint = %config.endpoint, path = %config.path, checkpoint = config.checkpoint, "HTTP executor driver created");
         Ok(Driver {
             shared: Arc::new(Shared {
@@ -247,15 +265,32 @@ impl Driver {
                     ever_subscribed: false,
                     unacked_updates: Vec::new(),
                     unacked_tasks: Vec::new(),
+                    undelivered: 0,
                 }),
                 changed: Condvar::new(),
                 stream: Mutex::new(None),
                 calls: Mutex::new(None),
+                in_flight: Mutex::new(None),
                 ctx: Mutex::new(Some(ctx)),
             }),
-            thread: Mutex::new(None),
+            threads: Mutex::new(Vec::new()),
         })
     }
+}
+
+/// How one request on one connection went.
+enum Exchange {
+    /// The kept-alive connection turned out closed: try a fresh one.
+    Retry,
+    /// No answer.
+    Failed(CallError),
+    /// The agent answered `status`, with `body` (reason and body text); `keep`: the
+    /// connection may carry another call.
+    Answered {
+        status: u16,
+        body: String,
+        keep: bool,
+    },
 }
 
 /// An `UPDATE` or `MESSAGE` the agent did not accept.
@@ -339,6 +374,45 @@ impl Shared {
     fn interrupt(&self) {
         if let Some(s) = lock(&self.stream).take() {
             s.shutdown();
+        }
+    }
+
+    /// Ends the call being made, if any (its caller gets an error at once).
+    fn interrupt_call(&self) {
+        if let Some(s) = lock(&self.in_flight).take() {
+            s.shutdown();
+        }
+    }
+
+    /// The heartbeat timer, on a thread of its own: every `heartbeat_interval` from the
+    /// start, a `HEARTBEAT` call while subscribed (none while not), as Mesos' library does;
+    /// neither events nor other calls move the timer.
+    fn heartbeats(self: Arc<Self>) {
+        let interval = self.config.heartbeat_interval;
+        let mut next = Instant::now() + interval;
+        loop {
+            let subscribed = {
+                let state = lock(&self.state);
+                let wait = next.saturating_duration_since(Instant::now());
+                let (state, _) = self
+                    .changed
+                    .wait_timeout_while(state, wait, |s| s.status == Status::DRIVER_RUNNING)
+                    .unwrap_or_else(|p| p.into_inner());
+                if state.status != Status::DRIVER_RUNNING {
+                    return;
+                }
+                if Instant::now() < next {
+                    continue; // woken by another change of state
+                }
+                state.subscribed
+            };
+            next += interval;
+            if next < Instant::now() {
+                next = Instant::now() + interval;
+            }
+            if subscribed {
+                self.heartbeat();
+            }
         }
     }
 
@@ -510,7 +584,7 @@ impl Shared {
             state.ever_subscribed = true;
         }
         *outage = None;
-        stream.set_timeouts(Some(HEARTBEAT_INTERVAL), Some(CALL_TIMEOUT));
+        stream.set_timeouts(Some(STREAM_POLL), Some(CALL_TIMEOUT));
         let mut dechunker = (head.framing == Framing::Chunked).then(Dechunker::new);
         let mut records = recordio::Decoder::new(MAX_EVENT);
         let mut payload = Vec::new();
@@ -565,7 +639,6 @@ impl Shared {
                     if !self.running() {
                         return Outcome::Stopped;
                     }
-                    self.heartbeat();
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => return lost("reading the event stream failed", e),
@@ -607,8 +680,11 @@ impl Shared {
                 }
             }
             Type::KILL => {
-                let task_id = event.kill.unwrap_or_default().task_id.unwrap_or_default();
-                self.queue(ExecutorEvent::KillTask { task_id });
+                let kill = event.kill.unwrap_or_default();
+                self.queue(ExecutorEvent::KillTask {
+                    task_id: kill.task_id.unwrap_or_default(),
+                    kill_policy: kill.kill_policy.into_option(),
+                });
             }
             Type::ACKNOWLEDGED => {
                 let ack = event.acknowledged.unwrap_or_default();
@@ -660,11 +736,15 @@ impl Shared {
         }
     }
 
-    /// Sends one non-subscribe call on the keep-alive connection.
+    /// Sends one non-subscribe call on the keep-alive connection. A stop ends it at once.
     fn post(&self, call: &Call) -> std::result::Result<(), CallError> {
         let request = self.config.request(call);
         let mut slot = lock(&self.calls);
+        let stopped = || CallError::Io("the driver was stopped".into());
         for attempt in 0..2 {
+            if !self.running() {
+                return Err(stopped());
+            }
             let reused = slot.is_some();
             let mut conn = match slot.take() {
                 Some(c) => c,
@@ -673,39 +753,117 @@ impl Shared {
                 })?,
             };
             conn.set_timeouts(Some(CALL_TIMEOUT), Some(CALL_TIMEOUT));
-            if let Err(e) = std::io::Write::write_all(&mut conn, &request) {
-                if reused && attempt == 0 {
-                    continue;
+            *lock(&self.in_flight) = conn.try_clone().ok();
+            // A stop between the check above and this point found no call to interrupt.
+            if !self.running() {
+                lock(&self.in_flight).take();
+                return Err(stopped());
+            }
+            let answer = self.exchange(&mut conn, &request, reused && attempt == 0);
+            lock(&self.in_flight).take();
+            match answer {
+                Exchange::Retry => continue,
+                Exchange::Failed(e) if !self.running() => {
+                    tracing::debug!(error = %e.text(), "call ended by a stop");
+                    return Err(stopped());
                 }
-                return Err(CallError::Io(format!("sending the call failed: {e}")));
+                Exchange::Failed(e) => return Err(e),
+                Exchange::Answered { status, body, keep } => {
+                    if keep {
+                        *slot = Some(conn);
+                    }
+                    return match status {
+                        202 => Ok(()),
+                        code => Err(CallError::Status(code, body)),
+                    };
+                }
             }
-            let (head, rest) = match http1::read_head(&mut conn) {
-                Ok(Some(x)) => x,
-                // A kept-alive connection the agent had closed: once more on a fresh one.
-                Ok(None) if reused && attempt == 0 => continue,
-                Ok(None) => return Err(CallError::Io("the agent closed the connection".into())),
-                Err(e) => return Err(CallError::Io(format!("reading the answer failed: {e}"))),
-            };
-            let body = http1::read_body(&mut conn, &head, rest, MAX_ERROR_BODY)
-                .map_err(|e| CallError::Io(format!("reading the answer failed: {e}")))?;
-            if head.keep_alive {
-                *slot = Some(conn);
-            }
-            return match head.status {
-                202 => Ok(()),
-                code => Err(CallError::Status(
-                    code,
-                    format!("{} {}", head.reason, String::from_utf8_lossy(&body).trim()),
-                )),
-            };
         }
         Err(CallError::Io("the agent closed the connection".into()))
+    }
+
+    /// Writes `request` on `conn` and reads the answer. `retry`: a failure that a
+    /// kept-alive connection closed by the agent explains asks for a fresh connection.
+    fn exchange(&self, conn: &mut Stream, request: &[u8], retry: bool) -> Exchange {
+        let failed = |e: String| Exchange::Failed(CallError::Io(e));
+        if let Err(e) = std::io::Write::write_all(conn, request) {
+            if retry {
+                return Exchange::Retry;
+            }
+            return failed(format!("sending the call failed: {e}"));
+        }
+        let (head, rest) = match http1::read_head(conn) {
+            Ok(Some(x)) => x,
+            // A kept-alive connection the agent had closed: once more on a fresh one.
+            Ok(None) if retry => return Exchange::Retry,
+            Ok(None) => return failed("the agent closed the connection".into()),
+            Err(e) => return failed(format!("reading the answer failed: {e}")),
+        };
+        let body = match http1::read_body(conn, &head, rest, MAX_ERROR_BODY) {
+            Ok(body) => body,
+            Err(e) => return failed(format!("reading the answer failed: {e}")),
+        };
+        Exchange::Answered {
+            status: head.status,
+            body: format!("{} {}", head.reason, String::from_utf8_lossy(&body).trim()),
+            keep: head.keep_alive,
+        }
     }
 
     fn agent_error(&self, detail: String) -> Error {
         Error::Agent {
             endpoint: self.config.endpoint.clone(),
             detail,
+        }
+    }
+}
+
+impl Driver {
+    /// Sends a validated, filled-in update (or keeps it for the next `SUBSCRIBE`).
+    fn deliver_update(&self, status: TaskStatus) -> Result<()> {
+        let shared = &self.shared;
+        let mut call = shared.config.call(call::Type::UPDATE);
+        call.update.mut_or_insert_default().status = MessageField::some(status.clone());
+        {
+            let mut state = lock(&shared.state);
+            if state.status != Status::DRIVER_RUNNING {
+                return Err(Error::NotRunning(state.status));
+            }
+            if !state.subscribed {
+                if state.ever_subscribed && !shared.config.checkpoint {
+                    return Err(shared.agent_error(format!(
+                        "UPDATE for task '{}': disconnected from the agent, and without \
+                         checkpointing the executor does not reconnect",
+                        status.task_id.value()
+                    )));
+                }
+                tracing::debug!(
+                    task_id = status.task_id.value(),
+                    "not subscribed: the update goes with the next SUBSCRIBE"
+                );
+                state.unacked_updates.push(status);
+                return Ok(());
+            }
+            state.unacked_updates.push(status.clone());
+        }
+        match shared.post(&call) {
+            Ok(()) => Ok(()),
+            // Stopped or aborted meanwhile: nothing will carry it.
+            Err(_) if !shared.running() => Err(Error::NotRunning(lock(&shared.state).status)),
+            Err(CallError::Io(e)) if shared.config.checkpoint => {
+                tracing::debug!(error = %e, "UPDATE failed; it goes with the next SUBSCRIBE");
+                Ok(())
+            }
+            Err(e) => {
+                let mut state = lock(&shared.state);
+                state.unacked_updates.retain(|u| u.uuid() != status.uuid());
+                shared.changed.notify_all();
+                Err(shared.agent_error(format!(
+                    "UPDATE for task '{}': {}",
+                    status.task_id.value(),
+                    e.text()
+                )))
+            }
         }
     }
 }
@@ -718,12 +876,33 @@ impl EngineOps for Driver {
         }
         state.status = Status::DRIVER_RUNNING;
         drop(state);
-        let shared = self.shared.clone();
-        let handle = std::thread::Builder::new()
-            .name("mesos-executor-http".into())
-            .spawn(move || shared.run())
-            .map_err(|e| Error::Unsupported(format!("cannot start a thread: {e}")))?;
-        *lock(&self.thread) = Some(handle);
+        let spawn = |name: &str, body: fn(Arc<Shared>)| {
+            let shared = self.shared.clone();
+            std::thread::Builder::new()
+                .name(name.into())
+                .spawn(move || body(shared))
+                .map_err(|e| Error::Unsupported(format!("cannot start a thread: {e}")))
+        };
+        let connection = spawn("mesos-executor-http", Shared::run);
+        let timer = connection
+            .as_ref()
+            .ok()
+            .map(|_| spawn("mesos-executor-heartbeat", Shared::heartbeats));
+        let mut threads = lock(&self.threads);
+        for handle in [Some(connection), timer].into_iter().flatten() {
+            match handle {
+                Ok(handle) => threads.push(handle),
+                Err(e) => {
+                    drop(threads);
+                    let mut state = lock(&self.shared.state);
+                    state.status = Status::DRIVER_ABORTED;
+                    self.shared.changed.notify_all();
+                    drop(state);
+                    self.shared.interrupt();
+                    return Err(e);
+                }
+            }
+        }
         Ok(Status::DRIVER_RUNNING)
     }
 
@@ -739,6 +918,7 @@ impl EngineOps for Driver {
         self.shared.changed.notify_all();
         drop(state);
         self.shared.interrupt();
+        self.shared.interrupt_call();
         Ok(answer)
     }
 
@@ -752,6 +932,7 @@ impl EngineOps for Driver {
         self.shared.changed.notify_all();
         drop(state);
         self.shared.interrupt();
+        self.shared.interrupt_call();
         Ok(Status::DRIVER_ABORTED)
     }
 
@@ -802,47 +983,13 @@ impl EngineOps for Driver {
         if !status.has_timestamp() {
             status.set_timestamp(now_seconds());
         }
-        let mut call = shared.config.call(call::Type::UPDATE);
-        call.update.mut_or_insert_default().status = MessageField::some(status.clone());
-        {
-            let mut state = lock(&shared.state);
-            if state.status != Status::DRIVER_RUNNING {
-                return Err(Error::NotRunning(state.status));
-            }
-            if !state.subscribed {
-                if state.ever_subscribed && !shared.config.checkpoint {
-                    return Err(shared.agent_error(format!(
-                        "UPDATE for task '{}': disconnected from the agent, and without \
-                         checkpointing the executor does not reconnect",
-                        status.task_id.value()
-                    )));
-                }
-                tracing::debug!(
-                    task_id = status.task_id.value(),
-                    "not subscribed: the update goes with the next SUBSCRIBE"
-                );
-                state.unacked_updates.push(status);
-                return Ok(());
-            }
-            state.unacked_updates.push(status.clone());
+        let result = self.deliver_update(status);
+        if result.is_err() {
+            // A valid update that will never be acknowledged: `wait_acknowledged` says so.
+            lock(&shared.state).undelivered += 1;
+            shared.changed.notify_all();
         }
-        match shared.post(&call) {
-            Ok(()) => Ok(()),
-            Err(CallError::Io(e)) if shared.config.checkpoint => {
-                tracing::debug!(error = %e, "UPDATE failed; it goes with the next SUBSCRIBE");
-                Ok(())
-            }
-            Err(e) => {
-                let mut state = lock(&shared.state);
-                state.unacked_updates.retain(|u| u.uuid() != status.uuid());
-                shared.changed.notify_all();
-                Err(shared.agent_error(format!(
-                    "UPDATE for task '{}': {}",
-                    status.task_id.value(),
-                    e.text()
-                )))
-            }
-        }
+        result
     }
 
     fn send_framework_message(&self, data: &[u8]) -> Result<()> {
@@ -871,10 +1018,12 @@ impl EngineOps for Driver {
             .shared
             .changed
             .wait_timeout_while(state, timeout, |s| {
-                !s.unacked_updates.is_empty() && s.status == Status::DRIVER_RUNNING
+                !s.unacked_updates.is_empty()
+                    && s.undelivered == 0
+                    && s.status == Status::DRIVER_RUNNING
             })
             .unwrap_or_else(|p| p.into_inner());
-        Ok(state.unacked_updates.is_empty())
+        Ok(state.unacked_updates.is_empty() && state.undelivered == 0)
     }
 
     fn break_connection(&self) {
@@ -890,7 +1039,11 @@ impl EngineOps for Driver {
             self.shared.changed.notify_all();
         }
         self.shared.interrupt();
-        if let Some(handle) = lock(&self.thread).take() {
+        self.shared.interrupt_call();
+        // Both threads end promptly: the stream's read and any call were just interrupted,
+        // and the timer waits on `changed`. Only a connection attempt in progress (at most
+        // CONNECT_TIMEOUT) can make this wait.
+        for handle in std::mem::take(&mut *lock(&self.threads)) {
             let _ = handle.join();
         }
         if let Some(conn) = lock(&self.shared.calls).take() {
@@ -913,10 +1066,12 @@ fn subscribe_with(config: Config, updates: Vec<TaskStatus>, tasks: Vec<TaskInfo>
             ever_subscribed: false,
             unacked_updates: updates,
             unacked_tasks: tasks,
+            undelivered: 0,
         }),
         changed: Condvar::new(),
         stream: Mutex::new(None),
         calls: Mutex::new(None),
+        in_flight: Mutex::new(None),
         ctx: Mutex::new(None),
     };
     shared.subscribe_call()

@@ -45,8 +45,10 @@ impl RawEvent {
             },
             RawEvent::Disconnected => ExecutorEvent::Disconnected,
             RawEvent::Launch(t) => ExecutorEvent::LaunchTask { task: decode(&t)? },
+            // libmesos' kill callback carries no kill policy.
             RawEvent::Kill(t) => ExecutorEvent::KillTask {
                 task_id: decode(&t)?,
+                kill_policy: None,
             },
             RawEvent::Message(data) => ExecutorEvent::FrameworkMessage { data },
             RawEvent::Shutdown => ExecutorEvent::Shutdown,
@@ -151,8 +153,11 @@ impl Driver {
     pub(super) fn new(
         ctx: Box<Context<Incoming>>,
         environment: Option<&BTreeMap<String, String>>,
-        env: Env,
+        mut env: Env,
     ) -> Result<Driver> {
+        // libmesos' driver never uses the authentication token (its messages are not
+        // authenticated): keep no copy of it.
+        env.remove(env::TOKEN);
         let keys: Vec<&str> = environment
             .iter()
             .flat_map(|m| m.keys())

@@ -45,7 +45,7 @@
 //! | the event stream breaks | `disconnected` |
 //! | `LAUNCH` | `launch_task(task)` |
 //! | `LAUNCH_GROUP` | `launch_task` once per task of the group, in the group's order (the trait has no task-group callback: an executor that needs the group's all-or-nothing semantics must not be used with task groups) |
-//! | `KILL` | `kill_task(task_id)` (a `kill_policy` override in the event is not passed on; the task's own `TaskInfo.kill_policy` is) |
+//! | `KILL` | `kill_task_with_policy(task_id, kill_policy)`, whose default calls `kill_task(task_id)`; `kill_policy` is the event's override of the task's own `TaskInfo.kill_policy`, if any |
 //! | `MESSAGE` | `framework_message(data)` |
 //! | `SHUTDOWN` | `shutdown` |
 //! | `ERROR` | `error(message)`, then the driver is aborted |
@@ -81,7 +81,10 @@
 //!   return [`Error::Agent`] naming the endpoint and what happened.
 //!
 //! A broken connection is noticed when the socket reports it (the agent's process ended or
-//! closed it). The driver sends a `HEARTBEAT` call every 30 minutes, as Mesos' library does.
+//! closed it). As Mesos' library does, the driver sends a `HEARTBEAT` call every 30 minutes,
+//! on a timer started with the driver (events and other calls do not move it), while
+//! subscribed. `stop`, `abort` and dropping the driver interrupt a call in progress: they never
+//! wait for the agent's answer.
 //! Unlike Mesos' library, the driver never kills the executor's process group after a
 //! shutdown: the agent destroys the container once `MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD` has
 //! passed.
@@ -94,7 +97,9 @@
 //! (`/slave(1)/api/v1/executor`; `/api/v1/executor` without it); `MESOS_DOMAIN_SOCKET`
 //! (connect through that Unix socket instead); `MESOS_CHECKPOINT`, and with it
 //! `MESOS_RECOVERY_TIMEOUT` and `MESOS_SUBSCRIPTION_BACKOFF_MAX`;
-//! `MESOS_EXECUTOR_AUTHENTICATION_TOKEN` (sent as `Authorization: Bearer`);
+//! `MESOS_EXECUTOR_AUTHENTICATION_TOKEN` (sent as `Authorization: Bearer`, and erased from
+//! the process environment when the driver is built: see
+//! [`ExecutorDriverBuilder::build`]);
 //! `MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD` (checked only). A missing or unparsable variable is
 //! an [`Error::Environment`] naming it, from `build()`. TLS (`LIBPROCESS_SSL_ENABLED`) is not
 //! supported: [`Error::Unsupported`].
@@ -118,7 +123,9 @@ use std::sync::{Arc, Mutex, Weak};
 
 use crate::dispatch::{Dispatcher, Handler};
 use crate::error::{Error, Result};
-use crate::types::{ExecutorInfo, FrameworkInfo, SlaveInfo, Status, TaskID, TaskInfo, TaskStatus};
+use crate::types::{
+    ExecutorInfo, FrameworkInfo, KillPolicy, SlaveInfo, Status, TaskID, TaskInfo, TaskStatus,
+};
 
 mod env;
 #[cfg(feature = "http-executor")]
@@ -170,7 +177,46 @@ pub trait Executor: Send + 'static {
     /// Run a task; report its progress with [`ExecutorDriver::send_status_update`].
     fn launch_task(&mut self, driver: &ExecutorDriver, task: &TaskInfo) {}
     /// Kill a task; report its terminal state (e.g. `TASK_KILLED`).
+    ///
+    /// Called by the default [`kill_task_with_policy`](Self::kill_task_with_policy); an
+    /// executor that implements that method instead need not implement this one.
     fn kill_task(&mut self, driver: &ExecutorDriver, task_id: &TaskID) {}
+    /// Kill a task, with the kill policy the kill request carries, if any: what every kill
+    /// request is delivered to.
+    ///
+    /// `kill_policy` is the `KillPolicy` of the agent's `KILL` event (HTTP backend), which a
+    /// scheduler may set to override the task's own `TaskInfo.kill_policy` for this kill (for
+    /// example a shorter grace period); `None` when the request has none. libmesos' driver
+    /// never passes one (its kill message has no policy), so it is always `None` there.
+    ///
+    /// The default calls [`kill_task`](Self::kill_task) and drops the policy. An executor
+    /// that honours kill policies implements this method, preferring `kill_policy` to the
+    /// task's own when it is given:
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mesos::{Executor, ExecutorDriver, types::{KillPolicy, TaskID}};
+    ///
+    /// struct Grace { default_grace: Duration }
+    /// impl Executor for Grace {
+    ///     fn kill_task_with_policy(&mut self, _: &ExecutorDriver, task_id: &TaskID,
+    ///                              kill_policy: Option<&KillPolicy>) {
+    ///         let grace = kill_policy
+    ///             .filter(|p| p.grace_period.is_some())
+    ///             .map(|p| Duration::from_nanos(p.grace_period.nanoseconds().max(0) as u64))
+    ///             .unwrap_or(self.default_grace);
+    ///         println!("killing {} within {grace:?}", task_id.value());
+    ///     }
+    /// }
+    /// ```
+    fn kill_task_with_policy(
+        &mut self,
+        driver: &ExecutorDriver,
+        task_id: &TaskID,
+        kill_policy: Option<&KillPolicy>,
+    ) {
+        self.kill_task(driver, task_id)
+    }
     /// A message from the scheduler.
     fn framework_message(&mut self, driver: &ExecutorDriver, data: &[u8]) {}
     /// Kill every task and exit: the agent asked the executor to shut down.
@@ -206,10 +252,13 @@ pub enum ExecutorEvent {
         /// The task.
         task: TaskInfo,
     },
-    /// See [`Executor::kill_task`].
+    /// See [`Executor::kill_task_with_policy`] (and [`Executor::kill_task`]).
     KillTask {
         /// The task.
         task_id: TaskID,
+        /// The kill policy of the request, overriding the task's own (HTTP backend only;
+        /// always `None` with libmesos' driver).
+        kill_policy: Option<KillPolicy>,
     },
     /// See [`Executor::framework_message`].
     FrameworkMessage {
@@ -256,7 +305,10 @@ impl ExecutorEvent {
             ExecutorEvent::Reregistered { slave_info } => executor.reregistered(driver, slave_info),
             ExecutorEvent::Disconnected => executor.disconnected(driver),
             ExecutorEvent::LaunchTask { task } => executor.launch_task(driver, task),
-            ExecutorEvent::KillTask { task_id } => executor.kill_task(driver, task_id),
+            ExecutorEvent::KillTask {
+                task_id,
+                kill_policy,
+            } => executor.kill_task_with_policy(driver, task_id, kill_policy.as_ref()),
             ExecutorEvent::FrameworkMessage { data } => executor.framework_message(driver, data),
             ExecutorEvent::Shutdown => executor.shutdown(driver),
             ExecutorEvent::Error { message } => executor.error(driver, message),
@@ -496,6 +548,7 @@ pub struct ExecutorDriverBuilder<E> {
     executor: E,
     backend: Backend,
     environment: Option<BTreeMap<String, String>>,
+    heartbeat_interval: Option<std::time::Duration>,
 }
 
 impl<E> std::fmt::Debug for ExecutorDriverBuilder<E> {
@@ -529,12 +582,33 @@ impl<E: Executor> ExecutorDriverBuilder<E> {
         self
     }
 
+    /// Not part of the API: the HTTP backend's `HEARTBEAT` interval instead of Mesos' 30
+    /// minutes, so that tests can watch heartbeats.
+    #[doc(hidden)]
+    pub fn __heartbeat_interval(mut self, interval: std::time::Duration) -> Self {
+        self.heartbeat_interval = Some(interval);
+        self
+    }
+
     /// Creates the driver (not started).
+    ///
+    /// Without [`environment`](Self::environment), the agent's variables are read from the
+    /// process environment, and `MESOS_EXECUTOR_AUTHENTICATION_TOKEN` is then taken out of
+    /// it, as Mesos' executor library does: the driver keeps the token in memory (the HTTP
+    /// backend sends it as `Authorization: Bearer`), its value is overwritten in place (so
+    /// neither `/proc/<pid>/environ` nor anything else still shows it) and the variable is
+    /// removed, so processes started afterwards (the tasks) do not inherit it. Changing the
+    /// environment is not thread-safe: build the driver before starting threads that read or
+    /// change the environment, e.g. first thing in `main`.
     pub fn build(self) -> Result<ExecutorDriver> {
         let backend = self.backend.resolve()?;
         let env = match &self.environment {
             Some(map) => env::Env::from_map(map),
-            None => env::Env::from_process(),
+            None => {
+                let env = env::Env::from_process();
+                env::erase_token_from_process();
+                env
+            }
         };
         let (dispatcher, ctx, rx) = Dispatcher::new();
         let engine = match backend {
@@ -543,7 +617,7 @@ impl<E: Executor> ExecutorDriverBuilder<E> {
                 Engine::Libmesos(libmesos::Driver::new(ctx, self.environment.as_ref(), env)?)
             }
             #[cfg(feature = "http-executor")]
-            Backend::Http => Engine::Http(http::Driver::new(ctx, env)?),
+            Backend::Http => Engine::Http(http::Driver::new(ctx, env, self.heartbeat_interval)?),
             other => {
                 return Err(Error::Unsupported(format!(
                     "the {other:?} executor backend is not in this build of mesos-rs (see its crate features)"
@@ -562,7 +636,9 @@ impl<E: Executor> ExecutorDriverBuilder<E> {
 impl ExecutorDriver {
     /// Creates a driver configured from the environment the agent gave this process
     /// (`MESOS_FRAMEWORK_ID`, `MESOS_EXECUTOR_ID`, ...), with the backend [`Backend::Auto`]
-    /// picks.
+    /// picks. Takes `MESOS_EXECUTOR_AUTHENTICATION_TOKEN` out of the process environment
+    /// (see [`ExecutorDriverBuilder::build`]): call it before starting threads that use the
+    /// environment.
     ///
     /// ```no_run
     /// # struct E; impl mesos::Executor for E {}
@@ -590,6 +666,7 @@ impl ExecutorDriver {
             executor,
             backend: Backend::Auto,
             environment: None,
+            heartbeat_interval: None,
         }
     }
 
@@ -683,8 +760,10 @@ impl ExecutorDriver {
     }
 
     /// Waits until the agent has acknowledged every status update this driver sent, for at
-    /// most `timeout`: `Ok(true)` once none is left, `Ok(false)` on timeout or when the
-    /// driver stopped first. An executor that exits after its last task's terminal update
+    /// most `timeout`: `Ok(true)` once none is left, `Ok(false)` on timeout, when the
+    /// driver stopped first, or (at once) when an update could not be delivered (its
+    /// `send_status_update` returned an error other than for invalid input: the agent
+    /// refused it, or no connection carried it), as such an update is never acknowledged. An executor that exits after its last task's terminal update
     /// calls this first, so that the update is known to be safe with the agent. HTTP
     /// backend only ([`Error::Unsupported`] with libmesos' driver, which does not tell).
     /// Never waits for callbacks, so it may be called inside one.

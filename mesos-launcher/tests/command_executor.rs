@@ -1089,6 +1089,29 @@ fn sigterm_to_the_executor() {
     }
 }
 
+/// After a SHUTDOWN the agent may never acknowledge the terminal update (it destroys the
+/// container after its grace period): ours leaves after a second, with status 0; Mesos'
+/// waits its full minute and exits 1 (see docs/executor.md).
+#[test]
+fn after_a_shutdown_an_unacknowledged_terminal_update_is_waited_for_briefly() {
+    let mut h = Setup::default().start();
+    h.launch(task("t1", shell("sleep 600")));
+    h.expect(TaskState::TASK_STARTING);
+    h.expect(TaskState::TASK_RUNNING);
+    h.shutdown();
+    assert_eq!(h.raw_next().state(), TaskState::TASK_KILLED);
+    let sent = Instant::now();
+    let status = h.exit_within(Duration::from_secs(120));
+    let waited = sent.elapsed();
+    if native() {
+        assert_eq!(status.code(), Some(1), "{status:?}");
+        assert!(waited >= Duration::from_secs(50), "{waited:?}");
+    } else {
+        assert_eq!(status.code(), Some(0), "{status:?}");
+        assert!(waited < Duration::from_secs(5), "{waited:?}");
+    }
+}
+
 /// After the task's first process was reaped its pid may be given to an unrelated process:
 /// the kill of what is left of the task must never reach that process (nor its group).
 #[test]

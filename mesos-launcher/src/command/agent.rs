@@ -106,7 +106,8 @@ impl Outbox for DriverOutbox {
 const STOP_SIGNALS: [i32; 3] = [libc::SIGTERM, libc::SIGINT, libc::SIGHUP];
 
 /// Blocks [`STOP_SIGNALS`] in this thread (and so in every thread started after it); the
-/// task gets a clean mask again (the standard library resets it in the child).
+/// task gets a clean mask again ([`TaskProcess::spawn`](super::process::TaskProcess::spawn)
+/// clears it in the child).
 fn block_stop_signals() -> libc::sigset_t {
     // SAFETY: the set is initialised by sigemptyset before use; pthread_sigmask only reads
     // it.

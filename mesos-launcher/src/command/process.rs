@@ -241,10 +241,20 @@ impl TaskProcess {
         let die_with_parent = spec.die_with_parent;
         let parent = std::process::id() as libc::pid_t;
         // SAFETY: the closure runs in the child between fork and exec and calls only
-        // async-signal-safe functions (setsid, setgroups, setgid, setuid, prctl, getppid) on
-        // data prepared before the fork; it allocates nothing.
+        // async-signal-safe functions (sigemptyset, pthread_sigmask, setsid, setgroups,
+        // setgid, setuid, prctl, getppid) on data prepared before the fork; it allocates
+        // nothing.
         unsafe {
             cmd.pre_exec(move || {
+                // The standard library does not reset the signal mask in the child: without
+                // this, signals the executor blocks (its stop signals) would stay blocked in
+                // the task, and a kill's SIGTERM would never reach it.
+                let mut none: libc::sigset_t = std::mem::zeroed();
+                libc::sigemptyset(&mut none);
+                let rc = libc::pthread_sigmask(libc::SIG_SETMASK, &none, std::ptr::null_mut());
+                if rc != 0 {
+                    return Err(io::Error::from_raw_os_error(rc));
+                }
                 if libc::setsid() < 0 {
                     return Err(io::Error::last_os_error());
                 }

@@ -5,7 +5,9 @@
 use std::sync::mpsc::{channel, Sender};
 use std::time::Duration;
 
-use mesos::types::{ExecutorInfo, FrameworkInfo, SlaveInfo, TaskID, TaskInfo, TaskStatus};
+use mesos::types::{
+    ExecutorInfo, FrameworkInfo, KillPolicy, SlaveInfo, TaskID, TaskInfo, TaskStatus,
+};
 use mesos::{Executor, ExecutorDriver};
 
 use super::executor::{Acknowledgements, CommandExecutor, Input, Outbox, Settings};
@@ -38,10 +40,20 @@ impl Executor for Forwarder {
         let _ = self.inputs.send(Input::Launch(Box::new(task.clone())));
     }
 
-    fn kill_task(&mut self, _: &ExecutorDriver, task_id: &TaskID) {
+    fn kill_task(&mut self, driver: &ExecutorDriver, task_id: &TaskID) {
+        self.kill_task_with_policy(driver, task_id, None);
+    }
+
+    /// The `KILL` event's own policy, if any, takes precedence over the task's.
+    fn kill_task_with_policy(
+        &mut self,
+        _: &ExecutorDriver,
+        task_id: &TaskID,
+        kill_policy: Option<&KillPolicy>,
+    ) {
         let _ = self.inputs.send(Input::Kill {
             task_id: task_id.clone(),
-            kill_policy: None,
+            kill_policy: kill_policy.cloned(),
         });
     }
 
@@ -94,7 +106,8 @@ impl Outbox for DriverOutbox {
 const STOP_SIGNALS: [i32; 3] = [libc::SIGTERM, libc::SIGINT, libc::SIGHUP];
 
 /// Blocks [`STOP_SIGNALS`] in this thread (and so in every thread started after it); the
-/// task gets a clean mask again (the standard library resets it in the child).
+/// task gets a clean mask again ([`TaskProcess::spawn`](super::process::TaskProcess::spawn)
+/// clears it in the child).
 fn block_stop_signals() -> libc::sigset_t {
     // SAFETY: the set is initialised by sigemptyset before use; pthread_sigmask only reads
     // it.

@@ -9,8 +9,9 @@
 //!   A second `LAUNCH` gets `TASK_FAILED`.
 //! * The command is the task's `CommandInfo` (or `--task_command`): `shell` true (the
 //!   default) runs `/bin/sh -c <value>`; `shell` false execs `value` with `arguments` as argv.
-//!   Its environment: the executor's own, then `--task_environment`, then the command's
-//!   variables (secrets skipped), then `MESOS_ALLOCATION_ROLE`. It inherits the executor's
+//!   Its environment: the executor's own (never its authentication token), then
+//!   `--task_environment`, then the command's variables (secrets skipped), then
+//!   `MESOS_ALLOCATION_ROLE` (see [`task_environment`]). It inherits the executor's
 //!   stdin/stdout/stderr: under an agent, the sandbox's `stdout` and `stderr` files.
 //! * When the command ends: `TASK_FINISHED` (exit status 0) or `TASK_FAILED`, with the
 //!   message `Command exited with status N` / `Command terminated with signal NAME`.
@@ -18,7 +19,7 @@
 //!   SIGTERM to every process of the task, SIGKILL after the grace period (the `KILL`'s
 //!   policy, else the task's `KillPolicy`, else 3 seconds), then `TASK_KILLED`. A second
 //!   `KILL` can shorten the grace period, never lengthen it.
-//! * `SHUTDOWN`: a kill with the agent's shutdown grace period less one second; before a
+//! * `SHUTDOWN`: a kill with the agent's shutdown grace period less two seconds; before a
 //!   launch, just exit.
 //! * `max_completion_time`: the task is killed at once when it runs longer, and ends
 //!   `TASK_FAILED` with reason `REASON_MAX_COMPLETION_TIME_REACHED`.
@@ -47,6 +48,11 @@ use super::process::{LaunchSpec, Program, Reaping, TaskProcess, WaitStatus};
 
 /// The grace period of a kill when neither the `KILL` nor the task has a kill policy.
 pub const DEFAULT_KILL_GRACE_PERIOD: Duration = Duration::from_secs(3);
+
+/// How much of the agent's shutdown grace period a `SHUTDOWN` keeps back from the task's:
+/// the time to SIGKILL, reap and report it before the agent destroys the container (the
+/// same two seconds as Mesos' executor).
+pub const SHUTDOWN_RESERVE: Duration = Duration::from_secs(2);
 
 /// How long the terminal update's acknowledgement is waited for after a `SHUTDOWN`.
 const SHUTDOWN_ACK_WAIT: Duration = Duration::from_secs(1);
@@ -219,6 +225,8 @@ pub struct CommandExecutor<O: Outbox> {
     /// Why the connection to the agent ended, once it did.
     gone: Option<String>,
     shutdown_requested: bool,
+    /// The terminal update could not be sent.
+    undelivered: bool,
 }
 
 impl<O: Outbox> CommandExecutor<O> {
@@ -248,6 +256,7 @@ impl<O: Outbox> CommandExecutor<O> {
             terminal: None,
             gone: None,
             shutdown_requested: false,
+            undelivered: false,
         }
     }
 
@@ -325,6 +334,9 @@ impl<O: Outbox> CommandExecutor<O> {
                 if self.shutdown_requested {
                     return Some(Outcome::ShutDown { state: *state });
                 }
+                if self.undelivered {
+                    return Some(Outcome::NoAcknowledgement { state: *state });
+                }
                 return Some(match self.settings.acknowledgements {
                     Acknowledgements::NotReported(_) => Outcome::Done { state: *state },
                     Acknowledgements::Reported(wait) => {
@@ -398,7 +410,7 @@ impl<O: Outbox> CommandExecutor<O> {
                         .settings
                         .agent
                         .shutdown_grace_period
-                        .saturating_sub(Duration::from_secs(1));
+                        .saturating_sub(SHUTDOWN_RESERVE);
                     self.kill(&id, grace);
                 }
                 None
@@ -474,13 +486,21 @@ impl<O: Outbox> CommandExecutor<O> {
                 String::new()
             }
         ));
-        if let Err(e) = self.outbox.send(&status) {
+        let sent = self.outbox.send(&status);
+        if let Err(e) = &sent {
             self.log(format!("could not send {state:?}: {e}"));
         }
         self.unacknowledged.insert(uuid.clone(), state);
         if status.task_id.as_ref() == self.task_id().as_ref()
             && mesos::task_status::is_terminal(state)
         {
+            if sent.is_err() && !self.shutdown_requested {
+                // The agent refused it (or it could not be sent): no acknowledgement will
+                // come, and the executor must not end as if it had been delivered.
+                self.terminal = Some((uuid, state, Instant::now()));
+                self.undelivered = true;
+                return;
+            }
             let mut wait = match self.settings.acknowledgements {
                 Acknowledgements::Reported(d) | Acknowledgements::NotReported(d) => d,
             };
@@ -513,7 +533,7 @@ impl<O: Outbox> CommandExecutor<O> {
         if self.task.is_some() {
             let s = self
                 .status(&task_id, TaskState::TASK_FAILED)
-                .with_message("a command executor runs one task only; this one already has one");
+                .with_message("Attempted to run multiple tasks using a \"command\" executor");
             self.forward(s);
             return;
         }
@@ -562,7 +582,9 @@ impl<O: Outbox> CommandExecutor<O> {
                 &command,
                 &task,
             ),
-            working_directory: self.settings.flags.working_directory.clone(),
+            // As Mesos' executor: `--working_directory` only applies inside a root
+            // filesystem (which this executor refuses); the task runs in the sandbox.
+            working_directory: None,
             user: self.settings.flags.user.clone(),
             supplementary_groups: self.settings.flags.task_supplementary_groups.clone(),
             die_with_parent: self.settings.die_with_parent,
@@ -697,17 +719,40 @@ pub fn program_of(command: &CommandInfo) -> Program {
     }
 }
 
-/// The task's environment: `base` (the executor's own), overridden by `task_environment`
+/// The variable that carries the executor's credential for the agent's executor API. It is
+/// the executor's alone: never part of a task's environment (a task holding it could act as
+/// its executor).
+pub const AUTHENTICATION_TOKEN: &str = "MESOS_EXECUTOR_AUTHENTICATION_TOKEN";
+
+/// The task's environment, as Mesos 1.11's command executor builds it: `base` (the
+/// executor's own, without [`AUTHENTICATION_TOKEN`]), overridden by `task_environment`
 /// (from the containerizer), overridden by the command's variables (secrets are skipped:
 /// an isolator resolves those), plus `MESOS_ALLOCATION_ROLE` (the role of the task's first
-/// resource).
+/// resource), plus the host's default `PATH` if none of these set one. Nothing else (in
+/// particular no `MESOS_TASK_ID`).
+///
+/// ```
+/// use mesos::types::{CommandInfo, TaskInfo};
+/// use mesos_launcher::command::executor::task_environment;
+/// let base = vec![
+///     ("MESOS_EXECUTOR_AUTHENTICATION_TOKEN".into(), "secret".into()),
+///     ("HOME".into(), "/root".into()),
+/// ];
+/// let env = task_environment(&base, None, &CommandInfo::new(), &TaskInfo::new());
+/// let names: Vec<_> = env.iter().map(|(k, _)| k.to_str().unwrap()).collect();
+/// assert_eq!(names, ["HOME", "PATH"]);
+/// ```
 pub fn task_environment(
     base: &[(OsString, OsString)],
     extra: Option<&mesos::types::Environment>,
     command: &CommandInfo,
     task: &TaskInfo,
 ) -> Vec<(OsString, OsString)> {
-    let mut env: BTreeMap<OsString, OsString> = base.iter().cloned().collect();
+    let mut env: BTreeMap<OsString, OsString> = base
+        .iter()
+        .filter(|(k, _)| k != AUTHENTICATION_TOKEN)
+        .cloned()
+        .collect();
     let layers = extra
         .map(|e| e.variables.as_slice())
         .unwrap_or_default()
@@ -727,6 +772,8 @@ pub fn task_environment(
             .unwrap_or_default();
         env.insert("MESOS_ALLOCATION_ROLE".into(), role.into());
     }
+    env.entry("PATH".into())
+        .or_insert_with(|| crate::containerizer::DEFAULT_PATH.into());
     env.into_iter().collect()
 }
 

@@ -31,7 +31,9 @@ pub struct Flags {
     pub launcher_dir: Option<PathBuf>,
     /// `--sandbox_directory`: the sandbox's path inside the task's root filesystem.
     pub sandbox_directory: Option<PathBuf>,
-    /// `--working_directory`: the task's working directory (default: the executor's).
+    /// `--working_directory`: the task's working directory inside its root filesystem. As
+    /// for Mesos' executor, it has no effect without `--rootfs` (the task runs in the
+    /// executor's working directory, the sandbox).
     pub working_directory: Option<PathBuf>,
     /// `--user`: the user to run the task as.
     pub user: Option<String>,

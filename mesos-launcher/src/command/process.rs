@@ -182,6 +182,10 @@ pub struct TaskProcess {
     /// left the task's session and lost its parent is still known (and, thanks to the start
     /// time, never confused with a later process that reuses its pid).
     seen: std::sync::Mutex<Vec<(i32, u64)>>,
+    /// Whether the first process has been reaped. Until then its pid, session id and process
+    /// group id cannot be reused; after, they can. Held while the group is signalled and
+    /// while the first process is reaped, so the two never overlap.
+    reaped: std::sync::Mutex<bool>,
 }
 
 impl TaskProcess {
@@ -235,31 +239,51 @@ impl TaskProcess {
             }
         };
         let die_with_parent = spec.die_with_parent;
+        let parent = std::process::id() as libc::pid_t;
         // SAFETY: the closure runs in the child between fork and exec and calls only
-        // async-signal-safe functions (setsid, prctl, setgroups, setgid, setuid) on data
-        // prepared before the fork; it allocates nothing.
+        // async-signal-safe functions (sigemptyset, pthread_sigmask, setsid, setgroups,
+        // setgid, setuid, prctl, getppid) on data prepared before the fork; it allocates
+        // nothing.
         unsafe {
             cmd.pre_exec(move || {
+                // The standard library does not reset the signal mask in the child: without
+                // this, signals the executor blocks (its stop signals) would stay blocked in
+                // the task, and a kill's SIGTERM would never reach it.
+                let mut none: libc::sigset_t = std::mem::zeroed();
+                libc::sigemptyset(&mut none);
+                let rc = libc::pthread_sigmask(libc::SIG_SETMASK, &none, std::ptr::null_mut());
+                if rc != 0 {
+                    return Err(io::Error::from_raw_os_error(rc));
+                }
                 if libc::setsid() < 0 {
                     return Err(io::Error::last_os_error());
                 }
-                if die_with_parent
-                    && libc::prctl(
-                        libc::PR_SET_PDEATHSIG,
-                        libc::SIGKILL as libc::c_ulong,
-                        0,
-                        0,
-                        0,
-                    ) < 0
-                {
-                    return Err(io::Error::last_os_error());
-                }
+                // Supplementary groups first (it needs the privilege setuid gives up), then
+                // the group, then the user.
                 if let Some(id) = &identity {
                     if libc::setgroups(id.groups.len(), id.groups.as_ptr()) < 0
                         || libc::setgid(id.gid) < 0
                         || libc::setuid(id.uid) < 0
                     {
                         return Err(io::Error::last_os_error());
+                    }
+                }
+                if die_with_parent {
+                    // After the switch: the kernel clears the parent-death signal when the
+                    // credentials change.
+                    if libc::prctl(
+                        libc::PR_SET_PDEATHSIG,
+                        libc::SIGKILL as libc::c_ulong,
+                        0,
+                        0,
+                        0,
+                    ) < 0
+                    {
+                        return Err(io::Error::last_os_error());
+                    }
+                    // The parent may have died before the signal was armed.
+                    if libc::getppid() != parent {
+                        return Err(io::Error::from_raw_os_error(libc::ESRCH));
                     }
                 }
                 Ok(())
@@ -275,6 +299,7 @@ impl TaskProcess {
             pid: child.id() as i32,
             reaping,
             seen: std::sync::Mutex::new(Vec::new()),
+            reaped: std::sync::Mutex::new(false),
         })
     }
 
@@ -285,67 +310,130 @@ impl TaskProcess {
 
     /// Blocks until the task's first process has exited and returns its wait status. With
     /// [`Reaping::AllChildren`] it also reaps any other child meanwhile.
+    ///
+    /// Just before the first process is reaped (while its pid still holds its session and
+    /// process group), the task's members are recorded, so that those still alive keep
+    /// being found by start time once its pid may be reused.
     pub fn wait(&self) -> io::Result<WaitStatus> {
-        wait_for(self.pid, self.reaping)
+        loop {
+            let exited = wait_exited(self.pid, self.reaping)?;
+            if exited != self.pid {
+                // An orphan re-parented to us: reap it and go on.
+                reap(exited)?;
+                continue;
+            }
+            let mut reaped = lock(&self.reaped);
+            self.scan(false);
+            let status = reap(self.pid)?;
+            *reaped = true;
+            return Ok(WaitStatus(status));
+        }
     }
 
     /// The live processes that belong to the task now (zombies excluded), including any
     /// seen earlier that is still alive.
     pub fn members(&self) -> Vec<i32> {
+        let reaped = *lock(&self.reaped);
+        self.scan(reaped).into_iter().map(|(pid, _)| pid).collect()
+    }
+
+    /// The members as `(pid, start time)`; records them in `seen`.
+    ///
+    /// Before the first process is reaped, a process belongs to the task if it is in the
+    /// task's session or process group or descends from the first process. After, the first
+    /// process' pid may have been given to an unrelated process, which may have made it its
+    /// own session and group id: the session is then only trusted while a process recorded
+    /// as a member still holds it (a process cannot rejoin a session, so the id was never
+    /// free), and otherwise only recorded members (by pid and start time) and their
+    /// descendants count.
+    fn scan(&self, reaped: bool) -> Vec<(i32, u64)> {
         let procs = all_processes();
-        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-        let mut members = task_members(&procs, self.pid, self.reaping);
-        for p in &procs {
-            if members.contains(&p.pid) && !seen.contains(&(p.pid, p.start_time)) {
-                seen.push((p.pid, p.start_time));
-            }
+        let mut seen = lock(&self.seen);
+        let alive = |p: &ProcStat| p.state != 'Z' && p.state != 'X';
+        let is_seen = |p: &ProcStat, seen: &[(i32, u64)]| seen.contains(&(p.pid, p.start_time));
+        let ids_trusted = !reaped
+            || procs
+                .iter()
+                .any(|p| alive(p) && p.session == self.pid && is_seen(p, &seen));
+        let mut roots: Vec<i32> = Vec::new();
+        if ids_trusted {
+            roots.extend(
+                procs
+                    .iter()
+                    .filter(|p| p.session == self.pid || p.pgrp == self.pid)
+                    .map(|p| p.pid),
+            );
         }
-        for (pid, start) in seen.iter() {
-            let same_and_alive = procs.iter().any(|p| {
-                p.pid == *pid && p.start_time == *start && p.state != 'Z' && p.state != 'X'
-            });
-            if same_and_alive && !members.contains(pid) {
-                members.push(*pid);
-            }
+        if !reaped {
+            roots.push(self.pid);
         }
+        roots.extend(
+            procs
+                .iter()
+                .filter(|p| alive(p) && is_seen(p, &seen))
+                .map(|p| p.pid),
+        );
+        let me = std::process::id() as i32;
+        if self.reaping == Reaping::AllChildren {
+            roots.push(me);
+        }
+        let mut pids = roots.clone();
+        for r in &roots {
+            pids.extend(descendants(&procs, *r));
+        }
+        pids.sort_unstable();
+        pids.dedup();
+        let mut members: Vec<(i32, u64)> = procs
+            .iter()
+            .filter(|p| p.pid != me && alive(p) && pids.contains(&p.pid))
+            .map(|p| (p.pid, p.start_time))
+            .collect();
         members.sort_unstable();
+        for m in &members {
+            if !seen.contains(m) {
+                seen.push(*m);
+            }
+        }
         members
     }
 
-    /// Sends `signal` to every process that belongs to the task and to its process group,
-    /// then `SIGCONT` so that a stopped process handles it. Returns the pids signalled.
+    /// Sends `signal` to every process that belongs to the task and, while the first process
+    /// is not reaped, to its process group; then `SIGCONT` so that a stopped process handles
+    /// it. Returns the pids signalled.
     ///
-    /// The members are listed before anything is signalled: once the task's shell dies, a
-    /// child that started a session of its own is re-parented and no longer looks like part
-    /// of the task (it stays known to this `TaskProcess`, see [`TaskProcess::members`]).
+    /// Each process is signalled through a pidfd opened after checking its start time, so a
+    /// process that ended and whose pid was reused meanwhile is never hit. The members are
+    /// listed before anything is signalled: once the task's shell dies, a child that started
+    /// a session of its own is re-parented and no longer looks like part of the task (it
+    /// stays known to this `TaskProcess`, see [`TaskProcess::members`]).
     pub fn signal(&self, signal: i32) -> Vec<i32> {
-        let mut signalled = self.members();
-        let send = |pids: &[i32]| {
-            for &p in pids {
-                // SAFETY: kill takes plain integers; a process that exited meanwhile just
-                // gives ESRCH.
-                unsafe {
-                    libc::kill(p, signal);
-                    if signal != libc::SIGKILL && signal != libc::SIGCONT {
-                        libc::kill(p, libc::SIGCONT);
-                    }
+        let reaped = lock(&self.reaped);
+        let mut signalled = self.scan(*reaped);
+        let send = |pids: &[(i32, u64)]| {
+            for &(p, start) in pids {
+                signal_exact(p, start, signal);
+                if signal != libc::SIGKILL && signal != libc::SIGCONT {
+                    signal_exact(p, start, libc::SIGCONT);
                 }
             }
         };
         send(&signalled);
-        // SAFETY: as above; a negative pid addresses the task's process group.
-        unsafe {
-            libc::kill(-self.pid, signal);
+        if !*reaped {
+            // SAFETY: kill takes integers. The first process is not reaped (and cannot be
+            // while `reaped` is locked), so the group id is still the task's.
+            unsafe {
+                libc::kill(-self.pid, signal);
+            }
         }
         // Processes forked while the first ones were being signalled.
-        let late: Vec<i32> = self
-            .members()
+        let late: Vec<(i32, u64)> = self
+            .scan(*reaped)
             .into_iter()
             .filter(|p| !signalled.contains(p))
             .collect();
         send(&late);
         signalled.extend(late);
-        signalled
+        signalled.into_iter().map(|(pid, _)| pid).collect()
     }
 
     /// SIGKILLs whatever is left of the task until nothing is, or until `within` passed;
@@ -367,6 +455,48 @@ impl TaskProcess {
             std::thread::sleep(Duration::from_millis(10));
         }
     }
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The start time of process `pid`, from `/proc/<pid>/stat`.
+fn start_time(pid: i32) -> Option<u64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    parse_stat(&text).map(|s| s.start_time)
+}
+
+/// Sends `signal` to `pid` only if it is still the process that started at `start`: a pidfd
+/// is opened first (it keeps referring to that process even if it exits), then the start
+/// time is checked, then the signal goes through the pidfd. Without pidfds (Linux before
+/// 5.3), the start time is checked just before `kill`.
+fn signal_exact(pid: i32, start: u64, signal: i32) {
+    // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) } as i32;
+    if fd < 0 {
+        if io::Error::last_os_error().raw_os_error() == Some(libc::ENOSYS)
+            && start_time(pid) == Some(start)
+        {
+            // SAFETY: kill takes integers.
+            unsafe { libc::kill(pid, signal) };
+        }
+        return;
+    }
+    if start_time(pid) == Some(start) {
+        // SAFETY: `fd` is the pidfd opened above; no siginfo is passed.
+        unsafe {
+            libc::syscall(
+                libc::SYS_pidfd_send_signal,
+                fd,
+                signal,
+                std::ptr::null::<libc::siginfo_t>(),
+                0,
+            )
+        };
+    }
+    // SAFETY: closing the descriptor opened above, once.
+    unsafe { libc::close(fd) };
 }
 
 /// A raw wait status as `waitpid` returns it.
@@ -420,26 +550,43 @@ pub fn signal_name(signal: i32) -> String {
     }
 }
 
-fn wait_for(pid: i32, reaping: Reaping) -> io::Result<WaitStatus> {
-    let target = match reaping {
-        Reaping::FirstProcessOnly => pid,
-        Reaping::AllChildren => -1,
+/// Waits until the first process (or, with [`Reaping::AllChildren`], any child) has exited,
+/// without reaping it, and returns its pid.
+fn wait_exited(pid: i32, reaping: Reaping) -> io::Result<i32> {
+    let (idtype, id) = match reaping {
+        Reaping::FirstProcessOnly => (libc::P_PID, pid as libc::id_t),
+        Reaping::AllChildren => (libc::P_ALL, 0),
     };
     loop {
-        let mut status = 0;
-        // SAFETY: `status` is a valid out-pointer.
-        let got = unsafe { libc::waitpid(target, &mut status, 0) };
-        if got == pid {
-            return Ok(WaitStatus(status));
-        }
-        if got < 0 {
+        // SAFETY: a zeroed siginfo_t is valid for waitid to fill in.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        // SAFETY: `info` is a valid out pointer; WNOWAIT leaves the child waitable.
+        let r = unsafe { libc::waitid(idtype, id, &mut info, libc::WEXITED | libc::WNOWAIT) };
+        if r < 0 {
             let err = io::Error::last_os_error();
             if err.kind() == io::ErrorKind::Interrupted {
                 continue;
             }
             return Err(err);
         }
-        // Another child (an orphan re-parented to us) was reaped: go on.
+        // SAFETY: waitid succeeded for an exited child, so si_pid is the field it set.
+        return Ok(unsafe { info.si_pid() });
+    }
+}
+
+/// Reaps child `pid`, which has exited, and returns its raw wait status.
+fn reap(pid: i32) -> io::Result<i32> {
+    loop {
+        let mut status = 0;
+        // SAFETY: `status` is a valid out-pointer.
+        let got = unsafe { libc::waitpid(pid, &mut status, 0) };
+        if got == pid {
+            return Ok(status);
+        }
+        let err = io::Error::last_os_error();
+        if err.kind() != io::ErrorKind::Interrupted {
+            return Err(err);
+        }
     }
 }
 
@@ -524,29 +671,6 @@ pub fn descendants(procs: &[ProcStat], root: i32) -> Vec<i32> {
     }
     found.remove(0);
     found
-}
-
-fn task_members(procs: &[ProcStat], leader: i32, reaping: Reaping) -> Vec<i32> {
-    let me = std::process::id() as i32;
-    let mut members: Vec<i32> = procs
-        .iter()
-        .filter(|p| p.session == leader || p.pgrp == leader || p.pid == leader)
-        .map(|p| p.pid)
-        .collect();
-    members.extend(descendants(procs, leader));
-    if reaping == Reaping::AllChildren {
-        members.extend(descendants(procs, me));
-    }
-    members.sort_unstable();
-    members.dedup();
-    members.retain(|pid| {
-        *pid != me
-            && procs
-                .iter()
-                .find(|p| p.pid == *pid)
-                .is_some_and(|p| p.state != 'Z' && p.state != 'X')
-    });
-    members
 }
 
 #[cfg(test)]

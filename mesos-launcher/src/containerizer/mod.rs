@@ -17,8 +17,9 @@
 //! 5. runs the deprecated `pre_exec_commands`, then changes to the working directory;
 //! 6. with a runtime directory: forks the command (resource limits, user switch and
 //!    `no_new_privileges` are applied in the child just before `exec`), forwards signals to it,
-//!    reaps it, writes its raw wait status in decimal to the status file and exits with its exit
-//!    code, or 128 + the signal that killed it. Without one, it becomes the command (`exec`).
+//!    reaps it, writes its raw wait status in decimal to the status file (where the agent reads
+//!    it) and exits with status 0, as Mesos' helper does. Without one, it becomes the command
+//!    (`exec`).
 //!
 //! Every failure is printed on standard error naming what failed, recorded as exit status 1
 //! in the status file, and ends the helper with status 1.
@@ -207,18 +208,9 @@ fn run(raw: RawFlags) -> Result<i32, Error> {
     blocked.restore();
     let status = sys::wait_for(child).map_err(|e| Error::launch("wait for the command", e))?;
     sys::record_status(status);
-    Ok(exit_code(status))
-}
-
-/// The helper's own exit code for the command's raw wait status.
-fn exit_code(status: i32) -> i32 {
-    if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
-    } else if libc::WIFSIGNALED(status) {
-        128 + libc::WTERMSIG(status)
-    } else {
-        1
-    }
+    // As Mesos' helper: the command's status is in the status file, which is what the agent
+    // reads; the helper itself succeeded.
+    Ok(0)
 }
 
 /// Points standard output and error at `stdout` and `stderr` in the working directory
@@ -338,7 +330,11 @@ fn run_pre_exec(i: usize, c: &Command) -> Result<(), Error> {
 
 /// Everything `exec` needs, prepared before forking.
 struct Prepared {
-    program: CString,
+    /// Where the program may be, in order (see [`program_candidates`]).
+    candidates: Vec<CString>,
+    /// The error when no candidate is executable (`None`: there is one candidate, executed
+    /// as it is so that its own error is reported).
+    not_found: Option<String>,
     argv: Vec<CString>,
     envp: Vec<CString>,
     rlimits: Vec<launch_info::RLimit>,
@@ -410,44 +406,45 @@ fn command_environment(info: &LaunchInfo) -> Vec<(OsString, OsString)> {
     out
 }
 
-/// Finds the program to execute. A shell command runs `sh` from the command's `PATH` (or
-/// `/bin/sh`). A program name without a slash is looked for in the working directory first
-/// (as Mesos does), then in the command's `PATH`.
-fn resolve_program(info: &LaunchInfo, path_var: Option<&OsString>) -> Result<PathBuf, Error> {
-    let search = path_var
-        .map(|p| p.to_string_lossy().into_owned())
-        .unwrap_or_else(|| DEFAULT_PATH.to_owned());
-    let in_path = |name: &str| {
-        search
-            .split(':')
-            .map(|d| Path::new(if d.is_empty() { "." } else { d }).join(name))
-            .find(|p| sys::is_executable_file(p))
-    };
+/// The shell that runs a shell command: `/bin/sh`, as `CommandInfo` documents it, never an
+/// `sh` found in the working directory or the command's `PATH`.
+pub const SHELL: &str = "/bin/sh";
+
+/// Where the program may be, in the order it is looked for. A shell command runs [`SHELL`].
+/// A program name with a slash is taken as it is; one without is looked for in the working
+/// directory first (as Mesos does), then in each directory of the command's `PATH`. Whether
+/// a candidate is executable is decided in the child, once it runs as the command's user
+/// (see [`become_command`]).
+fn program_candidates(info: &LaunchInfo, path_var: Option<&OsString>) -> Vec<PathBuf> {
     if info.command.shell {
-        return Ok(in_path("sh").unwrap_or_else(|| PathBuf::from("/bin/sh")));
+        return vec![PathBuf::from(SHELL)];
     }
     let value = &info.command.value;
     if value.contains('/') {
-        return Ok(PathBuf::from(value));
+        return vec![PathBuf::from(value)];
     }
+    let search = path_var
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_else(|| DEFAULT_PATH.to_owned());
+    let mut out = Vec::new();
     if let Some(wd) = &info.working_directory {
-        let p = wd.join(value);
-        if sys::is_executable_file(&p) {
-            return Ok(p);
-        }
+        out.push(wd.join(value));
     }
-    in_path(value).ok_or_else(|| {
-        Error::launch(
-            &format!("execute '{value}'"),
-            format!("not found in the working directory or PATH '{search}'"),
-        )
-    })
+    out.extend(
+        search
+            .split(':')
+            .map(|d| Path::new(if d.is_empty() { "." } else { d }).join(value)),
+    );
+    out
 }
 
 fn prepare_exec(info: &LaunchInfo, switch: Option<Switch>) -> Result<Prepared, Error> {
     let env = command_environment(info);
     let path_var = env.iter().find(|(k, _)| k == "PATH").map(|(_, v)| v);
-    let program = resolve_program(info, path_var)?;
+    let candidates = program_candidates(info, path_var);
+    let search = path_var
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_else(|| DEFAULT_PATH.to_owned());
     let argv: Vec<String> = if info.command.shell {
         vec!["sh".into(), "-c".into(), info.command.value.clone()]
     } else if info.command.arguments.is_empty() {
@@ -457,8 +454,11 @@ fn prepare_exec(info: &LaunchInfo, switch: Option<Switch>) -> Result<Prepared, E
         info.command.arguments.clone()
     };
     let nul = |what: &str| Error::field(what, "contains a NUL byte");
-    let program_c =
-        sys::cstring(program.as_os_str().as_bytes()).map_err(|_| nul("command.value"))?;
+    let candidates_c = candidates
+        .iter()
+        .map(|p| sys::cstring(p.as_os_str().as_bytes()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| nul("command.value"))?;
     let argv_c = argv
         .iter()
         .map(|a| sys::cstring(a.as_bytes()))
@@ -475,9 +475,19 @@ fn prepare_exec(info: &LaunchInfo, switch: Option<Switch>) -> Result<Prepared, E
         .collect::<Result<Vec<_>, _>>()
         .map_err(|_| nul("environment"))?;
     let rlimits = info.rlimits.clone();
+    let not_found = if info.command.shell || info.command.value.contains('/') {
+        None
+    } else {
+        Some(format!(
+            "execute '{}': not found (or not executable by the command's user) in the \
+             working directory or PATH '{search}'",
+            info.command.value
+        ))
+    };
     Ok(Prepared {
-        display: format!("{} {:?}", program.display(), argv),
-        program: program_c,
+        display: format!("{:?}", argv),
+        candidates: candidates_c,
+        not_found,
         argv: argv_c,
         envp,
         rlimits,
@@ -488,12 +498,24 @@ fn prepare_exec(info: &LaunchInfo, switch: Option<Switch>) -> Result<Prepared, E
 
 /// Applies the per-process settings and execs the command; on any failure prints it and
 /// exits with status 1 (in the forked child, the parent records that status).
+///
+/// Order: every descriptor but standard input, output and error is marked close-on-exec
+/// first (before the command's `RLIMIT_NOFILE` could keep a directory listing from
+/// opening); then resource limits; then the user switch (supplementary groups, group,
+/// user); then `no_new_privileges`; then the program is looked up with the command's own
+/// credentials and executed.
 fn become_command(p: &Prepared) -> ! {
     let fail = |e: Error| -> ! {
         eprintln!("{NAME} launch: {e}");
         sys::record_status(1 << 8);
         sys::exit_now(1)
     };
+    if let Err(e) = sys::cloexec_above_stderr() {
+        fail(Error::launch(
+            "mark the helper's descriptors close-on-exec (the command would inherit them)",
+            e,
+        ));
+    }
     for l in &p.rlimits {
         if let Err(e) = sys::set_rlimit(rlimit_resource(l.kind), l.limits) {
             fail(Error::launch(
@@ -515,18 +537,21 @@ fn become_command(p: &Prepared) -> ! {
             fail(Error::launch("set no_new_privileges", e));
         }
     }
-    sys::set_cloexec(&sys::open_fds_above_stderr());
     sys::reset_signals();
-    let e = sys::exec(&p.program, &p.argv, &p.envp);
-    fail(Error::launch(&format!("execute {}", p.display), e))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn exit_codes_follow_the_shell_convention() {
-        assert_eq!(super::exit_code(0), 0);
-        assert_eq!(super::exit_code(3 << 8), 3);
-        assert_eq!(super::exit_code(libc::SIGTERM), 128 + libc::SIGTERM);
-    }
+    // Looked up now, as the command's user: a file only root may execute is skipped.
+    let program = match &p.not_found {
+        None => p.candidates.first(),
+        Some(_) => p.candidates.iter().find(|c| sys::is_executable_file(c)),
+    };
+    let Some(program) = program else {
+        fail(Error::launch(
+            p.not_found.as_deref().unwrap_or("execute the command"),
+            "no such program",
+        ))
+    };
+    let e = sys::exec(program, &p.argv, &p.envp);
+    fail(Error::launch(
+        &format!("execute '{}' {}", program.to_string_lossy(), p.display),
+        e,
+    ))
 }

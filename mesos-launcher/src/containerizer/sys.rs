@@ -121,11 +121,11 @@ extern "C" fn on_signal(sig: libc::c_int) {
         // set to -1 before the helper reaps it), so the pid cannot have been reused.
         unsafe { libc::kill(pid, sig) };
     } else if pid == 0 {
-        // Killed before the command exists: record it as a death by this signal, as Mesos'
-        // helper does, and leave.
+        // Killed before the command exists: record it as a death by this signal and leave
+        // with status 1, as Mesos' helper does.
         record_status(sig);
         // SAFETY: _exit is async-signal-safe and ends the process at once.
-        unsafe { libc::_exit(128 + sig) };
+        unsafe { libc::_exit(1) };
     }
     // pid < 0: the command is gone and the helper is about to exit with its status.
 }
@@ -373,13 +373,13 @@ pub fn geteuid() -> libc::uid_t {
     unsafe { libc::geteuid() }
 }
 
-/// Switches to `gid`, the supplementary `groups`, then `uid` (that order: only root may change
-/// groups). Async-signal-safe.
+/// Switches to the supplementary `groups`, then `gid`, then `uid`: the order in which each
+/// step still has the privilege it needs. Async-signal-safe.
 pub fn switch_user(uid: libc::uid_t, gid: libc::gid_t, groups: &[libc::gid_t]) -> io::Result<()> {
     // SAFETY: plain system calls on integers and a slice of the stated length.
     unsafe {
-        check(libc::setgid(gid))?;
         check(libc::setgroups(groups.len(), groups.as_ptr()))?;
+        check(libc::setgid(gid))?;
         check(libc::setuid(uid))?;
     }
     Ok(())
@@ -407,29 +407,45 @@ pub fn set_no_new_privs() -> io::Result<()> {
     check(unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) }).map(drop)
 }
 
-/// The open file descriptors above standard error (read from `/proc/self/fd`).
-pub fn open_fds_above_stderr() -> Vec<RawFd> {
-    let Ok(dir) = std::fs::read_dir("/proc/self/fd") else {
-        return Vec::new();
+/// Marks every descriptor above standard error close-on-exec, so the command inherits only
+/// standard input, output and error. Uses `close_range(3, ~0, CLOSE_RANGE_CLOEXEC)`, which
+/// needs neither `/proc` nor a free descriptor; on a kernel without it (before 5.11), lists
+/// `/proc/self/fd` instead. An error means descriptors may leak: the caller fails the launch.
+pub fn cloexec_above_stderr() -> io::Result<()> {
+    const CLOSE_RANGE_CLOEXEC: libc::c_uint = 1 << 2;
+    // SAFETY: close_range takes integers only; with CLOSE_RANGE_CLOEXEC it changes flags and
+    // closes nothing, so no descriptor owned by Rust code is invalidated.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_close_range,
+            3 as libc::c_uint,
+            libc::c_uint::MAX,
+            CLOSE_RANGE_CLOEXEC,
+        )
     };
-    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<RawFd>().ok())
+    if r == 0 {
+        return Ok(());
+    }
+    let e = io::Error::last_os_error();
+    if !matches!(e.raw_os_error(), Some(libc::ENOSYS) | Some(libc::EINVAL)) {
+        return Err(e);
+    }
+    let fds: Vec<RawFd> = std::fs::read_dir("/proc/self/fd")
+        .map_err(|e| io::Error::new(e.kind(), format!("cannot list /proc/self/fd: {e}")))?
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<RawFd>().ok())
         .filter(|fd| *fd > 2)
-        .collect()
-}
-
-/// Marks `fds` close-on-exec so the command inherits only standard input, output and error.
-/// Async-signal-safe.
-pub fn set_cloexec(fds: &[RawFd]) {
-    for &fd in fds {
-        // SAFETY: fcntl on a descriptor number; a stale number (e.g. the directory stream
-        // that listed them) just fails with EBADF, which is harmless.
+        .collect();
+    for fd in fds {
+        // SAFETY: fcntl on a descriptor number; the directory stream that listed them is
+        // closed by now, so its number fails with EBADF, which is skipped.
         unsafe {
             let flags = libc::fcntl(fd, libc::F_GETFD);
-            if flags != -1 {
-                libc::fcntl(fd, libc::F_SETFD, flags | libc::FD_CLOEXEC);
+            if flags != -1 && libc::fcntl(fd, libc::F_SETFD, flags | libc::FD_CLOEXEC) == -1 {
+                return Err(io::Error::last_os_error());
             }
         }
     }
+    Ok(())
 }
 
 /// `execve(path, argv, envp)`; returns only on failure.
@@ -443,13 +459,17 @@ pub fn exec(path: &CStr, argv: &[CString], envp: &[CString]) -> io::Error {
     io::Error::last_os_error()
 }
 
-/// Whether `path` names a file this process may execute.
-pub fn is_executable_file(path: &Path) -> bool {
-    let Ok(c) = cstring(path.as_os_str().as_encoded_bytes()) else {
-        return false;
-    };
-    // SAFETY: `c` is a valid NUL-terminated path.
-    path.is_file() && unsafe { libc::access(c.as_ptr(), libc::X_OK) } == 0
+/// Whether `path` names a regular file this process may execute, judged with its real user
+/// and group ids (call it after the user switch, so it is the command's user's view).
+pub fn is_executable_file(path: &CStr) -> bool {
+    // SAFETY: a zeroed stat is a valid out value; `path` is NUL-terminated; access only
+    // reads the path.
+    unsafe {
+        let mut st: libc::stat = std::mem::zeroed();
+        libc::stat(path.as_ptr(), &mut st) == 0
+            && (st.st_mode & libc::S_IFMT) == libc::S_IFREG
+            && libc::access(path.as_ptr(), libc::X_OK) == 0
+    }
 }
 
 /// Ends the process at once with `code`, without running destructors or flushing.

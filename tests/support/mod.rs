@@ -65,6 +65,50 @@ pub fn launcher_dir() -> Option<std::path::PathBuf> {
     Some(dir)
 }
 
+/// Points this process' standard output and error at a file until dropped. With Mesos' own
+/// helpers, an agent in local mode hands each container its own standard output and error
+/// (this process'), not the sandbox files: a test that reads a task's output catches it this
+/// way while the helpers start, and whatever a container leaves behind then holds the file
+/// rather than the test harness' pipes.
+pub struct Redirect {
+    saved: [i32; 2],
+}
+
+impl Redirect {
+    /// Redirects both to `path` (appending).
+    pub fn to(path: &std::path::Path) -> Redirect {
+        use std::os::unix::io::AsRawFd;
+        let file = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(path)
+            .unwrap();
+        let mut saved = [0; 2];
+        for (i, fd) in [1, 2].into_iter().enumerate() {
+            // SAFETY: duplicating this process' own standard descriptors; `file` is open
+            // during the calls.
+            unsafe {
+                saved[i] = libc::dup(fd);
+                assert!(saved[i] >= 0);
+                assert_eq!(libc::dup2(file.as_raw_fd(), fd), fd);
+            }
+        }
+        Redirect { saved }
+    }
+}
+
+impl Drop for Redirect {
+    fn drop(&mut self) {
+        for (i, fd) in [1, 2].into_iter().enumerate() {
+            // SAFETY: putting back the descriptors saved in `to`, then closing the copies.
+            unsafe {
+                libc::dup2(self.saved[i], fd);
+                libc::close(self.saved[i]);
+            }
+        }
+    }
+}
+
 /// A fresh local cluster configuration for this test process. Keep the returned dir alive.
 /// Its agents run the helpers of [`launcher_dir`]; this project's are asked to send task
 /// output to the sandbox files (as a real agent does), so it does not mix with the test's.

@@ -41,6 +41,71 @@ cargo nextest run --workspace --features mesos-rs/stream --no-fail-fast
 echo "== tests of the agent's helper programs (mesos-launcher)"
 cargo test --quiet --manifest-path mesos-launcher/Cargo.toml
 
+expect_line() { # $1: pattern the example's output must contain; the rest: the command
+  local pattern="$1"; shift
+  local out
+  out="$("$@")"
+  printf '%s\n' "$out"
+  if ! grep -qE "$pattern" <<<"$out"; then
+    echo "expected a line matching '$pattern' from: $*" >&2
+    exit 1
+  fi
+}
+
+echo "== conformance with Mesos' own programs (built from the Mesos 1.11.0 sources)"
+# CI puts a copy of the shared directory beside the clone; it is not part of the repository,
+# and neither the product nor a user's build needs it.
+native="$(pwd)/../shared/mesos-1.11-native"
+if [ -f "$native/lib/libmesos-exec.so" ] && [ -x "$native/libexec/mesos-executor" ] \
+    && [ -x "$native/libexec/mesos-containerizer" ]; then
+  native="$(cd "$native" && pwd)"
+  echo "using Mesos' own programs from $native"
+  conformance="$(pwd)/target/conformance"
+  mkdir -p "$conformance"
+  # Test and example processes (not cargo or rustc) get Mesos' MesosExecutorDriver, and the
+  # agents pass it on to the executors they start.
+  runner="$conformance/with-executor-driver.sh"
+  cat >"$runner" <<RUNNER
+#!/bin/sh
+export LD_PRELOAD="$native/lib/libmesos-exec.so"
+export MESOS_EXECUTOR_ENVIRONMENT_VARIABLES='{"LD_PRELOAD":"$native/lib/libmesos-exec.so"}'
+exec "\$@"
+RUNNER
+  chmod +x "$runner"
+  # Output goes to a file first: an executor of Mesos' may leave processes behind holding
+  # whatever output it was given, and a pipe would then never close.
+  run_logged() { # $1: log name; the rest: the command
+    local log="$conformance/$1.log" code=0
+    shift
+    "$@" >"$log" 2>&1 || code=$?
+    cat "$log"
+    return "$code"
+  }
+  echo "-- the executor tests with Mesos' MesosExecutorDriver preloaded (the libmesos driver path must run, not skip)"
+  CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUNNER="$runner" MESOS_RS_EXPECT_EXECUTOR_DRIVER=1 \
+    run_logged executor-driver cargo nextest run --workspace --features mesos-rs/stream \
+    --no-fail-fast --success-output immediate \
+    -E 'binary(executor) | binary(bad_input) | binary(executor_http) | binary(executor_http_agent)'
+  if ! grep -qE 'PASS .*executor end_to_end_with_libmesos_executor_driver$' "$conformance/executor-driver.log"; then
+    echo "end_to_end_with_libmesos_executor_driver did not pass with the executor driver preloaded" >&2
+    exit 1
+  fi
+  echo "-- test_framework with Mesos' MesosExecutorDriver in its executors"
+  CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUNNER="$runner" MESOS_RS_EXPECT_EXECUTOR_DRIVER=1 \
+    expect_line '^5 of 5 tasks finished' \
+    cargo run --quiet --features mesos-rs/stream --example test_framework -- --tasks 5
+  echo "-- second run: the executor, containerizer and command tests with Mesos' own launch helper and command executor ($native/libexec)"
+  MESOS_RS_NATIVE_HELPERS="$native/libexec" run_logged native-helpers \
+    cargo nextest run --workspace --features mesos-rs/stream --no-fail-fast \
+    -E 'binary(executor) | binary(containerizer)'
+  MESOS_RS_NATIVE_HELPERS="$native/libexec" run_logged native-helpers-launcher \
+    cargo test --quiet --manifest-path mesos-launcher/Cargo.toml
+else
+  echo "NOT RUN: Mesos' own programs were not found at $native (CI places a copy of the shared"
+  echo "directory beside the clone): the libmesos executor-driver path and the second run of the"
+  echo "executor tests against Mesos' own helpers are left out."
+fi
+
 echo "== benchmarks, short form (ratios are reported, not asserted; fails if a run does not complete)"
 cargo run --release --quiet -p mesos-bench -- --short
 

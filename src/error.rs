@@ -117,6 +117,19 @@ pub enum Error {
         /// The value asked for.
         requested: String,
     },
+    /// Settings the linked libmesos cannot honour, refused before anything started: on the
+    /// mesos-rs dev kit, whose OpenSSL is a stand-in that aborts the process when called,
+    /// executor authentication (`MESOS_AUTHENTICATE_HTTP_EXECUTORS`, a JWT secret key or
+    /// authenticator) and SSL (`LIBPROCESS_SSL_ENABLED`). Returned (inside an
+    /// [`std::io::Error`] of kind `Unsupported`) by
+    /// [`LocalCluster::apply`](crate::local::LocalCluster::apply).
+    #[error("the linked libmesos cannot honour {}: {reason}", .settings.join(", "))]
+    UnsupportedSettings {
+        /// The settings concerned, as `NAME=value`, e.g. `["LIBPROCESS_SSL_ENABLED=true"]`.
+        settings: Vec<String>,
+        /// Why, in words.
+        reason: String,
+    },
     /// A status code the shim does not know (a bug).
     #[error("unexpected status code {0} from the shim")]
     Unexpected(i32),

@@ -261,7 +261,7 @@ impl LocalCluster {
     /// of the process (so nothing can read the environment while it changes): call it at the
     /// start of `main`, before any runtime, logger thread or driver exists. Otherwise it
     /// fails with an error saying so, and [`apply_unchecked`](Self::apply_unchecked) is the
-    /// way.
+    /// way. Settings the linked libmesos cannot honour are refused as there.
     ///
     /// ```no_run
     /// fn main() -> std::io::Result<()> {
@@ -296,6 +296,30 @@ impl LocalCluster {
     /// driver with master `"local"` still runs in this process (libmesos runs one local
     /// cluster at a time).
     ///
+    /// When the linked libmesos is the dev kit, whose OpenSSL is a stand-in that aborts the
+    /// process when called, settings that make libmesos call it are refused before anything
+    /// is written or started, whether they come from [`env`](Self::env) or the process
+    /// environment: executor authentication (`MESOS_AUTHENTICATE_HTTP_EXECUTORS`,
+    /// `MESOS_JWT_SECRET_KEY` or its older name `MESOS_EXECUTOR_SECRET_KEY`, `jwt` in
+    /// `MESOS_HTTP_AUTHENTICATORS`) and SSL (`LIBPROCESS_SSL_ENABLED`). The error is of kind
+    /// [`io::ErrorKind::Unsupported`] and carries a
+    /// [`crate::Error::UnsupportedSettings`] naming them:
+    ///
+    /// ```no_run
+    /// use mesos::local::LocalCluster;
+    /// // SAFETY: no other thread exists yet.
+    /// let refused = unsafe {
+    ///     LocalCluster::new().env("LIBPROCESS_SSL_ENABLED", "true").apply_unchecked()
+    /// };
+    /// if let Err(e) = refused {
+    ///     if let Some(mesos::Error::UnsupportedSettings { settings, .. }) =
+    ///         e.get_ref().and_then(|e| e.downcast_ref::<mesos::Error>())
+    ///     {
+    ///         eprintln!("not on the dev kit: {settings:?}");
+    ///     }
+    /// }
+    /// ```
+    ///
     /// # Safety
     ///
     /// This sets environment variables (`std::env::set_var`), which is sound only while no
@@ -313,6 +337,26 @@ impl LocalCluster {
     /// # Ok(()) }
     /// ```
     pub unsafe fn apply_unchecked(self) -> io::Result<LocalClusterGuard> {
+        if standin_libcrypto() {
+            let refused = settings_needing_openssl(&self.extra);
+            if !refused.is_empty() {
+                return Err(io::Error::new(
+                    io::ErrorKind::Unsupported,
+                    crate::Error::UnsupportedSettings {
+                        settings: refused,
+                        reason: format!(
+                            "the linked libmesos is the mesos-rs dev kit at {}, whose OpenSSL \
+                             (libcrypto.so.1.0.0, libssl.so.1.0.0) is a stand-in that aborts \
+                             the process when called: the agent signs a token for every \
+                             executor with HMAC-SHA256 when it has a secret key, a JWT \
+                             authenticator checks tokens the same way, and SSL needs all of \
+                             OpenSSL; use a Mesos installation built with SSL for these",
+                            mesos_sys::linked::DEVKIT_DIR.unwrap_or("?")
+                        ),
+                    },
+                ));
+            }
+        }
         if LOCAL_DRIVERS.load(Ordering::SeqCst) > 0 {
             return Err(io::Error::other(
                 "a driver with master \"local\" still runs in this process, and libmesos runs \
@@ -378,6 +422,67 @@ impl LocalCluster {
             kept: self.keep_work_dir,
         })
     }
+}
+
+/// Whether the OpenSSL libmesos calls is the dev kit's stand-in, every function of which
+/// aborts the process: the linked libmesos is the dev kit and the `libcrypto.so.1.0.0` mapped
+/// into this process is the one from the kit's stand-in directory (or, when that cannot be
+/// read, the kit has one).
+fn standin_libcrypto() -> bool {
+    const STANDINS: &str = "mesos-rs-standins";
+    const LIBCRYPTO: &str = "libcrypto.so.1.0.0";
+    let Some(kit) = mesos_sys::linked::DEVKIT_DIR else {
+        return false;
+    };
+    let maps = std::fs::read_to_string("/proc/self/maps").unwrap_or_default();
+    let mapped = maps
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(5))
+        .map(Path::new)
+        .find(|p| p.file_name() == Some(LIBCRYPTO.as_ref()));
+    match mapped {
+        Some(path) => path.parent().and_then(Path::file_name) == Some(STANDINS.as_ref()),
+        None => Path::new(kit)
+            .join("lib")
+            .join(STANDINS)
+            .join(LIBCRYPTO)
+            .is_file(),
+    }
+}
+
+/// The settings (the builder's [`LocalCluster::env`] over the process environment) under
+/// which libmesos calls OpenSSL, as `NAME=value`.
+fn settings_needing_openssl(extra: &[(String, String)]) -> Vec<String> {
+    let value = |name: &str| -> Option<String> {
+        match extra.iter().rev().find(|(k, _)| k == name) {
+            Some((_, v)) => Some(v.clone()),
+            None => std::env::var_os(name).map(|v| v.to_string_lossy().into_owned()),
+        }
+    };
+    // libmesos' boolean flags: "false" and "0" turn them off; anything else either turns
+    // them on or is an error of the agent.
+    let on = |v: &str| !matches!(v.trim().to_ascii_lowercase().as_str(), "false" | "0");
+    let mut refused = Vec::new();
+    for (name, needs) in [
+        // The agent refuses to start without a key, and with one signs every executor's token.
+        ("MESOS_AUTHENTICATE_HTTP_EXECUTORS", on as fn(&str) -> bool),
+        // With a key the agent signs a token for every executor it launches (HMAC-SHA256).
+        ("MESOS_JWT_SECRET_KEY", |v: &str| !v.is_empty()),
+        ("MESOS_EXECUTOR_SECRET_KEY", |v: &str| !v.is_empty()),
+        // The JWT authenticator checks the HMAC of every token presented to it.
+        ("MESOS_HTTP_AUTHENTICATORS", |v: &str| {
+            v.split(',').any(|a| a.trim() == "jwt")
+        }),
+        // SSL sockets: libprocess initialises OpenSSL when it starts.
+        ("LIBPROCESS_SSL_ENABLED", on),
+    ] {
+        if let Some(v) = value(name) {
+            if needs(&v) {
+                refused.push(format!("{name}={v}"));
+            }
+        }
+    }
+    refused
 }
 
 /// The number of threads of this process, from `/proc/self/status`.

@@ -2,8 +2,9 @@
 //! `mesos-launcher`): executors whose command is a plain shell command run in their sandbox,
 //! and the agent learns how they ended from the helper's status file.
 //!
-//! The helper is taken from `MESOS_LAUNCHER_DIR` when that directory holds one, and built with
-//! cargo otherwise.
+//! The helper is taken from `MESOS_RS_NATIVE_HELPERS` (Mesos' own, for the conformance run),
+//! else from `MESOS_LAUNCHER_DIR` when that directory holds one, and built with cargo
+//! otherwise.
 
 mod support;
 
@@ -18,6 +19,10 @@ use support::*;
 
 /// A directory holding an executable `mesos-containerizer` (and nothing else we build).
 fn launcher_dir() -> (PathBuf, Option<tempfile::TempDir>) {
+    // The conformance run: Mesos' own launch helper.
+    if let Some(dir) = native_helpers_dir() {
+        return (dir, None);
+    }
     if let Some(dir) = std::env::var_os("MESOS_LAUNCHER_DIR") {
         let dir = PathBuf::from(dir);
         if dir.join("mesos-containerizer").is_file() {
@@ -394,6 +399,8 @@ fn with_sandbox_stdio_the_output_lands_in_the_sandbox_files() {
         &offer,
         "echo hello from the sandbox; echo to stderr >&2",
     );
+    let captured = tempfile::NamedTempFile::new().unwrap();
+    let stdio = Redirect::to(captured.path());
     driver
         .launch_tasks(&[offer.id.clone().unwrap()], &[task], None)
         .unwrap();
@@ -401,17 +408,31 @@ fn with_sandbox_stdio_the_output_lands_in_the_sandbox_files() {
         SchedulerEvent::ExecutorLost { status, .. } => Some(*status),
         _ => None,
     });
+    drop(stdio);
     driver.stop(false).unwrap();
     assert_eq!(status, 0);
     let sandbox = sandbox(cluster.work_dir(), "talks-executor");
-    assert_eq!(
-        std::fs::read_to_string(sandbox.join("stdout")).unwrap(),
-        "hello from the sandbox\n"
-    );
-    assert_eq!(
-        std::fs::read_to_string(sandbox.join("stderr")).unwrap(),
-        "to stderr\n"
-    );
+    let stdout = std::fs::read_to_string(sandbox.join("stdout")).unwrap();
+    let stderr = std::fs::read_to_string(sandbox.join("stderr")).unwrap();
+    let agents = std::fs::read_to_string(captured.path()).unwrap();
+    match helpers() {
+        Helpers::Ours => {
+            assert_eq!(stdout, "hello from the sandbox\n");
+            assert_eq!(stderr, "to stderr\n");
+            assert!(!agents.contains("hello from the sandbox"), "{agents}");
+        }
+        // Mesos' launch helper has no such option: in local mode the command writes to the
+        // agent's own output, and the sandbox files stay empty.
+        Helpers::Mesos => {
+            assert_eq!((stdout.as_str(), stderr.as_str()), ("", ""));
+            for line in ["hello from the sandbox", "to stderr"] {
+                assert!(
+                    agents.lines().any(|l| l == line),
+                    "{line:?} not in {agents:?}"
+                );
+            }
+        }
+    }
 }
 
 /// Whether `pid` is a running (not zombie) process.
@@ -420,48 +441,6 @@ fn alive(pid: i32) -> bool {
     match stat.rsplit_once(')') {
         Some((_, rest)) => !rest.trim_start().starts_with('Z'),
         None => false,
-    }
-}
-
-// The C library's descriptor calls (the crate does not depend on `libc`; these are plain
-// POSIX functions every Rust program on Linux links against).
-extern "C" {
-    fn dup(fd: i32) -> i32;
-    fn dup2(from: i32, to: i32) -> i32;
-    fn close(fd: i32) -> i32;
-}
-
-/// Points the process's standard output and error at a file until dropped.
-struct Redirect {
-    saved: [i32; 2],
-}
-
-impl Redirect {
-    fn to(path: &Path) -> Redirect {
-        use std::os::unix::io::AsRawFd;
-        let file = std::fs::OpenOptions::new().append(true).open(path).unwrap();
-        let mut saved = [0; 2];
-        for (i, fd) in [1, 2].into_iter().enumerate() {
-            // SAFETY: duplicating our own standard descriptors; `file` is open for the calls.
-            unsafe {
-                saved[i] = dup(fd);
-                assert!(saved[i] >= 0);
-                assert_eq!(dup2(file.as_raw_fd(), fd), fd);
-            }
-        }
-        Redirect { saved }
-    }
-}
-
-impl Drop for Redirect {
-    fn drop(&mut self) {
-        for (i, fd) in [1, 2].into_iter().enumerate() {
-            // SAFETY: putting back the descriptors saved in `to`, then closing the copies.
-            unsafe {
-                dup2(self.saved[i], fd);
-                close(self.saved[i]);
-            }
-        }
     }
 }
 

@@ -199,3 +199,106 @@ fn the_agents_launcher_dir() {
         }
     }
 }
+
+/// The `mesos-rs-local-<pid>-*` work directories this process made in the temporary directory.
+fn own_work_dirs() -> Vec<String> {
+    let prefix = format!("mesos-rs-local-{}-", std::process::id());
+    entries(&std::env::temp_dir())
+        .into_iter()
+        .filter(|n| n.starts_with(&prefix))
+        .collect()
+}
+
+/// The settings of a refused `apply_unchecked`, after checking that it wrote and made nothing.
+fn refused(cluster: LocalCluster) -> Vec<String> {
+    let before = own_work_dirs();
+    // SAFETY: the harness' main thread only waits for this test; no driver exists.
+    let err = unsafe { cluster.apply_unchecked() }.unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::Unsupported, "{err}");
+    let text = err.to_string();
+    assert!(text.contains("stand-in"), "{text}");
+    assert!(
+        std::env::var_os("MESOS_WORK_DIR").is_none(),
+        "the environment was written"
+    );
+    assert!(std::env::var_os("MESOS_NUM_SLAVES").is_none());
+    assert_eq!(own_work_dirs(), before, "a work directory was made");
+    match err.get_ref().and_then(|e| e.downcast_ref::<mesos::Error>()) {
+        Some(mesos::Error::UnsupportedSettings { settings, .. }) => {
+            for s in settings {
+                assert!(text.contains(s.as_str()), "{s} not named in {text}");
+            }
+            settings.clone()
+        }
+        other => panic!("not an UnsupportedSettings error: {other:?} ({text})"),
+    }
+}
+
+/// On the dev kit, whose OpenSSL is a stand-in that aborts the process when called, executor
+/// authentication and SSL are refused with an error naming them before anything starts,
+/// whether the builder or the process environment asks for them. (Before, the cluster came
+/// up and the whole process aborted at the first launch: `EVP_sha256 from the stand-in
+/// libcrypto.so.1.0.0 was called`.)
+#[test]
+fn settings_the_kits_openssl_stand_in_cannot_honour_are_refused_before_anything_starts() {
+    if mesos::local::devkit_launcher_dir().is_none() {
+        println!(
+            "SKIPPED: the linked libmesos is not the dev kit; a Mesos installation can honour these settings"
+        );
+        return;
+    }
+    let key = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(key.path(), "a secret key of the agent").unwrap();
+    let key = key.path().to_str().unwrap().to_owned();
+    let settings = refused(
+        LocalCluster::new()
+            .resources("cpus:1;mem:128")
+            .env("MESOS_AUTHENTICATE_HTTP_EXECUTORS", "true")
+            .env("MESOS_HTTP_AUTHENTICATORS", "basic,jwt")
+            .env("MESOS_JWT_SECRET_KEY", &key),
+    );
+    assert_eq!(
+        settings,
+        [
+            "MESOS_AUTHENTICATE_HTTP_EXECUTORS=true".to_owned(),
+            format!("MESOS_JWT_SECRET_KEY={key}"),
+            "MESOS_HTTP_AUTHENTICATORS=basic,jwt".to_owned(),
+        ]
+    );
+    // A key alone: the agent would sign a token for every executor it starts.
+    assert_eq!(
+        refused(LocalCluster::new().env("MESOS_EXECUTOR_SECRET_KEY", &key)),
+        [format!("MESOS_EXECUTOR_SECRET_KEY={key}")]
+    );
+
+    // From the process environment (read by libmesos as much as the builder's).
+    std::env::set_var("LIBPROCESS_SSL_ENABLED", "1");
+    std::env::set_var("MESOS_AUTHENTICATE_HTTP_EXECUTORS", "true");
+    assert_eq!(
+        refused(LocalCluster::new()),
+        [
+            "MESOS_AUTHENTICATE_HTTP_EXECUTORS=true",
+            "LIBPROCESS_SSL_ENABLED=1"
+        ]
+    );
+    // The builder's value wins over the environment's.
+    assert_eq!(
+        refused(LocalCluster::new().env("MESOS_AUTHENTICATE_HTTP_EXECUTORS", "false")),
+        ["LIBPROCESS_SSL_ENABLED=1"]
+    );
+
+    // Turned off, nothing is refused and the cluster is configured.
+    std::env::set_var("LIBPROCESS_SSL_ENABLED", "false");
+    std::env::set_var("MESOS_AUTHENTICATE_HTTP_EXECUTORS", "false");
+    // SAFETY: as above.
+    let guard = unsafe {
+        LocalCluster::new()
+            .env("MESOS_HTTP_AUTHENTICATORS", "basic")
+            .apply_unchecked()
+    }
+    .unwrap();
+    assert_eq!(
+        std::env::var_os("MESOS_WORK_DIR").as_deref(),
+        Some(guard.work_dir().as_os_str())
+    );
+}

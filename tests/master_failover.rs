@@ -85,7 +85,7 @@ const FAILOVER_TEST: &str =
 const FAILOVER_TASKS: [&str; 2] = ["a-1", "a-2"];
 
 /// Framework process A: registers with a failover timeout, launches two tasks, waits for
-/// their terminal updates without acknowledging them, reports, and waits to be killed.
+/// their terminal updates without acknowledging those, reports, and waits to be killed.
 fn framework_a() {
     let master = std::env::var(MASTER_VAR).expect("master address");
     framework_process();
@@ -106,10 +106,9 @@ fn framework_a() {
     driver
         .launch_tasks(&[offer.id.clone().unwrap()], &tasks, None)
         .unwrap();
-    for name in FAILOVER_TASKS {
-        let s = next_update(&mut events, name, |s| {
-            s.task_id.value() == name && s.is_terminal()
-        });
+    // Every update before the terminal one is acknowledged (the agent holds back a task's
+    // next update until then); the terminal ones are not.
+    for (name, s) in terminal_updates(&driver, &mut events, &FAILOVER_TASKS) {
         println!("A_TASK {name} {:?}", s.state());
     }
     println!("A_FRAMEWORK_ID {}", id.value());
@@ -156,6 +155,10 @@ fn a_second_process_takes_over_a_killed_framework_and_reconciles_its_tasks() {
         let at = json.find("\"pid\":\"").unwrap() + 7;
         json[at..at + json[at..].find('"').unwrap()].to_owned()
     };
+    // The tasks (`true`) really ran.
+    for (name, state) in &a_states {
+        assert_eq!(state, "TASK_FINISHED", "{name}: {a_states:?}");
+    }
     let a_pid = pid_of(&before);
     phases.push(("A reported", t0.elapsed()));
     a.kill();

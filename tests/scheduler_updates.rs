@@ -112,9 +112,12 @@ fn explicit_ack_driver_with_task(
 fn implicit_reconciliation_reports_unacknowledged_tasks_and_acks_clear_them() {
     let _work = local_cluster("cpus:1;mem:128", &[]);
     let (driver, mut events) = explicit_ack_driver_with_task("reconcile implicit", "kept");
-    let terminal = next_update(&mut events, "terminal update of kept", |s| {
-        s.task_id.value() == "kept" && s.is_terminal()
-    });
+    // The task runs (`true`): its updates up to the terminal one are acknowledged, that one
+    // is not.
+    let terminal = terminal_updates(&driver, &mut events, &["kept"])
+        .remove("kept")
+        .unwrap();
+    assert_eq!(terminal.state(), TaskState::TASK_FINISHED, "{terminal:?}");
     assert!(terminal.has_uuid());
 
     // Not acknowledged: the master still tracks the task and implicit reconciliation reports it.

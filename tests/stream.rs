@@ -278,23 +278,37 @@ async fn implicit_an_update_left_in_the_stream_is_not_acknowledged_and_is_resent
 async fn implicit_an_update_taken_at_once_is_acknowledged_and_not_resent() {
     let _work = local_cluster("cpus:1;mem:128", &[]);
     let (driver, mut events, master) = driver_with_task(true, "taken").await;
-    let update = take_until(&mut events, "the update of taken", update_of("taken")).await;
-    assert!(update.is_terminal(), "{update:?}");
+    // The task runs (`true`): each update is taken as it comes, up to the terminal one. The
+    // agent sends a task's next update only once the one before was acknowledged, so seeing
+    // the terminal update already shows the earlier ones were.
+    let mut taken = Vec::new();
+    loop {
+        let update = take_until(&mut events, "the updates of taken", update_of("taken")).await;
+        let last = update.is_terminal();
+        taken.push(update);
+        if last {
+            break;
+        }
+    }
+    let states: Vec<TaskState> = taken.iter().map(|u| u.state()).collect();
+    assert_eq!(states.last(), Some(&TaskState::TASK_FINISHED), "{taken:?}");
+    let n = taken.len() as f64;
     wait_metric(
         &master,
         ACKS,
-        1.0,
+        n,
         Duration::from_secs(10),
-        "no acknowledgement after taking the update",
+        "no acknowledgement after taking the last update",
     )
     .await;
     // Past the agent's first retry: nothing is re-sent, on the wire or in the stream.
     tokio::time::sleep(Duration::from_secs(15)).await;
     assert_eq!(
         metric(&master, UPDATES),
-        1.0,
-        "the agent re-sent an acknowledged update"
+        n,
+        "the agent re-sent an acknowledged update ({states:?} taken)"
     );
+    assert_eq!(metric(&master, ACKS), n, "{states:?} taken");
     let resent: Vec<_> = take_queued(&mut events)
         .iter()
         .filter_map(update_of("taken"))

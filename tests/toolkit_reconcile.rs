@@ -34,14 +34,14 @@ enum Seen {
     Ignored(TaskStatus),
 }
 
-/// A framework whose status updates go through the reconciler; updates of tasks for which
-/// `ignore` says so are dropped unseen and unacknowledged (a scheduler that crashed before
-/// handling them), and only updates for which `ack` says so are acknowledged.
+/// A framework whose status updates go through the reconciler; updates for which `ignore`
+/// says so are dropped unseen and unacknowledged (a scheduler that crashed before handling
+/// them), and only updates for which `ack` says so are acknowledged.
 struct Framework {
     reconciler: Shared,
     tx: Sender<Seen>,
     ignore: Arc<dyn Fn(&TaskStatus) -> bool + Send + Sync>,
-    ack: fn(&str) -> bool,
+    ack: fn(&TaskStatus) -> bool,
 }
 
 impl Scheduler for Framework {
@@ -70,7 +70,7 @@ impl Scheduler for Framework {
         let classified = lock(&self.reconciler)
             .status_update(status, Instant::now())
             .unwrap();
-        if (self.ack)(status.task_id.value()) {
+        if (self.ack)(status) {
             driver.acknowledge_status_update(status).unwrap();
         }
         let _ = self.tx.send(Seen::Update(status.clone(), classified));
@@ -95,7 +95,7 @@ fn start(
     store: &Store,
     config: ReconcileConfig,
     ignore: Arc<dyn Fn(&TaskStatus) -> bool + Send + Sync>,
-    ack: fn(&str) -> bool,
+    ack: fn(&TaskStatus) -> bool,
 ) -> Incarnation {
     let reconciler = Arc::new(Mutex::new(Reconciler::new(store.clone(), config)));
     let (tx, rx) = channel();
@@ -173,14 +173,17 @@ fn a_restarted_scheduler_learns_the_true_state_of_every_task() {
         .implicit_interval(None);
 
     // ---- the first incarnation ----
-    // It never sees the updates of `inflight-1` (it "crashes" before handling them) nor of
-    // `orphan-1` (launched without a record: the record was lost), and never acknowledges
-    // `unacked-1`'s.
+    // It never sees the terminal updates of `inflight-1` (it "crashes" before handling them)
+    // nor of `orphan-1` (launched without a record: the record was lost), and never
+    // acknowledges `unacked-1`'s. It handles and acknowledges every update before those (the
+    // agent sends a task's next update only once the one before is acknowledged).
     let crashed_before: Arc<dyn Fn(&TaskStatus) -> bool + Send + Sync> = Arc::new(|s| {
-        s.task_id.value().starts_with("inflight-") || s.task_id.value().starts_with("orphan-")
+        s.is_terminal()
+            && (s.task_id.value().starts_with("inflight-")
+                || s.task_id.value().starts_with("orphan-"))
     });
-    let first = start(&master, None, &store, config.clone(), crashed_before, |t| {
-        !t.starts_with("unacked-")
+    let first = start(&master, None, &store, config.clone(), crashed_before, |s| {
+        !(s.is_terminal() && s.task_id.value().starts_with("unacked-"))
     });
     let id = first.wait("registration", |s| match s {
         Seen::Registered(id) => Some(id.clone()),
@@ -230,6 +233,11 @@ fn a_restarted_scheduler_learns_the_true_state_of_every_task() {
     }
     let true_state: BTreeMap<String, TaskState> =
         ended.iter().map(|(k, v)| (k.clone(), v.0)).collect();
+    // The tasks (`true`) really ran.
+    assert!(
+        true_state.values().all(|s| *s == TaskState::TASK_FINISHED),
+        "{true_state:?}"
+    );
     eprintln!("the tasks ended as {true_state:?}");
     // The first incarnation dies, leaving its framework registered for a failover.
     first.driver.stop(true).unwrap();
@@ -244,7 +252,12 @@ fn a_restarted_scheduler_learns_the_true_state_of_every_task() {
             .find(|r| r.task_id.value() == id)
             .map(|r| r.state)
     };
-    assert_eq!(staging("inflight-1"), Some(TaskState::TASK_STAGING));
+    // The store still believes `inflight-1` alive (in the last state it handled).
+    assert!(
+        staging("inflight-1").is_some_and(|s| !mesos::task_status::is_terminal(s)),
+        "{:?}",
+        staging("inflight-1")
+    );
     assert_eq!(staging("ghost-1"), Some(TaskState::TASK_STAGING));
     assert_eq!(staging("orphan-1"), None);
     let reconcile_calls = metric(&master, "master/messages_reconcile_tasks");

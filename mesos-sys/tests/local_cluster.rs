@@ -97,7 +97,8 @@ fn registers_gets_offers_launches_and_sees_terminal_update() {
             _ => None,
         });
     assert_eq!(task_id, b"raw-task-1");
-    eprintln!("terminal state of raw-task-1: {state}");
+    // The task (`true`) really ran: TASK_FINISHED.
+    assert_eq!(state, 2, "terminal state of raw-task-1");
 
     // SAFETY: as above.
     let status = unsafe { mesos_scheduler_driver_stop(driver.0, 0, &mut err) };

@@ -11,13 +11,119 @@ use mesos::scheduler::SchedulerEvent;
 use mesos::types::*;
 use mesos::{Scheduler, SchedulerDriver};
 
+/// When set, a directory holding Mesos' own `mesos-containerizer` and `mesos-executor`: every
+/// test cluster's agents run them instead of this project's helpers (the conformance run).
+pub const NATIVE_HELPERS_VAR: &str = "MESOS_RS_NATIVE_HELPERS";
+
+/// Whose helper programs the test clusters' agents run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Helpers {
+    /// This project's (`mesos-launcher`, the dev kit's `libexec/mesos`).
+    Ours,
+    /// Mesos' own, from [`NATIVE_HELPERS_VAR`].
+    Mesos,
+}
+
+/// Whose helpers the test clusters use in this run.
+pub fn helpers() -> Helpers {
+    if native_helpers_dir().is_some() {
+        Helpers::Mesos
+    } else {
+        Helpers::Ours
+    }
+}
+
+/// Mesos' own helpers, when this run is asked to use them.
+pub fn native_helpers_dir() -> Option<std::path::PathBuf> {
+    std::env::var_os(NATIVE_HELPERS_VAR)
+        .filter(|d| !d.is_empty())
+        .map(std::path::PathBuf::from)
+}
+
+/// The launcher directory of every test cluster: Mesos' own helpers when
+/// [`NATIVE_HELPERS_VAR`] is set, else `MESOS_LAUNCHER_DIR` if the caller set it, else the
+/// dev kit's (`None` only for a real installation, whose agent has its own default). Panics
+/// with what to do when that directory lacks the programs: no test may pass (or skip) because
+/// tasks cannot launch.
+pub fn launcher_dir() -> Option<std::path::PathBuf> {
+    let (dir, from) = match native_helpers_dir() {
+        Some(dir) => (dir, NATIVE_HELPERS_VAR),
+        None => match std::env::var_os("MESOS_LAUNCHER_DIR").filter(|d| !d.is_empty()) {
+            Some(dir) => (dir.into(), "MESOS_LAUNCHER_DIR"),
+            None => (mesos::local::devkit_launcher_dir()?, "the dev kit"),
+        },
+    };
+    for program in ["mesos-containerizer", "mesos-executor"] {
+        assert!(
+            dir.join(program).is_file(),
+            "{} (from {from}) holds no {program}, so no task could launch: provision the dev \
+             kit with its helper programs (python3 mesos-sys/devkit/provision.py) or point \
+             {from} at a directory that has them",
+            dir.display()
+        );
+    }
+    Some(dir)
+}
+
+/// Points this process' standard output and error at a file until dropped. With Mesos' own
+/// helpers, an agent in local mode hands each container its own standard output and error
+/// (this process'), not the sandbox files: a test that reads a task's output catches it this
+/// way while the helpers start, and whatever a container leaves behind then holds the file
+/// rather than the test harness' pipes.
+pub struct Redirect {
+    saved: [i32; 2],
+}
+
+impl Redirect {
+    /// Redirects both to `path` (appending).
+    pub fn to(path: &std::path::Path) -> Redirect {
+        use std::os::unix::io::AsRawFd;
+        let file = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(path)
+            .unwrap();
+        let mut saved = [0; 2];
+        for (i, fd) in [1, 2].into_iter().enumerate() {
+            // SAFETY: duplicating this process' own standard descriptors; `file` is open
+            // during the calls.
+            unsafe {
+                saved[i] = libc::dup(fd);
+                assert!(saved[i] >= 0);
+                assert_eq!(libc::dup2(file.as_raw_fd(), fd), fd);
+            }
+        }
+        Redirect { saved }
+    }
+}
+
+impl Drop for Redirect {
+    fn drop(&mut self) {
+        for (i, fd) in [1, 2].into_iter().enumerate() {
+            // SAFETY: putting back the descriptors saved in `to`, then closing the copies.
+            unsafe {
+                libc::dup2(self.saved[i], fd);
+                libc::close(self.saved[i]);
+            }
+        }
+    }
+}
+
 /// A fresh local cluster configuration for this test process. Keep the returned dir alive.
+/// Its agents run the helpers of [`launcher_dir`]; this project's are asked to send task
+/// output to the sandbox files (as a real agent does), so it does not mix with the test's.
 pub fn local_cluster(resources: &str, extra: &[(&str, &str)]) -> tempfile::TempDir {
     let work = tempfile::tempdir().unwrap();
     // Environment set before libmesos starts (each test is its own process under nextest).
     std::env::set_var("LIBPROCESS_IP", "127.0.0.1");
     std::env::set_var("MESOS_WORK_DIR", work.path());
     std::env::set_var("MESOS_LAUNCHER", "posix");
+    if let Some(dir) = launcher_dir() {
+        std::env::set_var("MESOS_LAUNCHER_DIR", &dir);
+        if helpers() == Helpers::Ours {
+            std::env::set_var("MESOS_CONTAINERIZER_SANDBOX_STDIO", "true");
+        }
+    }
     std::env::set_var("MESOS_RESOURCES", resources);
     std::env::set_var("MESOS_LOGGING_LEVEL", "ERROR");
     std::env::set_var("GLOG_minloglevel", "2");
@@ -213,6 +319,30 @@ pub fn next_update(
         SchedulerEvent::StatusUpdate { status } if pred(status) => Some(status.clone()),
         _ => None,
     })
+}
+
+/// Waits for the terminal update of each of `tasks` on a driver with explicit
+/// acknowledgements, acknowledging every earlier update of theirs on the way and leaving the
+/// terminal ones unacknowledged. (The agent sends a task's next update only once the one
+/// before was acknowledged, so without that a task that really ran never gets past its first
+/// update, `TASK_STARTING`.)
+pub fn terminal_updates(
+    driver: &SchedulerDriver,
+    events: &mut Events,
+    tasks: &[&str],
+) -> std::collections::BTreeMap<String, TaskStatus> {
+    let mut ended = std::collections::BTreeMap::new();
+    while ended.len() < tasks.len() {
+        let s = next_update(events, "terminal updates", |s| {
+            tasks.contains(&s.task_id.value()) && !ended.contains_key(s.task_id.value())
+        });
+        if s.is_terminal() {
+            ended.insert(s.task_id.value().to_owned(), s);
+        } else if s.has_uuid() {
+            driver.acknowledge_status_update(&s).unwrap();
+        }
+    }
+    ended
 }
 
 /// `host:port` of a master.

@@ -149,6 +149,33 @@ pub fn local_cluster_env(work_dir: &std::path::Path, resources: &str) {
     std::env::set_var("MESOS_RESOURCES", resources);
     std::env::set_var("MESOS_LOGGING_LEVEL", "WARNING");
     std::env::set_var("GLOG_minloglevel", "1");
+    // The agent's helper programs, so that tasks really run: Mesos' own when
+    // MESOS_RS_NATIVE_HELPERS is set, else MESOS_LAUNCHER_DIR if set, else the dev kit's
+    // (a real installation's agent has its own default).
+    let native = std::env::var_os("MESOS_RS_NATIVE_HELPERS").filter(|d| !d.is_empty());
+    let dir = native
+        .clone()
+        .or_else(|| std::env::var_os("MESOS_LAUNCHER_DIR").filter(|d| !d.is_empty()))
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            mesos_sys::linked::DEVKIT_DIR
+                .map(|kit| std::path::Path::new(kit).join("libexec").join("mesos"))
+        });
+    if let Some(dir) = dir {
+        for program in ["mesos-containerizer", "mesos-executor"] {
+            assert!(
+                dir.join(program).is_file(),
+                "{} holds no {program}, so no task could launch: provision the dev kit with \
+                 its helper programs (python3 mesos-sys/devkit/provision.py)",
+                dir.display()
+            );
+        }
+        std::env::set_var("MESOS_LAUNCHER_DIR", &dir);
+        if native.is_none() {
+            // The project's launch helper: task output to the sandbox files.
+            std::env::set_var("MESOS_CONTAINERIZER_SANDBOX_STDIO", "true");
+        }
+    }
 }
 
 /// A scheduler callback as recorded by [`Recorder`].

@@ -437,6 +437,10 @@ impl SchedulerDriver {
         });
         let owner = Arc::new(Owner(inner.clone()));
         let pulse = b.liveness.map(|l| Arc::new(Pulse::new(l)));
+        if let Some(pulse) = &pulse {
+            // Before start: every event libmesos delivers is noted.
+            shared.watch_arrivals(pulse.arrivals());
+        }
         let afresh = inner.clone();
         let handler = PulseHandler {
             inner: StoreHandler {

@@ -195,6 +195,14 @@ impl Inner {
         }
     }
 
+    /// Aborts the driver for a reason of the binding's own, which `run` and `join` then
+    /// return as [`Error::Aborted`].
+    fn abort_with(&self, message: &str) {
+        self.shared()
+            .record_failure(Error::Aborted(message.to_owned()));
+        let _ = self.abort();
+    }
+
     /// Called by the registration watchdog when no registration came in time.
     fn registration_timed_out(&self, timeout: Duration) {
         if self.core.is_closed() {
@@ -442,11 +450,17 @@ impl SchedulerDriver {
             shared.watch_arrivals(pulse.arrivals());
         }
         let afresh = inner.clone();
+        let aborting = Arc::downgrade(&inner);
         let handler = PulseHandler {
             inner: StoreHandler {
                 inner: handler(Arc::downgrade(&owner), inner.clone()),
                 store: b.framework_id_store.clone(),
                 on_removed: Box::new(move || afresh.register_afresh()),
+                on_save_failed: Box::new(move |message| {
+                    if let Some(inner) = aborting.upgrade() {
+                        inner.abort_with(message);
+                    }
+                }),
             },
             pulse: pulse.clone(),
         };

@@ -112,6 +112,7 @@ impl SchedulerEvent {
             SchedulerEvent::StatusUpdate { status } => tracing::trace!(
                 task_id = status.task_id.value(),
                 state = ?status.state(),
+                reason = ?status.reason_if_set(),
                 "status update"
             ),
             SchedulerEvent::SlaveLost { slave_id } => {

@@ -743,8 +743,9 @@ mod tests {
         m.add(&[o], t0);
         assert_eq!(
             m.next_deadline(),
-            None,
-            "nothing pending: declined at the next tick"
+            Some(t0 + Duration::from_secs(1)),
+            "nothing pending: the offer is declined at the next tick, the role suppressed \
+             after its grace period"
         );
         m.set_pending("*", true, t0);
         assert_eq!(m.next_deadline(), Some(t0 + Duration::from_secs(3)));

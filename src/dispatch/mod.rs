@@ -111,8 +111,9 @@ pub(crate) struct Shared {
     redactions: Vec<(String, String)>,
     /// "scheduler" or "executor", for log messages.
     kind: &'static str,
-    /// Where libmesos' thread notes each event's arrival, for drivers that watch it
-    /// (liveness checks); unset for the others, which pay one atomic load per event.
+    /// Where libmesos' thread notes the arrival of each event from the master, for drivers
+    /// that watch it (liveness checks); unset for the others, which pay one atomic load per
+    /// event.
     arrivals: OnceLock<Arc<Arrivals>>,
 }
 
@@ -176,10 +177,18 @@ impl Shared {
         }
     }
 
-    /// From now on, notes every event's arrival in `arrivals` (on libmesos' thread). Set once;
+    /// From now on, [`note_arrival`](Self::note_arrival) notes in `arrivals`. Set once;
     /// later calls are ignored.
     pub(crate) fn watch_arrivals(&self, arrivals: Arc<Arrivals>) {
         let _ = self.arrivals.set(arrivals);
+    }
+
+    /// On libmesos' thread: an event that is a sign of the master's life arrived (noted
+    /// only for drivers that watch arrivals).
+    pub(crate) fn note_arrival(&self) {
+        if let Some(arrivals) = self.arrivals.get() {
+            arrivals.stamp();
+        }
     }
 
     /// The message of the first callback panic, if any.
@@ -340,9 +349,6 @@ pub(crate) struct Context<E> {
 
 impl<E> Context<E> {
     pub(crate) fn send(&self, event: E) {
-        if let Some(arrivals) = self.shared.arrivals.get() {
-            arrivals.stamp();
-        }
         self.shared.note_queued(1);
         // The receiver lives on the callback thread until every sender is gone, so this
         // fails only if that thread died (a bug): count the event rather than lose it quietly.

@@ -588,6 +588,15 @@ mod tests {
             Err(e) => panic!("{e:?}"),
         }
         std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o755)).unwrap();
+        // A directory nobody can create files in, root included (sysfs), when there is one.
+        if Path::new("/sys/kernel").is_dir() {
+            match FileStore::new("/sys/framework-id") {
+                Err(e @ FileStoreError::NotWritable { .. }) => {
+                    assert!(e.to_string().contains("/sys/framework-id"), "{e}")
+                }
+                other => panic!("{other:?}"),
+            }
+        }
         // The probe file is gone either way.
         assert!(std::fs::read_dir(&ro).unwrap().all(|e| !e
             .unwrap()

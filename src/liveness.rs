@@ -8,7 +8,9 @@
 //! * every `interval` while registered, it asks the master about a task that does not exist
 //!   (explicit reconciliation): a master that knows the framework answers at once with a
 //!   status update for it, which the driver takes for itself (your code never sees it);
-//! * anything from the master (those answers, offers, updates, ...) counts as a sign of life;
+//! * anything from the master (those answers, offers, updates, ...) counts as a sign of life,
+//!   from the moment libmesos delivers it: a callback that takes long, holding up the events
+//!   queued behind it, does not make a healthy master look silent;
 //! * after `silence` without one, your scheduler's `disconnected` is called (once);
 //! * when the master is heard again, `reregistered` is called with the master last
 //!   registered with.
@@ -30,10 +32,10 @@
 //! # Ok::<(), mesos::Error>(())
 //! ```
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::dispatch::Handler;
+use crate::dispatch::{Arrivals, Handler};
 use crate::error::{Error, Result};
 use crate::scheduler::RawEvent;
 use crate::types::{TaskID, TaskStatus};
@@ -81,6 +83,8 @@ pub(crate) struct Pulse {
     /// The reserved ID of the task asked about; unique per driver.
     task_id: String,
     state: Mutex<PulseState>,
+    /// Arrivals of events, noted on libmesos' thread (see [`Pulse::arrivals`]).
+    arrivals: Arc<Arrivals>,
 }
 
 struct PulseState {
@@ -88,6 +92,8 @@ struct PulseState {
     connected: bool,
     /// The user was told `disconnected` by this check (and not yet `reregistered`).
     told_disconnected: bool,
+    /// The last sign of life the callback thread saw (events that did not come through
+    /// libmesos' thread, e.g. in tests); see also `Pulse::arrivals`.
     last_heard: Instant,
     /// The last `MasterInfo` libmesos reported, serialized.
     master: Option<Vec<u8>>,
@@ -118,7 +124,15 @@ impl Pulse {
                 master: None,
                 synthesized: Default::default(),
             }),
+            arrivals: Arc::new(Arrivals::new()),
         }
+    }
+
+    /// Where the driver notes, on libmesos' thread, when each event arrives: the arrival
+    /// of an answer is a sign of life even while the callback thread is still busy with
+    /// events before it.
+    pub(crate) fn arrivals(&self) -> Arc<Arrivals> {
+        self.arrivals.clone()
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, PulseState> {
@@ -194,7 +208,8 @@ impl Pulse {
     /// queue like libmesos' own.
     pub(crate) fn verdict(&self) -> Option<RawEvent> {
         let mut st = self.state();
-        let silent = st.last_heard.elapsed() >= self.liveness.silence;
+        let heard = st.last_heard.max(self.arrivals.last());
+        let silent = heard.elapsed() >= self.liveness.silence;
         if st.connected && silent {
             st.connected = false;
             st.told_disconnected = true;
@@ -337,6 +352,25 @@ mod tests {
         std::thread::sleep(Duration::from_millis(60));
         assert!(p.verdict().is_none());
         assert!(!p.should_ask());
+    }
+
+    #[test]
+    fn an_arrival_noted_on_libmesos_thread_is_a_sign_of_life() {
+        let p = pulse();
+        p.observe(&registered());
+        // The callback thread sees nothing for longer than the silence (it is busy), but
+        // events keep arriving.
+        for _ in 0..4 {
+            std::thread::sleep(Duration::from_millis(20));
+            p.arrivals().stamp();
+            assert!(p.verdict().is_none(), "heard on libmesos' thread");
+        }
+        std::thread::sleep(Duration::from_millis(60));
+        assert!(matches!(p.verdict(), Some(RawEvent::Disconnected)));
+        // An arrival while told disconnected: reregistered, before the callback thread
+        // got to the event.
+        p.arrivals().stamp();
+        assert!(matches!(p.verdict(), Some(RawEvent::Reregistered(_))));
     }
 
     #[test]

@@ -127,6 +127,41 @@ pub fn task_status(task_id: &TaskID, state: TaskState) -> TaskStatus {
     status
 }
 
+/// The reason given for the state change of `status`, `None` when none was given.
+///
+/// Read a status' reason through this (or [`TaskStatus::reason_if_set`]), not through the
+/// generated `status.reason()`: protobuf reads an unset enum field as the enum's first value,
+/// and `Reason`'s is `REASON_COMMAND_EXECUTOR_FAILED`, so every update without a reason
+/// would look like a failure. A number this version of the messages does not know is `None`
+/// too (the raw field `status.reason` keeps it).
+///
+/// ```
+/// use mesos::{ids::task_id, task_status::{reason, task_status}};
+/// use mesos::types::{task_status::Reason, TaskState};
+/// let plain = task_status(&task_id("t"), TaskState::TASK_RUNNING);
+/// assert_eq!(reason(&plain), None);
+/// assert_eq!(plain.reason(), Reason::REASON_COMMAND_EXECUTOR_FAILED); // the trap
+/// let oom = plain.with_reason(Reason::REASON_CONTAINER_LIMITATION_MEMORY);
+/// assert_eq!(reason(&oom), Some(Reason::REASON_CONTAINER_LIMITATION_MEMORY));
+/// ```
+pub fn reason(status: &TaskStatus) -> Option<Reason> {
+    status.reason.and_then(|r| r.enum_value().ok())
+}
+
+/// Who sent `status` (master, agent or executor), `None` when that is not said (the
+/// generated `status.source()` reads an unset source as `SOURCE_MASTER`).
+///
+/// ```
+/// use mesos::{ids::task_id, task_status::{source, task_status}};
+/// use mesos::types::{task_status::Source, TaskState};
+/// let s = task_status(&task_id("t"), TaskState::TASK_RUNNING);
+/// assert_eq!(source(&s), None);
+/// assert_eq!(source(&s.with_source(Source::SOURCE_EXECUTOR)), Some(Source::SOURCE_EXECUTOR));
+/// ```
+pub fn source(status: &TaskStatus) -> Option<Source> {
+    status.source.and_then(|s| s.enum_value().ok())
+}
+
 /// Predicates on task states, callable as methods.
 impl TaskState {
     /// Whether this state is final (see [`is_terminal`]).
@@ -170,6 +205,28 @@ impl TaskStatus {
     /// ```
     pub fn is_active(&self) -> bool {
         is_active_status(self)
+    }
+
+    /// The reason given for the state change, `None` when none was given (see [`reason`]:
+    /// prefer this to the generated `reason()`, which reads an unset reason as
+    /// `REASON_COMMAND_EXECUTOR_FAILED`).
+    ///
+    /// ```
+    /// use mesos::{ids::task_id, task_status::task_status, types::TaskState};
+    /// assert_eq!(task_status(&task_id("t"), TaskState::TASK_FINISHED).reason_if_set(), None);
+    /// ```
+    pub fn reason_if_set(&self) -> Option<Reason> {
+        reason(self)
+    }
+
+    /// Who sent the update, `None` when that is not said (see [`source`]).
+    ///
+    /// ```
+    /// use mesos::{ids::task_id, task_status::task_status, types::TaskState};
+    /// assert_eq!(task_status(&task_id("t"), TaskState::TASK_RUNNING).source_if_set(), None);
+    /// ```
+    pub fn source_if_set(&self) -> Option<Source> {
+        source(self)
     }
 
     /// Sets the human-readable message.
@@ -344,5 +401,23 @@ mod tests {
         assert!(s.is_terminal() && is_terminal_status(&s));
         assert!(!s.is_active() && !is_active_status(&s));
         assert!(!s.has_uuid() && !s.has_timestamp());
+        assert_eq!(s.reason_if_set(), Some(Reason::REASON_SLAVE_REMOVED));
+        assert_eq!(s.source_if_set(), Some(Source::SOURCE_MASTER));
+    }
+
+    #[test]
+    fn an_unset_reason_is_none_not_the_first_enum_value() {
+        let mut s = task_status(&TaskID::new(), TaskState::TASK_FINISHED);
+        assert_eq!(s.reason_if_set(), None);
+        assert_eq!(s.source_if_set(), None);
+        // Explicitly the first value: that one is real.
+        s.set_reason(Reason::REASON_COMMAND_EXECUTOR_FAILED);
+        assert_eq!(
+            s.reason_if_set(),
+            Some(Reason::REASON_COMMAND_EXECUTOR_FAILED)
+        );
+        // A number these messages do not know.
+        s.reason = Some(protobuf::EnumOrUnknown::from_i32(4242));
+        assert_eq!(s.reason_if_set(), None);
     }
 }

@@ -4,13 +4,16 @@
 //! the store and registers afresh.
 //!
 //! The master is a local cluster hosted by a child process; each scheduler is a child too, so
-//! that it can be killed with SIGKILL.
+//! that it can be killed with SIGKILL. While a scheduler runs, its store's lock keeps a second
+//! copy from using the same file.
+//!
+//! And an ID that cannot be saved stops the framework, loudly.
 
 mod support;
 
 use std::time::{Duration, Instant};
 
-use mesos::framework_id::{FileStore, FrameworkIdStore};
+use mesos::framework_id::{FileStore, FileStoreError, FrameworkIdStore};
 use mesos::scheduler::SchedulerEvent;
 use mesos::SchedulerDriver;
 use support::hosted::{self, host_master, RoleChild};
@@ -28,7 +31,7 @@ const FAILOVER: Duration = Duration::from_secs(6);
 /// killed.
 fn scheduler_role() {
     let master = std::env::var(MASTER_VAR).unwrap();
-    let store = FileStore::new(std::env::var(STORE_VAR).unwrap());
+    let store = FileStore::new(std::env::var(STORE_VAR).unwrap()).unwrap();
     std::env::set_var("LIBPROCESS_IP", "127.0.0.1");
     std::env::set_var("MESOS_LOGGING_LEVEL", "WARNING");
     std::env::set_var("GLOG_minloglevel", "1");
@@ -133,6 +136,11 @@ fn a_restarted_scheduler_keeps_its_framework_until_the_failover_timeout() {
     a.wait_line("TASK", Duration::from_secs(60))
         .unwrap_or_else(|| panic!("A launched nothing: {:?}", a.seen));
     assert_eq!(std::fs::read_to_string(&path).unwrap().trim(), id);
+    // A second copy of the scheduler (here: this process) cannot use A's file.
+    match FileStore::new(&path) {
+        Err(FileStoreError::InUse { holder, .. }) => assert_eq!(holder, Some(a.pid())),
+        other => panic!("a second store on A's file: {other:?}"),
+    }
     a.kill();
     wait_entry(&master, &id, "disconnected", |e| {
         e.contains("\"active\":false")
@@ -171,4 +179,43 @@ fn a_restarted_scheduler_keeps_its_framework_until_the_failover_timeout() {
         "took over after {took_over:?}; fresh registration after {:?}",
         t0.elapsed()
     );
+}
+
+#[test]
+fn an_id_that_cannot_be_saved_aborts_the_driver_and_says_why() {
+    let _work = local_cluster("cpus:1;mem:128", &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("state");
+    std::fs::create_dir(&sub).unwrap();
+    let path = sub.join("framework-id");
+    let store = FileStore::new(&path).unwrap();
+    // The directory goes away after the store was made (an operator, a cleanup job).
+    std::fs::remove_dir_all(&sub).unwrap();
+    let (probe, mut events) = probe();
+    let mut info = framework("unsaved");
+    info.set_failover_timeout(60.0);
+    let driver = SchedulerDriver::builder(info, "local")
+        .framework_id_store(store)
+        .build(probe)
+        .unwrap();
+    driver.start().unwrap();
+    let (id, master) = registered(&mut events);
+    let message = events.wait_for(Duration::from_secs(30), "the error", |e| match e {
+        SchedulerEvent::Error { message } => Some(message.clone()),
+        _ => None,
+    });
+    assert!(message.contains(id.value()), "names the ID: {message}");
+    assert!(
+        message.contains(&path.display().to_string()),
+        "names the file: {message}"
+    );
+    match driver.join() {
+        Err(mesos::Error::Aborted(m)) => assert_eq!(m, message),
+        other => panic!("join gave {other:?}"),
+    }
+    // The master was told: the framework is inactive (its tasks wait for a failover).
+    let master = master_address(&master);
+    wait_entry(&master, id.value(), "deactivated", |e| {
+        e.contains("\"active\":false")
+    });
 }

@@ -21,6 +21,20 @@ impl mesos::Scheduler for SchedDummy {}
 struct ExecDummy;
 impl mesos::Executor for ExecDummy {}
 
+/// The driver's offer methods are generic over the offer IDs: one instance of each.
+type AcceptOffers = fn(
+    &mesos::SchedulerDriver,
+    &'static [mesos::types::OfferID],
+    &[mesos::types::offer::Operation],
+    Option<&mesos::types::Filters>,
+) -> mesos::Result<()>;
+type LaunchTasks = fn(
+    &mesos::SchedulerDriver,
+    &'static [mesos::types::OfferID],
+    &[mesos::types::TaskInfo],
+    Option<&mesos::types::Filters>,
+) -> mesos::Result<()>;
+
 fn norm(path: &str) -> String {
     path.chars().filter(|c| !c.is_whitespace()).collect()
 }
@@ -109,13 +123,13 @@ fn names() -> Vec<String> {
         method(SchedDummy, mesos::Scheduler, status_update);
         ty(mesos::SchedulerDriver);
         val(mesos::SchedulerDriver::abort);
-        val(mesos::SchedulerDriver::accept_offers);
+        val(mesos::SchedulerDriver::accept_offers as AcceptOffers);
         val(mesos::SchedulerDriver::acknowledge_status_update);
         val(mesos::SchedulerDriver::builder as fn(mesos::types::FrameworkInfo, String) -> mesos::SchedulerDriverBuilder);
         val(mesos::SchedulerDriver::decline_offer);
         val(mesos::SchedulerDriver::join);
         val(mesos::SchedulerDriver::kill_task);
-        val(mesos::SchedulerDriver::launch_tasks);
+        val(mesos::SchedulerDriver::launch_tasks as LaunchTasks);
         val(mesos::SchedulerDriver::new as fn(SchedDummy, mesos::types::FrameworkInfo, String) -> mesos::Result<mesos::SchedulerDriver>);
         val(mesos::SchedulerDriver::reconcile_tasks);
         val(mesos::SchedulerDriver::request_resources);

@@ -15,6 +15,7 @@ nothing. See docs/devkit.md (in the mesos-rs repository) for what the kit holds 
 
 import argparse
 import concurrent.futures
+import fcntl
 import hashlib
 import json
 import os
@@ -87,6 +88,40 @@ def log(msg):
 def die(msg):
     print("[devkit] error: " + msg, file=sys.stderr, flush=True)
     sys.exit(1)
+
+
+# Open lock files: each lock is held until the process exits.
+_HELD_LOCKS = []
+
+
+def hold_lock(path, what):
+    """Takes an exclusive lock (flock) on the file `path`, held until this run ends, waiting
+    (and saying so) while another run holds it: two runs never build in the same cache or
+    prefix at once."""
+    f = open(path, "a+")
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        f.seek(0)
+        holder = f.read().strip()
+        log("waiting for another provisioner run%s to finish with %s (lock %s)"
+            % (" (process %s)" % holder if holder.isdigit() else "", what, path))
+        fcntl.flock(f, fcntl.LOCK_EX)
+    f.seek(0)
+    f.truncate()
+    f.write("%d\n" % os.getpid())
+    f.flush()
+    _HELD_LOCKS.append(f)
+    return f
+
+
+def lock_run(cache, prefix):
+    """Locks the cache, then the prefix (always in that order)."""
+    hold_lock(os.path.join(cache, ".provision.lock"), "the cache %s" % cache)
+    parent = os.path.dirname(os.path.abspath(prefix))
+    os.makedirs(parent, exist_ok=True)
+    hold_lock(os.path.join(parent, "." + os.path.basename(os.path.abspath(prefix)) + ".lock"),
+              "the dev kit %s" % prefix)
 
 
 def run(cmd, **kw):
@@ -423,7 +458,8 @@ def assemble(prefix, cache, downloads):
     if os.path.exists(stamp):
         try:
             if json.load(open(stamp)).get("key") == key:
-                log("dev kit up to date at %s (key %s); nothing to do" % (prefix, key))
+                log("libmesos and headers up to date at %s (key %s); not rebuilt"
+                    % (prefix, key))
                 return prefix
         except ValueError:
             pass
@@ -510,7 +546,7 @@ def build_kit(prefix, staging, key, protoc_dir, mesos_tarball):
         os.replace(prefix, old)
     os.replace(staging, prefix)
     shutil.rmtree(old, ignore_errors=True)
-    log("dev kit ready at %s" % prefix)
+    log("libmesos and headers assembled at %s" % prefix)
     return prefix
 
 
@@ -663,9 +699,10 @@ def main():
     if args.print_prefix:
         print(args.prefix)
         return
+    os.makedirs(args.cache, exist_ok=True)
+    lock_run(args.cache, args.prefix)
     if not args.skip_apt:
         ensure_apt_packages(APT_PACKAGES + (DEV_APT_PACKAGES if args.dev else []))
-    os.makedirs(args.cache, exist_ok=True)
     prefix = assemble(args.prefix, args.cache, os.path.join(args.cache, "downloads"))
     if args.no_helpers:
         helpers = os.path.join(prefix, "libexec", "mesos")
@@ -679,6 +716,7 @@ def main():
                               args.launcher_source or checkout_launcher_source())
     if not args.no_ldconfig:
         register_with_loader(prefix)
+    log("dev kit ready at %s" % prefix)
 
 
 if __name__ == "__main__":

@@ -111,6 +111,40 @@ pub(crate) struct Shared {
     redactions: Vec<(String, String)>,
     /// "scheduler" or "executor", for log messages.
     kind: &'static str,
+    /// Where libmesos' thread notes the arrival of each event from the master, for drivers
+    /// that watch it (liveness checks); unset for the others, which pay one atomic load per
+    /// event.
+    arrivals: OnceLock<Arc<Arrivals>>,
+}
+
+/// When libmesos last handed a driver an event, noted on libmesos' own thread as the event
+/// is queued: unlike the callback thread's view, it does not fall behind while a slow
+/// callback holds up the queue.
+#[derive(Debug)]
+pub(crate) struct Arrivals {
+    origin: Instant,
+    /// Nanoseconds from `origin` to the latest arrival.
+    last: AtomicU64,
+}
+
+impl Arrivals {
+    pub(crate) fn new() -> Arrivals {
+        Arrivals {
+            origin: Instant::now(),
+            last: AtomicU64::new(0),
+        }
+    }
+
+    /// An event arrived now.
+    pub(crate) fn stamp(&self) {
+        let nanos = u64::try_from(self.origin.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.last.fetch_max(nanos, Ordering::Relaxed);
+    }
+
+    /// When the latest event arrived (the creation time before any).
+    pub(crate) fn last(&self) -> Instant {
+        self.origin + Duration::from_nanos(self.last.load(Ordering::Relaxed))
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -139,6 +173,21 @@ impl Shared {
             registration_changed: Condvar::new(),
             redactions,
             kind,
+            arrivals: OnceLock::new(),
+        }
+    }
+
+    /// From now on, [`note_arrival`](Self::note_arrival) notes in `arrivals`. Set once;
+    /// later calls are ignored.
+    pub(crate) fn watch_arrivals(&self, arrivals: Arc<Arrivals>) {
+        let _ = self.arrivals.set(arrivals);
+    }
+
+    /// On libmesos' thread: an event that is a sign of the master's life arrived (noted
+    /// only for drivers that watch arrivals).
+    pub(crate) fn note_arrival(&self) {
+        if let Some(arrivals) = self.arrivals.get() {
+            arrivals.stamp();
         }
     }
 

@@ -135,8 +135,10 @@ impl SchedulerDriverBuilder {
     /// [`framework_id`](crate::framework_id)): registers with the stored ID when the
     /// `FrameworkInfo` has none, saves the ID on `registered`, and when the master answers that
     /// it removed the framework (its `failover_timeout` passed), clears the store and
-    /// registers afresh instead of reporting the error. Give the framework a
-    /// `failover_timeout`, or the master forgets it as soon as the scheduler disconnects.
+    /// registers afresh instead of reporting the error. If the ID cannot be saved, the driver
+    /// is aborted with an error saying why (see [`framework_id`](crate::framework_id)). Give
+    /// the framework a `failover_timeout`, or the master forgets it as soon as the scheduler
+    /// disconnects.
     ///
     /// ```no_run
     /// use mesos::{SchedulerDriver, framework_id::FileStore, types::FrameworkInfo};
@@ -146,9 +148,9 @@ impl SchedulerDriverBuilder {
     /// info.set_name("keeps its id".into());
     /// info.set_failover_timeout(7.0 * 24.0 * 3600.0);
     /// let driver = SchedulerDriver::builder(info, "10.0.0.1:5050")
-    ///     .framework_id_store(FileStore::new("/var/lib/my-framework/framework-id"))
+    ///     .framework_id_store(FileStore::new("/var/lib/my-framework/framework-id")?)
     ///     .build(S)?;
-    /// # Ok::<(), mesos::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn framework_id_store(mut self, store: impl FrameworkIdStore) -> Self {
         self.framework_id_store = Some(Arc::new(store));

@@ -195,6 +195,14 @@ impl Inner {
         }
     }
 
+    /// Aborts the driver for a reason of the binding's own, which `run` and `join` then
+    /// return as [`Error::Aborted`].
+    fn abort_with(&self, message: &str) {
+        self.shared()
+            .record_failure(Error::Aborted(message.to_owned()));
+        let _ = self.abort();
+    }
+
     /// Called by the registration watchdog when no registration came in time.
     fn registration_timed_out(&self, timeout: Duration) {
         if self.core.is_closed() {
@@ -292,6 +300,22 @@ impl std::fmt::Debug for WeakSchedulerDriver {
         f.debug_struct("WeakSchedulerDriver")
             .field("alive", &(self.owner.strong_count() > 0))
             .finish()
+    }
+}
+
+/// An offer ID is a reference to itself, so that the driver's offer methods take owned IDs,
+/// references and the `id` field of an offer alike.
+impl AsRef<OfferID> for OfferID {
+    fn as_ref(&self) -> &OfferID {
+        self
+    }
+}
+
+/// The `id` field of an [`Offer`](crate::types::Offer) (an unset field reads as an empty ID,
+/// which the master refuses).
+impl AsRef<OfferID> for protobuf::MessageField<OfferID> {
+    fn as_ref(&self) -> &OfferID {
+        self
     }
 }
 
@@ -421,12 +445,22 @@ impl SchedulerDriver {
         });
         let owner = Arc::new(Owner(inner.clone()));
         let pulse = b.liveness.map(|l| Arc::new(Pulse::new(l)));
+        if let Some(pulse) = &pulse {
+            // Before start: every event libmesos delivers is noted.
+            shared.watch_arrivals(pulse.arrivals());
+        }
         let afresh = inner.clone();
+        let aborting = Arc::downgrade(&inner);
         let handler = PulseHandler {
             inner: StoreHandler {
                 inner: handler(Arc::downgrade(&owner), inner.clone()),
                 store: b.framework_id_store.clone(),
                 on_removed: Box::new(move || afresh.register_afresh()),
+                on_save_failed: Box::new(move |message| {
+                    if let Some(inner) = aborting.upgrade() {
+                        inner.abort_with(message);
+                    }
+                }),
             },
             pulse: pulse.clone(),
         };
@@ -621,13 +655,30 @@ impl SchedulerDriver {
 
     /// Launches `tasks` on the resources of `offer_ids` (all from one agent); resources not
     /// used are declined with `filters` (libmesos' default filters when `None`).
-    pub fn launch_tasks(
+    ///
+    /// `offer_ids` is any list of offer IDs or references to them: `[&offer.id]` (the
+    /// field of an [`Offer`](crate::types::Offer)), `&ids` for a `Vec<OfferID>` or a slice,
+    /// or an iterator such as `offers.iter().map(|o| &o.id)`.
+    ///
+    /// ```no_run
+    /// # use mesos::{SchedulerDriver, types::{Offer, TaskInfo}};
+    /// # fn f(driver: &SchedulerDriver, offer: &Offer, offers: &[Offer], task: TaskInfo) -> mesos::Result<()> {
+    /// driver.launch_tasks([&offer.id], &[task.clone()], None)?;
+    /// driver.launch_tasks(offers.iter().map(|o| &o.id), &[task], None)?;
+    /// # Ok(()) }
+    /// ```
+    pub fn launch_tasks<I>(
         &self,
-        offer_ids: &[OfferID],
+        offer_ids: I,
         tasks: &[TaskInfo],
         filters: Option<&Filters>,
-    ) -> Result<()> {
-        let o = Buffers::messages(offer_ids);
+    ) -> Result<()>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<OfferID>,
+    {
+        let ids: Vec<I::Item> = offer_ids.into_iter().collect();
+        let o = Buffers::messages(ids.iter().map(AsRef::as_ref));
         let t = Buffers::messages(tasks);
         let f = filters.map(encode);
         let fv = f.as_deref().map(sys::mesos_bytes::from_slice);
@@ -657,13 +708,19 @@ impl SchedulerDriver {
     }
 
     /// Accepts offers with operations (`LAUNCH`, `RESERVE`, `UNRESERVE`, `CREATE`, ...).
-    pub fn accept_offers(
+    /// `offer_ids` as for [`launch_tasks`](Self::launch_tasks).
+    pub fn accept_offers<I>(
         &self,
-        offer_ids: &[OfferID],
+        offer_ids: I,
         operations: &[offer::Operation],
         filters: Option<&Filters>,
-    ) -> Result<()> {
-        let o = Buffers::messages(offer_ids);
+    ) -> Result<()>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<OfferID>,
+    {
+        let ids: Vec<I::Item> = offer_ids.into_iter().collect();
+        let o = Buffers::messages(ids.iter().map(AsRef::as_ref));
         let ops = Buffers::messages(operations);
         let f = filters.map(encode);
         let fv = f.as_deref().map(sys::mesos_bytes::from_slice);
@@ -684,7 +741,8 @@ impl SchedulerDriver {
     }
 
     /// Declines an offer; with `filters.refuse_seconds` the agent's resources are not
-    /// re-offered to this framework for that long.
+    /// re-offered to this framework for that long. `offer_id` is e.g. `&offer.id` (the
+    /// field of an [`Offer`](crate::types::Offer)).
     pub fn decline_offer(&self, offer_id: &OfferID, filters: Option<&Filters>) -> Result<()> {
         let id = encode(offer_id);
         let f = filters.map(encode);

@@ -112,6 +112,7 @@ impl SchedulerEvent {
             SchedulerEvent::StatusUpdate { status } => tracing::trace!(
                 task_id = status.task_id.value(),
                 state = ?status.state(),
+                reason = ?status.reason_if_set(),
                 "status update"
             ),
             SchedulerEvent::SlaveLost { slave_id } => {
@@ -234,6 +235,15 @@ impl RawEvent {
     }
 }
 
+/// Queues an event that comes from the master, noting its arrival (for liveness checks) on
+/// libmesos' thread.
+fn enqueue_heard(ctx: *mut c_void, make: impl FnOnce() -> RawEvent) {
+    enqueue_with(ctx, |shared| {
+        shared.note_arrival();
+        make()
+    });
+}
+
 unsafe extern "C" fn cb_registered(
     ctx: *mut c_void,
     id: sys::mesos_bytes,
@@ -241,12 +251,14 @@ unsafe extern "C" fn cb_registered(
 ) {
     // SAFETY (all callbacks): buffers are valid for the duration of the callback.
     enqueue_with(ctx, |shared| {
+        shared.note_arrival();
         shared.set_registered();
         unsafe { RawEvent::Registered(ffi::owned(id), ffi::owned(master)) }
     });
 }
 unsafe extern "C" fn cb_reregistered(ctx: *mut c_void, master: sys::mesos_bytes) {
     enqueue_with(ctx, |shared| {
+        shared.note_arrival();
         shared.set_registered();
         unsafe { RawEvent::Reregistered(ffi::owned(master)) }
     });
@@ -255,7 +267,7 @@ unsafe extern "C" fn cb_disconnected(ctx: *mut c_void) {
     enqueue(ctx, || RawEvent::Disconnected);
 }
 unsafe extern "C" fn cb_offers(ctx: *mut c_void, offers: *const sys::mesos_bytes, n: usize) {
-    enqueue(ctx, || {
+    enqueue_heard(ctx, || {
         let list = if n == 0 || offers.is_null() {
             &[][..]
         } else {
@@ -267,10 +279,10 @@ unsafe extern "C" fn cb_offers(ctx: *mut c_void, offers: *const sys::mesos_bytes
     });
 }
 unsafe extern "C" fn cb_rescinded(ctx: *mut c_void, id: sys::mesos_bytes) {
-    enqueue(ctx, || unsafe { RawEvent::Rescinded(ffi::owned(id)) });
+    enqueue_heard(ctx, || unsafe { RawEvent::Rescinded(ffi::owned(id)) });
 }
 unsafe extern "C" fn cb_status(ctx: *mut c_void, status: sys::mesos_bytes) {
-    enqueue(ctx, || unsafe { RawEvent::Status(ffi::owned(status)) });
+    enqueue_heard(ctx, || unsafe { RawEvent::Status(ffi::owned(status)) });
 }
 unsafe extern "C" fn cb_message(
     ctx: *mut c_void,
@@ -278,12 +290,12 @@ unsafe extern "C" fn cb_message(
     s: sys::mesos_bytes,
     d: sys::mesos_bytes,
 ) {
-    enqueue(ctx, || unsafe {
+    enqueue_heard(ctx, || unsafe {
         RawEvent::Message(ffi::owned(e), ffi::owned(s), ffi::owned(d))
     });
 }
 unsafe extern "C" fn cb_slave_lost(ctx: *mut c_void, s: sys::mesos_bytes) {
-    enqueue(ctx, || unsafe { RawEvent::SlaveLost(ffi::owned(s)) });
+    enqueue_heard(ctx, || unsafe { RawEvent::SlaveLost(ffi::owned(s)) });
 }
 unsafe extern "C" fn cb_executor_lost(
     ctx: *mut c_void,
@@ -291,7 +303,7 @@ unsafe extern "C" fn cb_executor_lost(
     s: sys::mesos_bytes,
     status: i32,
 ) {
-    enqueue(ctx, || unsafe {
+    enqueue_heard(ctx, || unsafe {
         RawEvent::ExecutorLost(ffi::owned(e), ffi::owned(s), status)
     });
 }

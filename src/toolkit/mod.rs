@@ -36,6 +36,8 @@
 //! struct Framework {
 //!     reconciler: Reconciler<InMemoryTaskStore>,
 //!     offers: OfferManager,
+//!     /// Tasks waiting for resources.
+//!     queue: Vec<TaskInfo>,
 //! }
 //!
 //! // Callbacks and ticks share the state through a mutex: one of them runs at a time.
@@ -47,13 +49,24 @@
 //!         let now = Instant::now();
 //!         f.reconciler.registered(driver, now).ok();
 //!         f.offers.registered(now);
+//!         // Offers are wanted while tasks wait (the manager revives or suppresses).
+//!         let waiting = !f.queue.is_empty();
+//!         f.offers.set_pending("*", waiting, now);
 //!     }
 //!     fn resource_offers(&mut self, driver: &SchedulerDriver, offers: &[Offer]) {
 //!         let mut f = self.0.lock().unwrap();
-//!         f.offers.add(offers, Instant::now());
-//!         // ... place pending tasks with `mesos::toolkit::placement`, launch through
-//!         // `f.offers.launch(...)`, then let the manager decline the rest:
-//!         f.offers.tick(driver, Instant::now()).ok();
+//!         let now = Instant::now();
+//!         f.offers.add(offers, now);
+//!         // Place waiting tasks (one per offer here; see `mesos::toolkit::placement`),
+//!         // launch them through the manager, then let it decline the rest.
+//!         for offer in f.offers.offers() {
+//!             let Some(mut task) = f.queue.pop() else { break };
+//!             task.slave_id = offer.slave_id.clone();
+//!             f.offers.launch(driver, [&offer.id], &[task], None).ok();
+//!         }
+//!         let waiting = !f.queue.is_empty();
+//!         f.offers.set_pending("*", waiting, now);
+//!         f.offers.tick(driver, now).ok();
 //!     }
 //!     fn offer_rescinded(&mut self, _: &SchedulerDriver, id: &OfferID) {
 //!         self.0.lock().unwrap().offers.rescinded(id);
@@ -67,6 +80,7 @@
 //! let framework = Arc::new(Mutex::new(Framework {
 //!     reconciler: Reconciler::new(InMemoryTaskStore::new(), Default::default()),
 //!     offers: OfferManager::new(Default::default()),
+//!     queue: Vec::new(),
 //! }));
 //! let info = mesos::ids::framework_info("", "toolkit");
 //! let driver = SchedulerDriver::new(Shared(framework.clone()), info, "127.0.0.1:5050")?;

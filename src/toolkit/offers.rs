@@ -24,15 +24,37 @@
 //! (they are no longer valid), and when used through [`launch`](OfferManager::launch),
 //! [`accept`](OfferManager::accept) or [`take`](OfferManager::take).
 //!
+//! **Registration.** The manager makes no suppress or revive call before the framework's
+//! first registration (libmesos would send a suppression made then with its registration,
+//! behind the manager's back), and none while disconnected. On every registration and
+//! re-registration it forgets what it believed about the master's view and re-asserts its
+//! own at the next tick: roles with work pending are revived at once, idle roles are
+//! suppressed once they have been idle for [`OfferConfig::suppress_after`] counted from the
+//! registration. A suppress or revive call that fails (the driver is not running) is not
+//! taken as done: the next tick tries again.
+//!
 //! ```no_run
 //! use std::time::Instant;
 //! use mesos::toolkit::{OfferConfig, OfferManager};
-//! # fn offers(driver: &mesos::SchedulerDriver, received: &[mesos::types::Offer]) -> Result<(), mesos::toolkit::Error> {
+//! use mesos::scheduler::SchedulerEvent;
+//! # fn run(driver: &mesos::SchedulerDriver, events: Vec<SchedulerEvent>, queue: &mut Vec<mesos::types::TaskInfo>) -> Result<(), mesos::toolkit::Error> {
 //! let mut manager = OfferManager::new(OfferConfig::default());
-//! let now = Instant::now();
-//! manager.add(received, now);
-//! manager.set_pending("*", false, now); // nothing to run: decline everything, suppress
-//! manager.tick(driver, now)?;
+//! for event in &events {
+//!     let now = Instant::now();
+//!     // Offers, rescinds, (re-)registrations and disconnections.
+//!     manager.on_event(event, now);
+//!     // Work waiting for resources: the role is revived if it has to be.
+//!     manager.set_pending("*", !queue.is_empty(), now);
+//!     if let Some(held) = manager.held().first() {
+//!         if let Some(mut task) = queue.pop() {
+//!             let offer = held.offer.clone();
+//!             task.slave_id = offer.slave_id.clone();
+//!             manager.launch(driver, [&offer.id], &[task], None)?;
+//!         }
+//!     }
+//!     // Declines what is not needed, suppresses an idle role, revives a busy one.
+//!     manager.tick(driver, now)?;
+//! }
 //! # Ok(()) }
 //! ```
 
@@ -54,7 +76,8 @@ pub struct OfferConfig {
     pub roles: Vec<String>,
     /// Roles the driver was built with suppressed
     /// ([`SchedulerDriverBuilder::suppressed_roles`](crate::SchedulerDriverBuilder::suppressed_roles));
-    /// default none.
+    /// default none. Only what [`OfferManager::is_suppressed`] says before the first
+    /// registration: every registration makes the manager re-assert its own view.
     pub initially_suppressed: Vec<String>,
     /// The filter of offers declined because nothing is pending (default 120 s).
     pub idle_refuse: Duration,
@@ -64,7 +87,8 @@ pub struct OfferConfig {
     pub max_hold: Duration,
     /// Whether to suppress a role that has nothing pending (default `true`).
     pub suppress_when_idle: bool,
-    /// How long a role must have had nothing pending before it is suppressed (default 1 s).
+    /// How long a role must have had nothing pending before it is suppressed (default 1 s;
+    /// counted from the last registration at the earliest).
     pub suppress_after: Duration,
     /// The shortest interval between two revives of a role (default 1 s).
     pub revive_min_interval: Duration,
@@ -141,7 +165,7 @@ impl OfferConfig {
     }
 }
 
-/// Counters of what an [`OfferManager`] did.
+/// Counters of what an [`OfferManager`] did (driver calls that failed are not counted).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct OfferStats {
     /// Offers received.
@@ -199,6 +223,9 @@ pub struct OfferManager {
     held: Vec<HeldOffer>,
     roles: BTreeMap<String, RoleState>,
     stats: OfferStats,
+    /// Registered (or re-registered) and not disconnected since: driver calls reach the
+    /// master rather than libmesos' next registration.
+    connected: bool,
 }
 
 fn refuse_filter(d: Duration) -> Filters {
@@ -219,11 +246,12 @@ impl OfferManager {
             held: Vec::new(),
             stats: OfferStats::default(),
             config,
+            connected: false,
         };
+        let initially = manager.config.initially_suppressed.clone();
         for role in manager.config.roles.clone() {
-            manager.role_mut(&role);
+            manager.role_mut(&role).suppressed = Some(initially.contains(&role));
         }
-        manager.reset_suppression(true);
         manager
     }
 
@@ -250,17 +278,22 @@ impl OfferManager {
         })
     }
 
-    /// After a fresh registration the master's view is the driver's initial one; after a
-    /// re-registration it is not known for sure.
-    fn reset_suppression(&mut self, fresh: bool) {
-        let initially = self.config.initially_suppressed.clone();
-        for (name, role) in self.roles.iter_mut() {
-            role.suppressed = if fresh {
-                Some(initially.iter().any(|r| r == name))
-            } else {
-                None
-            };
+    /// After a (re-)registration the master's view is not known for sure (libmesos sends the
+    /// suppressions it was asked for, whoever asked, with its registration): forget it, so
+    /// that the next tick re-asserts the manager's own. Revives may happen at once, and an
+    /// idle role's grace period starts again.
+    fn connected_now(&mut self, now: Instant) {
+        self.connected = true;
+        let min = self.config.revive_min_interval;
+        for role in self.roles.values_mut() {
+            role.suppressed = None;
             role.filtered = false;
+            role.last_revive = None;
+            role.interval = min;
+            role.used_since_revive = false;
+            if !role.pending {
+                role.idle_since = Some(now);
+            }
         }
     }
 
@@ -293,24 +326,33 @@ impl OfferManager {
         self.stats.rescinded += (before - self.held.len()) as u64;
     }
 
-    /// The framework registered with a new driver (its offers, if any, are gone; the roles
-    /// are suppressed as [`OfferConfig::initially_suppressed`] says).
-    pub fn registered(&mut self, _now: Instant) {
+    /// The framework registered: offers held before, if any, are gone, and the next
+    /// [`tick`](Self::tick) re-asserts what the manager wants for each role (revive the
+    /// roles with work pending, suppress the idle ones after their grace period). Until the
+    /// first registration the manager makes no suppress or revive call.
+    pub fn registered(&mut self, now: Instant) {
         self.invalidate();
-        self.reset_suppression(true);
+        self.connected_now(now);
     }
 
     /// The framework re-registered (with a new master, or the same one after a
-    /// disconnection): its offers are gone and whether its roles are suppressed is not
-    /// known, so the next [`tick`](Self::tick) re-asserts it.
-    pub fn reregistered(&mut self, _now: Instant) {
+    /// disconnection): as [`registered`](Self::registered).
+    pub fn reregistered(&mut self, now: Instant) {
         self.invalidate();
-        self.reset_suppression(false);
+        self.connected_now(now);
     }
 
-    /// The framework lost its master: its offers are no longer valid.
+    /// The framework lost its master: its offers are no longer valid, and no suppress or
+    /// revive call is made until it registers again.
     pub fn disconnected(&mut self) {
         self.invalidate();
+        self.connected = false;
+    }
+
+    /// Whether the framework is registered as far as the manager knows (a registration
+    /// event was fed to it, and no disconnection since).
+    pub fn is_connected(&self) -> bool {
+        self.connected
     }
 
     fn invalidate(&mut self) {
@@ -349,7 +391,8 @@ impl OfferManager {
         self.roles.get(role).is_some_and(|r| r.pending)
     }
 
-    /// Whether the manager believes `role` is suppressed (`None`: not known).
+    /// Whether the manager believes `role` is suppressed (`None`: not known, e.g. after a
+    /// registration until the next [`tick`](Self::tick) re-asserted it).
     pub fn is_suppressed(&self, role: &str) -> Option<bool> {
         self.roles.get(role).and_then(|r| r.suppressed)
     }
@@ -379,37 +422,67 @@ impl OfferManager {
         Some(held.offer)
     }
 
-    fn take_all(&mut self, offer_ids: &[OfferID]) {
-        for id in offer_ids {
-            self.take(id);
+    /// Stops holding the offers in `ids` (whatever the call made with them does); once the
+    /// call worked (`used`), counts them as used.
+    fn take_all(&mut self, ids: &[&OfferID], used: bool) {
+        for id in ids {
+            let Some(at) = self
+                .held
+                .iter()
+                .position(|h| h.offer.id.value() == id.value())
+            else {
+                continue;
+            };
+            let held = self.held.remove(at);
+            if used {
+                self.stats.used += 1;
+                if let Some(role) = self.roles.get_mut(&held.role) {
+                    role.used_since_revive = true;
+                }
+            }
         }
     }
 
-    /// Launches `tasks` on held offers (all from one agent) and stops holding them. The
-    /// resources left over are declined by the master with `filters`.
-    pub fn launch(
+    /// Launches `tasks` on held offers (all from one agent) and stops holding them (even if
+    /// the call fails: the offers are of no use then). The resources left over are declined
+    /// by the master with `filters`. `offer_ids` is what
+    /// [`SchedulerDriver::launch_tasks`] takes, e.g. `[&offer.id]`.
+    pub fn launch<I>(
         &mut self,
         driver: &SchedulerDriver,
-        offer_ids: &[OfferID],
+        offer_ids: I,
         tasks: &[TaskInfo],
         filters: Option<&Filters>,
-    ) -> Result<()> {
-        self.take_all(offer_ids);
-        driver.launch_tasks(offer_ids, tasks, filters)?;
-        Ok(())
+    ) -> Result<()>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<OfferID>,
+    {
+        let items: Vec<I::Item> = offer_ids.into_iter().collect();
+        let ids: Vec<&OfferID> = items.iter().map(AsRef::as_ref).collect();
+        let r = driver.launch_tasks(ids.iter().copied(), tasks, filters);
+        self.take_all(&ids, r.is_ok());
+        Ok(r?)
     }
 
-    /// Accepts held offers with `operations` and stops holding them.
-    pub fn accept(
+    /// Accepts held offers with `operations` and stops holding them (even if the call
+    /// fails). `offer_ids` as for [`launch`](Self::launch).
+    pub fn accept<I>(
         &mut self,
         driver: &SchedulerDriver,
-        offer_ids: &[OfferID],
+        offer_ids: I,
         operations: &[offer::Operation],
         filters: Option<&Filters>,
-    ) -> Result<()> {
-        self.take_all(offer_ids);
-        driver.accept_offers(offer_ids, operations, filters)?;
-        Ok(())
+    ) -> Result<()>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<OfferID>,
+    {
+        let items: Vec<I::Item> = offer_ids.into_iter().collect();
+        let ids: Vec<&OfferID> = items.iter().map(AsRef::as_ref).collect();
+        let r = driver.accept_offers(ids.iter().copied(), operations, filters);
+        self.take_all(&ids, r.is_ok());
+        Ok(r?)
     }
 
     /// Declines a held offer now with a filter of `refuse` (forgets it even if the call
@@ -422,8 +495,8 @@ impl OfferManager {
     ) -> Result<()> {
         let before = self.held.len();
         self.held.retain(|h| h.offer.id.value() != offer_id.value());
-        self.stats.declined_explicitly += (before - self.held.len()) as u64;
         driver.decline_offer(offer_id, Some(&refuse_filter(refuse)))?;
+        self.stats.declined_explicitly += (before - self.held.len()) as u64;
         Ok(())
     }
 
@@ -432,6 +505,9 @@ impl OfferManager {
     /// manager knows (for async
     /// frameworks that sleep until then). Call `tick` after every change too.
     pub fn next_deadline(&self) -> Option<Instant> {
+        if !self.connected {
+            return None;
+        }
         let hold = self
             .held
             .iter()
@@ -458,8 +534,13 @@ impl OfferManager {
 
     /// Does what is due now: suppresses idle roles and declines their offers, declines
     /// offers held too long, revives roles with pending work (subject to the interval).
-    /// Offers are forgotten even if a driver call fails; the first failure is returned.
+    /// Nothing before the first registration, nor while disconnected. Offers are forgotten
+    /// even if a driver call fails; a suppress or revive that fails is tried again at the
+    /// next tick; the first failure is returned.
     pub fn tick(&mut self, driver: &SchedulerDriver, now: Instant) -> Result<()> {
+        if !self.connected {
+            return Ok(());
+        }
         let mut first_error = None;
         let mut note = |r: crate::Result<()>| {
             if let Err(e) = r {
@@ -484,12 +565,15 @@ impl OfferManager {
                 && idle_for >= self.config.suppress_after
             {
                 // Suppress before declining, so that declined resources are not re-offered.
-                note(driver.suppress_offers_for_roles(&[name.as_str()]));
-                self.stats.suppress_calls += 1;
-                if let Some(r) = self.roles.get_mut(&name) {
-                    r.suppressed = Some(true);
+                let r = driver.suppress_offers_for_roles(&[name.as_str()]);
+                if r.is_ok() {
+                    self.stats.suppress_calls += 1;
+                    if let Some(r) = self.roles.get_mut(&name) {
+                        r.suppressed = Some(true);
+                    }
+                    tracing::debug!(role = %name, "offers suppressed: nothing pending");
                 }
-                tracing::debug!(role = %name, "offers suppressed: nothing pending");
+                note(r);
             }
         }
         let idle_filter = refuse_filter(self.config.idle_refuse);
@@ -499,14 +583,20 @@ impl OfferManager {
         for held in std::mem::take(&mut self.held) {
             let pending = self.roles.get(&held.role).is_some_and(|r| r.pending);
             if !pending {
-                note(driver.decline_offer(&held.offer.id, Some(&idle_filter)));
-                self.stats.declined_idle += 1;
-                if let Some(r) = self.roles.get_mut(&held.role) {
-                    r.filtered = true;
+                let r = driver.decline_offer(&held.offer.id, Some(&idle_filter));
+                if r.is_ok() {
+                    self.stats.declined_idle += 1;
+                    if let Some(r) = self.roles.get_mut(&held.role) {
+                        r.filtered = true;
+                    }
                 }
+                note(r);
             } else if now.saturating_duration_since(held.received) >= max_hold {
-                note(driver.decline_offer(&held.offer.id, Some(&unfit_filter)));
-                self.stats.declined_expired += 1;
+                let r = driver.decline_offer(&held.offer.id, Some(&unfit_filter));
+                if r.is_ok() {
+                    self.stats.declined_expired += 1;
+                }
+                note(r);
             } else {
                 keep.push(held);
             }
@@ -541,13 +631,18 @@ impl OfferManager {
                 return;
             }
         }
+        let r = driver.revive_offers_for_roles(&[name]);
+        if r.is_err() {
+            // Not done: due again at the next tick.
+            note(r);
+            return;
+        }
         // The gap after this revive: back to the minimum if the previous one led to a
         // launch, twice the previous gap if it did not.
         role.interval = match role.last_revive {
             Some(_) if !role.used_since_revive => role.interval.saturating_mul(2).min(max.max(min)),
             _ => min,
         };
-        note(driver.revive_offers_for_roles(&[name]));
         self.stats.revive_calls += 1;
         role.last_revive = Some(now);
         role.suppressed = Some(false);
@@ -576,15 +671,38 @@ mod tests {
     use super::*;
 
     #[test]
-    fn revive_need_follows_suppression_and_filters() {
+    fn every_registration_makes_the_master_s_view_unknown() {
         let mut m = OfferManager::new(OfferConfig::default().initially_suppressed(["*"]));
         assert_eq!(m.is_suppressed("*"), Some(true));
-        m.reregistered(Instant::now());
-        assert_eq!(m.is_suppressed("*"), None);
-        let r = &m.roles["*"];
-        assert!(needs_revive(r));
-        m.registered(Instant::now());
-        assert_eq!(m.is_suppressed("*"), Some(true));
+        assert!(!m.is_connected());
+        for registration in [OfferManager::registered, OfferManager::reregistered] {
+            let now = Instant::now();
+            registration(&mut m, now);
+            assert!(m.is_connected());
+            assert_eq!(m.is_suppressed("*"), None);
+            let r = &m.roles["*"];
+            assert!(needs_revive(r));
+            assert_eq!(r.idle_since, Some(now), "the grace period starts again");
+            assert_eq!(r.last_revive, None, "a revive may happen at once");
+            m.disconnected();
+            assert!(!m.is_connected());
+        }
+    }
+
+    #[test]
+    fn nothing_is_due_before_the_first_registration() {
+        let mut m = OfferManager::new(
+            OfferConfig::default().suppress_when_idle(true, Duration::from_millis(1)),
+        );
+        let t0 = Instant::now();
+        m.set_pending("*", false, t0);
+        assert_eq!(m.next_deadline(), None);
+        m.registered(t0);
+        assert_eq!(
+            m.next_deadline(),
+            Some(t0 + Duration::from_millis(1)),
+            "suppressed one grace period after the registration"
+        );
     }
 
     #[test]
@@ -619,13 +737,15 @@ mod tests {
     fn the_next_deadline_is_the_oldest_pending_offer_s_hold_limit() {
         let mut m = OfferManager::new(OfferConfig::default().max_hold(Duration::from_secs(3)));
         let t0 = Instant::now();
+        m.registered(t0);
         let mut o = Offer::new();
         o.id = Some(crate::ids::offer_id("o")).into();
         m.add(&[o], t0);
         assert_eq!(
             m.next_deadline(),
-            None,
-            "nothing pending: declined at the next tick"
+            Some(t0 + Duration::from_secs(1)),
+            "nothing pending: the offer is declined at the next tick, the role suppressed \
+             after its grace period"
         );
         m.set_pending("*", true, t0);
         assert_eq!(m.next_deadline(), Some(t0 + Duration::from_secs(3)));

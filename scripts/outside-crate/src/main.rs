@@ -1,6 +1,8 @@
 //! A framework as a newcomer writes it from the README: one command task on the in-process
 //! local cluster, run by the agent's command executor. Prints one line and exits 0 when the
-//! task finished.
+//! task finished. Alongside it, the toolkit checks of `toolkit_checks.rs`.
+
+mod toolkit_checks;
 
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
@@ -30,7 +32,7 @@ impl Scheduler for OneTask {
                 "echo hello from outside",
             );
             driver
-                .launch_tasks(&[offer.id.clone().unwrap()], &[task], None)
+                .launch_tasks([&offer.id], &[task], None)
                 .expect("launch");
             self.launched = true;
         }
@@ -47,9 +49,16 @@ impl Scheduler for OneTask {
 fn main() -> ExitCode {
     // Before any thread exists, as LocalCluster::apply requires.
     let _cluster = LocalCluster::new()
-        .resources("cpus:1;mem:256")
+        .resources("cpus:2;mem:256")
         .apply()
         .expect("cluster");
+    let port = toolkit_checks::pin_master_port();
+    if let Err(e) = toolkit_checks::missing_framework_id_directory() {
+        println!("outside crate: {e}");
+        return ExitCode::FAILURE;
+    }
+    // A framework that registers late: it waits for the master the driver below starts.
+    let toolkit = toolkit_checks::SlowRegistration::start(port);
     let mut info = FrameworkInfo::new();
     info.set_user(String::new());
     info.set_name("outside".into());
@@ -60,6 +69,14 @@ fn main() -> ExitCode {
     };
     let driver = SchedulerDriver::new(scheduler, info, "local").expect("driver");
     let ended = driver.run();
+    // (The local cluster lives as long as `driver`.)
+    match toolkit.finish() {
+        Ok(line) => println!("{line}"),
+        Err(e) => {
+            println!("outside crate: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
     let status = outcome.lock().unwrap().take();
     match status {
         Some(s) if s.state() == TaskState::TASK_FINISHED => {

@@ -211,11 +211,17 @@ impl EngineOps for Driver {
         let d = self.ptr.0;
         // SAFETY (every call below): the driver pointer is live until `release`, which needs
         // `&mut self`.
+        // Marked started before libmesos starts: its first callbacks (a `launch_task` that
+        // sends an update at once) can run on libmesos' thread before `start` returns here.
+        let was_started = self.started.swap(true, Ordering::SeqCst);
         let status = status_call(Params::NONE, |e| unsafe {
             sys::mesos_executor_driver_start(d, e)
-        })?;
-        self.started.store(true, Ordering::SeqCst);
-        Ok(status)
+        });
+        // Only a start that did not reach a running driver undoes the mark.
+        if !was_started && !matches!(status, Ok(s) if s != Status::DRIVER_NOT_STARTED) {
+            self.started.store(false, Ordering::SeqCst);
+        }
+        status
     }
 
     fn stop(&self) -> Result<Status> {

@@ -126,6 +126,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // Ctrl-C or SIGTERM stops the driver (the framework unregisters, its tasks are killed),
+    // so that the program ends normally and a local cluster's work directory goes.
+    let _signals = mesos::shutdown::stop_on_signals(&driver, false)
+        .inspect_err(|e| eprintln!("no clean stop on Ctrl-C/SIGTERM: {e}"));
     // Give up (and fail) if the tasks have not all ended within two minutes.
     let watchdog = driver.clone();
     std::thread::spawn(move || {

@@ -2,7 +2,8 @@
 # A user's view of the crates, run by scripts/test.sh:
 #  1. a new crate outside this workspace, depending on mesos-rs by path alone (no mesos-sys,
 #     no build script, no environment variable), builds, and its binary, run directly, finishes
-#     a command task on the local cluster and prints nothing else on stderr;
+#     a command task on the local cluster and prints nothing else on stderr; SIGTERM in mid-run
+#     stops it cleanly (scripts/outside-crate/sigterm.sh);
 #  2. the packaged crates (cargo package) unpacked elsewhere: the same crate builds and runs
 #     against them, and the packaged mesos-sys passes its own tests;
 #  3. no repository at all: the provisioner shipped inside the unpacked mesos-sys package makes a
@@ -46,6 +47,9 @@ PY
 }
 
 run_outside path "mesos-rs = { path = \"$repo\" }" ""
+# shellcheck source=outside-crate/sigterm.sh
+source "$repo/scripts/outside-crate/sigterm.sh"
+run_sigterm path
 
 echo "-- packaging mesos-sys and mesos-rs"
 (cd "$repo" && cargo package --quiet --no-verify --allow-dirty -p mesos-sys -p mesos-rs \

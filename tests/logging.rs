@@ -229,8 +229,7 @@ fn a_bad_logging_switch_is_refused() {
     std::env::set_var("MESOS_RS_LIBMESOS_LOG", "loud");
     let (probe, _events) = probe();
     let err = SchedulerDriver::new(probe, framework("bad-switch"), "127.0.0.1:1")
-        .err()
-        .expect("a bad MESOS_RS_LIBMESOS_LOG must be refused");
+        .expect_err("a bad MESOS_RS_LIBMESOS_LOG must be refused");
     let text = err.to_string();
     assert!(
         matches!(err, mesos::Error::InvalidArgument(_))

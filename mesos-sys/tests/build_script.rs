@@ -187,6 +187,7 @@ fn shared_library(dir: &Path, name: &str, code: &str, needed: &[&str]) {
         .arg(dir.join(name))
         .arg(&src)
         .arg(format!("-Wl,-soname,{name}"))
+        .arg("-Wl,--no-as-needed")
         .arg("-L")
         .arg(dir);
     for n in needed {

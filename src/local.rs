@@ -46,7 +46,8 @@ pub struct LocalCluster {
 
 /// The applied configuration: owns the cluster's work directory, which is removed when the
 /// guard is dropped (or, if a driver with master `"local"` still runs then, as soon as the
-/// last one is freed), and in any case when the process exits normally.
+/// last one is freed), and in any case when the process exits normally or is ended by SIGINT
+/// or SIGTERM (see [`crate::shutdown`] to stop cleanly on those instead).
 #[derive(Debug)]
 #[must_use = "the work directory is removed when the guard is dropped: keep it while the cluster runs"]
 pub struct LocalClusterGuard {

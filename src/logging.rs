@@ -30,6 +30,11 @@
 //! ...), which no longer change what reaches stderr. `MESOS_LOG_DIR` still makes libmesos
 //! write its log files there (at `MESOS_LOGGING_LEVEL`), in addition.
 //!
+//! To route even the lines libmesos writes while its first driver starts (in local mode, the
+//! whole start-up of the master and agents), the binding sets up libmesos' logging itself
+//! just before that driver is created, unless `MESOS_LOG_DIR` asks for log files (then
+//! libmesos does, and the lines of those first moments follow its own variables).
+//!
 //! A line glog reports as `FATAL` ends the process right after; that one line is also written
 //! to stderr whatever the setting, so that the reason is never lost.
 //!

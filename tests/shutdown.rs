@@ -230,7 +230,15 @@ impl Framework {
         while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(5)) {
             self.seen.push(line);
         }
-        (status, self.seen.join("\n"))
+        (status, std::mem::take(&mut self.seen).join("\n"))
+    }
+}
+
+impl Drop for Framework {
+    /// A test that fails midway does not leave its child running.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

@@ -410,8 +410,9 @@ mesos_executor_driver* mesos_executor_driver_new(const mesos_executor_callbacks*
                    "(the dev kit's libmesos is a scheduler-only build)");
     return nullptr;
   }
-  mesos_rs::apply_log_level_from_environment();
-  return new_driver(callbacks, ctx, has_environment, keys, values, count, err,
+  mesos_rs::logging_before_driver();
+  mesos_executor_driver* made =
+      new_driver(callbacks, ctx, has_environment, keys, values, count, err,
                     [](mesos_executor_driver* d, bool with_environment) -> int32_t {
                       d->storage = ::operator new(sizeof(mesos::MesosExecutorDriver));
                       mesos::Executor* e = d->executor.get();
@@ -430,6 +431,8 @@ mesos_executor_driver* mesos_executor_driver_new(const mesos_executor_callbacks*
                           reinterpret_cast<mesos::MesosExecutorDriver*>(d->storage));
                       return 0;
                     });
+  mesos_rs::logging_after_driver();
+  return made;
 }
 
 mesos_executor_driver* mesos_executor_driver_new_standin(

@@ -79,6 +79,35 @@ uint64_t mesos_shim_probe_now_ns(void) MESOS_SHIM_NOEXCEPT;
 /* Non-zero when the linked libmesos contains MesosExecutorDriver. */
 int32_t mesos_shim_has_executor_driver(void) MESOS_SHIM_NOEXCEPT;
 
+/* libmesos' own log lines (glog inside libmesos, or the libglog it links).
+ *
+ * Destinations: MESOS_SHIM_LOG_CALLBACK hands every line to `callback` and writes nothing to
+ * stderr (except a FATAL line, right before glog ends the process); MESOS_SHIM_LOG_STDERR
+ * writes the lines to stderr in glog's format; MESOS_SHIM_LOG_OFF produces none but FATAL.
+ * In every case glog writes no log files unless MESOS_LOG_DIR asks libmesos for them.
+ * `min_severity` (0 INFO, 1 WARNING, 2 ERROR, 3 FATAL) is the lowest level produced.
+ *
+ * The setting holds for the process, from this call on: libmesos sets glog's flags from its
+ * own MESOS_* variables when its first driver is created, and every driver creation of the
+ * shim (scheduler and executor) applies this setting again right after, and also before, so
+ * that nothing is written to stderr before libmesos has initialised glog. Until this is first
+ * called, libmesos' own behaviour stands.
+ *
+ * The callback runs on the thread that logs (any libmesos thread, or a caller's), with glog's
+ * lock held: it must return quickly, must not unwind, and must not call anything that can
+ * log through glog (no call into the shim or libmesos), or the process deadlocks. `file` is
+ * the source file's base name, `message` the line without glog's prefix or final newline;
+ * both are valid only during the call. Returns 0, or MESOS_SHIM_ERR_UNSUPPORTED when the
+ * shim was built without glog (see mesos-sys' build script). */
+#define MESOS_SHIM_LOG_CALLBACK 1
+#define MESOS_SHIM_LOG_STDERR 2
+#define MESOS_SHIM_LOG_OFF 3
+typedef void (*mesos_shim_log_line_fn)(int32_t severity, mesos_bytes file, int32_t line,
+                                       mesos_bytes message);
+int32_t mesos_shim_log_configure(int32_t destination, int32_t min_severity,
+                                 mesos_shim_log_line_fn callback,
+                                 mesos_shim_error* err) MESOS_SHIM_NOEXCEPT;
+
 /* ---------------------------------------------------------------------------------------- */
 /* Scheduler driver                                                                          */
 

@@ -194,7 +194,7 @@ mesos_scheduler_driver* mesos_scheduler_driver_new(const mesos_scheduler_callbac
                                    &roles, err, 4));
     bool implicit = options->implicit_acknowledgements != 0;
 
-    mesos_rs::apply_log_level_from_environment();
+    mesos_rs::logging_before_driver();
     std::unique_ptr<mesos_scheduler_driver> d(new mesos_scheduler_driver);
     d->scheduler.reset(new ForwardingScheduler(*callbacks, ctx));
     d->scheduler->count_errors(true);
@@ -211,6 +211,7 @@ mesos_scheduler_driver* mesos_scheduler_driver_new(const mesos_scheduler_callbac
                                                             credential)
                           : new mesos::MesosSchedulerDriver(s, framework, master, implicit));
     }
+    mesos_rs::logging_after_driver();
     // A MESOS_* variable libmesos cannot parse aborts the driver in its constructor.
     if (d->scheduler->count_errors(false) > 0) d->last.store(mesos::DRIVER_ABORTED);
     result = d.release();

@@ -37,6 +37,13 @@ inline int32_t fail(mesos_shim_error* err, int32_t code, int32_t argument, int32
 // `LocalCluster` does) would come too late for those first lines. Never throws.
 void apply_log_level_from_environment() noexcept;
 
+// Around every driver construction: applies the destination and level set with
+// mesos_shim_log_configure to glog (before: so that nothing reaches stderr until libmesos
+// initialises glog; after: over the flags libmesos just set). Without a configuration, the
+// first applies the environment's level as above and the second does nothing. Never throw.
+void logging_before_driver() noexcept;
+void logging_after_driver() noexcept;
+
 // Parses `bytes` into `msg`, checking required fields. Returns 0, or records which argument
 // (and which element of a list argument) was wrong and returns the error code.
 int32_t parse(const mesos_bytes& bytes, google::protobuf::Message* msg, mesos_shim_error* err,

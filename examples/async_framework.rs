@@ -99,6 +99,10 @@ async fn framework(opts: Options) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
+    // Ctrl-C or SIGTERM stops the driver (the framework unregisters, its tasks are killed),
+    // so that the program ends normally and a local cluster's work directory goes.
+    let _signals = mesos::shutdown::stop_on_signals(&driver, false)
+        .inspect_err(|e| eprintln!("no clean stop on Ctrl-C/SIGTERM: {e}"));
     if let Err(e) = driver.start() {
         eprintln!("cannot start the driver: {e}");
         return ExitCode::FAILURE;

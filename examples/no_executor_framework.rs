@@ -146,6 +146,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // Ctrl-C or SIGTERM stops the driver (the framework unregisters, its tasks are killed),
+    // so that the program ends normally and a local cluster's work directory goes.
+    let _signals = mesos::shutdown::stop_on_signals(&driver, false)
+        .inspect_err(|e| eprintln!("no clean stop on Ctrl-C/SIGTERM: {e}"));
     let started = Instant::now();
     let watchdog = driver.clone();
     let (done, wait) = std::sync::mpsc::channel::<()>();

@@ -239,6 +239,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // Ctrl-C or SIGTERM stops the driver (the framework unregisters, its tasks are killed),
+    // so that the program ends normally and a local cluster's work directory goes.
+    let _signals = mesos::shutdown::stop_on_signals(&driver, false)
+        .inspect_err(|e| eprintln!("no clean stop on Ctrl-C/SIGTERM: {e}"));
     // A watchdog: give up after the timeout. It ends (and lets go of its driver handle) as
     // soon as `run` returns, so that the driver and its threads are freed before exit.
     let watchdog = driver.clone();

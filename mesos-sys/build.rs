@@ -35,7 +35,7 @@ struct Found {
 /// The Mesos versions mesos-rs supports: 1.11.x (the ones it is tested with).
 const SUPPORTED: (u32, u32) = (1, 11);
 
-const SHIM_SOURCES: &[&str] = &["common.cpp", "scheduler.cpp", "executor.cpp"];
+const SHIM_SOURCES: &[&str] = &["common.cpp", "scheduler.cpp", "executor.cpp", "logging.cpp"];
 
 fn main() {
     for var in [
@@ -49,6 +49,8 @@ fn main() {
         "DOCS_RS",
         "PKG_CONFIG_PATH",
         "MESOS_SYS_VERBOSE",
+        "NM",
+        "READELF",
     ] {
         println!("cargo:rerun-if-env-changed={var}");
     }
@@ -96,6 +98,16 @@ fn main() {
     );
 
     check_executor_symbol_names(&found.include, &cbits);
+    let glog = glog_linkage(&found.lib);
+    if verbose {
+        println!("cargo:warning=mesos-sys: glog: {}", glog.describe());
+    }
+    if let Glog::Missing(why) = &glog {
+        println!(
+            "cargo:warning=mesos-sys: libmesos' log lines cannot be routed ({why}); \
+             they stay where libmesos' own flags send them"
+        );
+    }
 
     let mut build = cc::Build::new();
     build
@@ -107,6 +119,9 @@ fn main() {
         .flag(found.include.to_str().expect("include dir is not UTF-8"))
         .flag_if_supported("-Wno-unused-parameter")
         .define("MESOS_RS_SHIM", None);
+    if matches!(glog, Glog::Missing(_)) {
+        build.define("MESOS_RS_NO_GLOG", None);
+    }
     for src in SHIM_SOURCES {
         build.file(cbits.join(src));
     }
@@ -114,6 +129,16 @@ fn main() {
 
     println!("cargo:rustc-link-search=native={}", found.lib.display());
     println!("cargo:rustc-link-lib=dylib=mesos");
+    if let Glog::Separate(_, dirs) = &glog {
+        // libmesos needs libglog itself; the shim refers to glog's names directly, so it is
+        // linked explicitly (a linker that does not follow libmesos' own dependencies would
+        // otherwise fail), from where libmesos or pkg-config found it.
+        for dir in dirs {
+            println!("cargo:rustc-link-search=native={}", dir.display());
+            println!("cargo:rustc-link-arg=-Wl,-rpath,{}", dir.display());
+        }
+        println!("cargo:rustc-link-lib=dylib:+verbatim={}", glog.name());
+    }
     // This crate's own tests and examples find libmesos without LD_LIBRARY_PATH; dependents
     // get the directory as DEP_MESOS_LIB_DIR and do the same in their build scripts.
     println!("cargo:rustc-link-arg=-Wl,-rpath,{}", found.lib.display());
@@ -437,4 +462,140 @@ fn asm_labels(source: &str) -> Vec<String> {
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Where glog's symbols come from for the shim's log sink (cbits/logging.cpp).
+enum Glog {
+    /// libmesos exports them itself (glog linked statically into it, as in the dev kit).
+    Inside,
+    /// libmesos links a separate libglog (its `NEEDED` name); it is linked too, searched in
+    /// these directories (none: the linker's default ones).
+    Separate(String, Vec<PathBuf>),
+    /// Neither, or a glog whose `LogSink` differs from glog 0.4's: the sink is left out.
+    Missing(String),
+}
+
+impl Glog {
+    fn name(&self) -> &str {
+        match self {
+            Glog::Separate(name, _) => name,
+            _ => "",
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Glog::Inside => "inside libmesos".into(),
+            Glog::Separate(name, dirs) if dirs.is_empty() => format!("{name} (default path)"),
+            Glog::Separate(name, dirs) => format!(
+                "{name} from {}",
+                dirs.iter()
+                    .map(|d| d.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Glog::Missing(why) => format!("not available: {why}"),
+        }
+    }
+}
+
+/// Where the dynamic loader looks by default (no run path needed).
+const SYSTEM_LIB_DIRS: &[&str] = &[
+    "/usr/local/lib",
+    "/usr/lib64",
+    "/usr/lib/x86_64-linux-gnu",
+    "/usr/lib/aarch64-linux-gnu",
+    "/usr/lib",
+];
+
+/// The names the sink needs: `google::AddLogSink`, and `LogSink::send` with the signature of
+/// glog 0.4 (Mesos 1.11's bundled version), whose vtable layout the shim declares.
+const ADD_LOG_SINK: &str = "_ZN6google10AddLogSinkEPNS_7LogSinkE";
+const SEND_04: &str = "_ZN6google7LogSink4sendEiPKcS2_iPK2tmS2_mi";
+/// glog 0.6's `send` taking a `LogMessageTime`: another vtable layout.
+const SEND_06: &str = "LogMessageTime";
+
+/// The dynamic symbols `library` defines, by `nm -D --defined-only` (binutils, which the C++
+/// build needs anyway for `ar`); `None` when nm cannot be run.
+fn defined_symbols(library: &Path) -> Option<String> {
+    let nm = env::var("NM").unwrap_or_else(|_| "nm".into());
+    let out = Command::new(nm)
+        .args(["-D", "--defined-only"])
+        .arg(library)
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The `NEEDED` entries of `library`, by `readelf -d`.
+fn needed(library: &Path) -> Vec<String> {
+    let readelf = env::var("READELF").unwrap_or_else(|_| "readelf".into());
+    let Ok(out) = Command::new(readelf).arg("-d").arg(library).output() else {
+        return Vec::new();
+    };
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.contains("(NEEDED)"))
+        .filter_map(|l| Some(l.split('[').nth(1)?.split(']').next()?.to_owned()))
+        .collect()
+}
+
+fn glog_layout(symbols: &str) -> Result<(), String> {
+    if symbols.contains(SEND_06) || !symbols.contains(SEND_04) {
+        Err("its glog::LogSink is not glog 0.4's (the layout the shim declares)".into())
+    } else {
+        Ok(())
+    }
+}
+
+fn glog_linkage(lib: &Path) -> Glog {
+    let libmesos = lib.join("libmesos.so");
+    let Some(symbols) = defined_symbols(&libmesos) else {
+        // Without nm, assume the common case (glog inside libmesos); a wrong guess fails the
+        // link with glog's names, which says what is missing.
+        return Glog::Inside;
+    };
+    if symbols.contains(ADD_LOG_SINK) {
+        return match glog_layout(&symbols) {
+            Ok(()) => Glog::Inside,
+            Err(e) => Glog::Missing(format!("libmesos exports glog, but {e}")),
+        };
+    }
+    let Some(name) = needed(&libmesos)
+        .into_iter()
+        .find(|n| n.starts_with("libglog.so"))
+    else {
+        return Glog::Missing("libmesos neither exports glog nor links libglog".into());
+    };
+    // Where is that libglog? Next to libmesos, through pkg-config, or in the default path.
+    let mut dirs = Vec::new();
+    let mut candidates = vec![lib.join(&name)];
+    if let Ok(pc) = pkg_config::Config::new()
+        .cargo_metadata(false)
+        .env_metadata(false)
+        .probe("libglog")
+    {
+        for dir in pc.link_paths {
+            candidates.push(dir.join(&name));
+            dirs.push(dir);
+        }
+    }
+    for dir in SYSTEM_LIB_DIRS {
+        candidates.push(Path::new(dir).join(&name));
+    }
+    let Some(found) = candidates.into_iter().find(|c| c.exists()) else {
+        return Glog::Missing(format!("libmesos links {name}, which was not found"));
+    };
+    if let Some(symbols) = defined_symbols(&found) {
+        if let Err(e) = glog_layout(&symbols) {
+            return Glog::Missing(format!("{}: {e}", found.display()));
+        }
+    }
+    let dir = found.parent().map(Path::to_path_buf).unwrap_or_default();
+    if !dirs.contains(&dir) && !SYSTEM_LIB_DIRS.iter().any(|d| Path::new(d) == dir) {
+        dirs.insert(0, dir);
+    }
+    Glog::Separate(name, dirs)
 }

@@ -2,8 +2,8 @@
 # A user's view of the crates, run by scripts/test.sh:
 #  1. a new crate outside this workspace, depending on mesos-rs with the README's dependency line
 #     (a path to this checkout; no mesos-sys, no build script, no environment variable), builds,
-#     and its binary, run directly, finishes
-#     a command task on the local cluster and prints nothing else on stderr;
+#     and its binary, run directly, finishes a command task on the local cluster and prints
+#     nothing else on stderr; SIGTERM in mid-run stops it cleanly (scripts/outside-crate/sigterm.sh);
 #  2. the packaged crates (cargo package) unpacked elsewhere: the same crate builds and runs
 #     against them, and the packaged mesos-sys passes its own tests;
 #  3. no repository at all: the provisioner shipped inside the unpacked mesos-sys package makes a
@@ -51,6 +51,9 @@ readme_dep="$(grep -m1 '^mesos-rs = { path = "../mesos-rs" }' "$repo/README.md" 
 [ -n "$readme_dep" ] || {
   echo "the README has no 'mesos-rs = { path = \"../mesos-rs\" }' dependency line" >&2; exit 1; }
 run_outside path "${readme_dep/..\/mesos-rs/$repo}" ""
+# shellcheck source=outside-crate/sigterm.sh
+source "$repo/scripts/outside-crate/sigterm.sh"
+run_sigterm path
 
 echo "-- packaging mesos-sys and mesos-rs"
 (cd "$repo" && cargo package --quiet --no-verify --allow-dirty -p mesos-sys -p mesos-rs \

@@ -67,11 +67,10 @@
 //!   and a queue of events that grew past its threshold (see "Slow callbacks" on
 //!   [`Scheduler`]). Nothing is printed unless the application installs a subscriber,
 //!   e.g. `tracing_subscriber::fmt().with_env_filter("mesos=debug").init()`.
-//! * **libmesos' own logging** (glog) is configured by environment variables read when the
-//!   first driver starts: `MESOS_LOGGING_LEVEL` (`INFO`, `WARNING`, `ERROR`),
-//!   `GLOG_minloglevel` (0 to 3), `MESOS_QUIET=true` (nothing on stderr) and `MESOS_LOG_DIR`
-//!   (log files). [`local::LocalCluster`] sets `ERROR` unless the environment says otherwise;
-//!   the examples and tests of this crate use it, so they are quiet by default.
+//! * **libmesos' own log lines** (glog) become `tracing` events too, with the target
+//!   `libmesos` (level mapped, `file` and `line` as fields), and nothing reaches stderr
+//!   unless asked: one switch, `MESOS_RS_LIBMESOS_LOG` (`tracing`, the default; `stderr`;
+//!   `off`), replaces libmesos' own variables. See [`logging`].
 #![warn(missing_docs)]
 // Without libmesos, the docs still mention the scheduler side (documented with all features).
 #![cfg_attr(not(feature = "libmesos"), allow(rustdoc::broken_intra_doc_links))]
@@ -100,12 +99,18 @@ pub mod liveness;
 pub mod local;
 #[cfg(feature = "libmesos")]
 #[cfg_attr(docsrs, doc(cfg(feature = "libmesos")))]
+pub mod logging;
+#[cfg(feature = "libmesos")]
+#[cfg_attr(docsrs, doc(cfg(feature = "libmesos")))]
 pub mod process;
 pub mod resources;
 pub mod sandbox;
 #[cfg(feature = "libmesos")]
 #[cfg_attr(docsrs, doc(cfg(feature = "libmesos")))]
 pub mod scheduler;
+#[cfg(feature = "libmesos")]
+#[cfg_attr(docsrs, doc(cfg(feature = "libmesos")))]
+pub mod shutdown;
 #[cfg(feature = "stream")]
 #[cfg_attr(docsrs, doc(cfg(feature = "stream")))]
 pub mod stream;

@@ -47,7 +47,8 @@ pub struct LocalCluster {
 
 /// The applied configuration: owns the cluster's work directory, which is removed when the
 /// guard is dropped (or, if a driver with master `"local"` still runs then, as soon as the
-/// last one is freed), and in any case when the process exits normally; unless kept
+/// last one is freed), and in any case when the process exits normally or is ended by SIGINT
+/// or SIGTERM (see [`crate::shutdown`] to stop cleanly on those instead); unless kept
 /// ([`LocalCluster::keep_work_dir`], [`LocalClusterGuard::keep`]). Its
 /// [`sandbox`](LocalClusterGuard::sandbox) gives the files of a task's sandbox.
 #[derive(Debug)]
@@ -133,6 +134,10 @@ fn remove(dir: &Path) {
 /// A driver with master `"local"` was created (libmesos started the cluster).
 pub(crate) fn local_driver_created() {
     LOCAL_DRIVERS.fetch_add(1, Ordering::SeqCst);
+    // A SIGINT or SIGTERM now removes the work directory before ending the process.
+    if let Err(e) = crate::shutdown::install() {
+        tracing::warn!(error = %e, "the local cluster's work directory stays on SIGINT/SIGTERM");
+    }
 }
 
 /// A driver with master `"local"` was freed (libmesos shut the cluster down): remove the work
@@ -154,6 +159,11 @@ extern "C" {
 /// At exit, whatever is left of this process' work directories goes (a guard that was never
 /// dropped, e.g. after `std::process::exit`, or a directory libmesos made again).
 extern "C" fn remove_work_dirs_at_exit() {
+    remove_work_dirs_now();
+}
+
+/// Removes every work directory of this process now (at exit, or before a signal ends it).
+pub(crate) fn remove_work_dirs_now() {
     let _ = catch_unwind(AssertUnwindSafe(|| {
         // Never wait at exit: a thread holding the list is still using it.
         let dirs = match WORK_DIRS.try_lock() {
@@ -232,8 +242,9 @@ impl LocalCluster {
         self
     }
 
-    /// libmesos' log level (`INFO`, `WARNING`, `ERROR`); `MESOS_LOGGING_LEVEL` in the
-    /// environment wins.
+    /// The level of libmesos' log files (`INFO`, `WARNING`, `ERROR`), written only when
+    /// `MESOS_LOG_DIR` is set; `MESOS_LOGGING_LEVEL` in the environment wins. What reaches
+    /// `tracing` or stderr is set by `MESOS_RS_LIBMESOS_LOG` (see [`crate::logging`]).
     pub fn logging_level(mut self, level: impl Into<String>) -> Self {
         self.logging_level = level.into();
         self

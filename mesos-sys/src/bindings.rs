@@ -10,6 +10,9 @@ pub const MESOS_SHIM_ERR_EXCEPTION: i32 = -4;
 pub const MESOS_SHIM_ERR_UNSUPPORTED: i32 = -5;
 pub const MESOS_SHIM_ERR_UNKNOWN_TYPE: i32 = -6;
 pub const MESOS_SHIM_ERR_INVALID_ARGUMENT: i32 = -7;
+pub const MESOS_SHIM_LOG_CALLBACK: u32 = 1;
+pub const MESOS_SHIM_LOG_STDERR: u32 = 2;
+pub const MESOS_SHIM_LOG_OFF: u32 = 3;
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
 pub struct mesos_shim_error {
@@ -64,6 +67,17 @@ unsafe extern "C" {
 }
 unsafe extern "C" {
     pub fn mesos_shim_has_executor_driver() -> i32;
+}
+pub type mesos_shim_log_line_fn = ::std::option::Option<
+    unsafe extern "C" fn(severity: i32, file: mesos_bytes, line: i32, message: mesos_bytes),
+>;
+unsafe extern "C" {
+    pub fn mesos_shim_log_configure(
+        destination: i32,
+        min_severity: i32,
+        callback: mesos_shim_log_line_fn,
+        err: *mut mesos_shim_error,
+    ) -> i32;
 }
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]

@@ -97,7 +97,7 @@ fn a_successful_build_is_silent_unless_asked() {
     let (ok, stderr) = build(&[("MESOS_SYS_VERBOSE", "1")]);
     assert!(ok, "{stderr}");
     let said = mesos_sys_warnings(&stderr);
-    assert_eq!(said.len(), 1, "{stderr}");
+    assert_eq!(said.len(), 2, "{stderr}");
     assert!(
         said[0].contains(&format!(
             "using libmesos 1.11.0 from the mesos-rs dev kit at {}",
@@ -105,6 +105,8 @@ fn a_successful_build_is_silent_unless_asked() {
         )),
         "{stderr}"
     );
+    // The kit's libmesos carries glog (0.4's LogSink) itself: no libglog to link.
+    assert!(said[1].contains("glog: inside libmesos"), "{stderr}");
 }
 
 #[test]
@@ -192,4 +194,74 @@ fn a_missing_libmesos_names_the_provisioner_inside_this_package() {
         stderr.contains(&format!("{}", kit.display())),
         "the dev kit looked for is not named: {stderr}"
     );
+}
+
+/// A shared library `dir/name` built from C source `code`, needing `needed` (file names in
+/// `dir`).
+fn shared_library(dir: &Path, name: &str, code: &str, needed: &[&str]) {
+    let src = dir.join(format!("{name}.c"));
+    std::fs::write(&src, code).unwrap();
+    let mut cc = Command::new("cc");
+    cc.args(["-shared", "-fPIC", "-o"])
+        .arg(dir.join(name))
+        .arg(&src)
+        .arg(format!("-Wl,-soname,{name}"))
+        .arg("-Wl,--no-as-needed")
+        .arg("-L")
+        .arg(dir);
+    for n in needed {
+        cc.arg(format!("-l:{n}"));
+    }
+    let out = cc.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A real installation whose libmesos links glog as a separate `libglog.so.0`: the build
+/// finds it through libmesos' own dependencies and links it (when its `LogSink` is glog 0.4's),
+/// or leaves the log sink out with a warning (another glog). The libraries here are stand-ins
+/// with the right names; only the build script's decision is checked.
+#[test]
+fn a_libmesos_with_a_separate_libglog_gets_it_linked() {
+    let include = devkit().join("include");
+    for (glog, expect) in [
+        (
+            "void _ZN6google10AddLogSinkEPNS_7LogSinkE(void) {}\n\
+             void _ZN6google7LogSink4sendEiPKcS2_iPK2tmS2_mi(void) {}\n",
+            "glog: libglog.so.0 from",
+        ),
+        (
+            // glog 0.6: `send` takes a LogMessageTime, another vtable.
+            "void _ZN6google10AddLogSinkEPNS_7LogSinkE(void) {}\n\
+             void _ZN6google7LogSink4sendEiPKcS2_iRKNS_14LogMessageTimeES2_m(void) {}\n",
+            "libmesos' log lines cannot be routed",
+        ),
+    ] {
+        let lib = tempfile::tempdir().unwrap();
+        shared_library(lib.path(), "libglog.so.0", glog, &[]);
+        shared_library(
+            lib.path(),
+            "libmesos.so",
+            "void mesos_stand_in(void) {}\n",
+            &["libglog.so.0"],
+        );
+        let (ok, stderr) = build(&[
+            ("MESOS_INCLUDE_DIR", include.to_str().unwrap()),
+            ("MESOS_LIB_DIR", lib.path().to_str().unwrap()),
+            ("MESOS_SYS_VERBOSE", "1"),
+        ]);
+        assert!(ok, "{stderr}");
+        let said = mesos_sys_warnings(&stderr);
+        assert!(said.iter().any(|l| l.contains(expect)), "{stderr}");
+        if expect.starts_with("glog: libglog") {
+            assert!(
+                said.iter()
+                    .any(|l| l.contains(&lib.path().display().to_string())),
+                "{stderr}"
+            );
+        }
+    }
 }

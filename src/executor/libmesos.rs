@@ -168,6 +168,8 @@ impl Driver {
             .flat_map(|m| m.values())
             .map(String::as_str)
             .collect();
+        // libmesos' log lines go where the process' logging switch says, as for schedulers.
+        crate::logging::configure()?;
         let k = ffi::Buffers::strings(&keys);
         let v = ffi::Buffers::strings(&values);
         let mut slot = ErrorSlot::new();

@@ -51,6 +51,9 @@ pub(crate) struct Inner {
     fresh: Option<SchedulerDriverBuilder>,
     /// How many times libmesos' driver was replaced by a fresh one.
     generation: AtomicU64,
+    /// The status update `status_update` is handling, until it is acknowledged implicitly
+    /// (after the callback, or by a `stop` the callback calls).
+    pending_ack: std::sync::Mutex<Option<TaskStatus>>,
 }
 
 impl Closable for Inner {
@@ -166,6 +169,20 @@ impl Inner {
                 error = %e,
                 "implicit acknowledgement failed; the agent will re-send the update"
             );
+        }
+    }
+
+    /// Acknowledges (implicitly) the update a running `status_update` callback handles, if
+    /// not done yet: called after the callback, and by a `stop` from inside it, so that the
+    /// update that made the scheduler stop is not left to the agent to re-send.
+    fn acknowledge_pending(&self) {
+        let pending = self
+            .pending_ack
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(status) = pending {
+            self.implicit_acknowledge(&status);
         }
     }
 
@@ -359,13 +376,30 @@ impl<S: Scheduler> Handler<RawEvent> for TraitHandler<S> {
             return;
         };
         let driver = self.handle();
-        event.dispatch_to(&mut self.scheduler, &driver);
+        let update = matches!(event, SchedulerEvent::StatusUpdate { .. });
         if let SchedulerEvent::StatusUpdate { status } = &event {
-            self.inner.implicit_acknowledge(status);
+            if self.inner.implicit_acknowledgements && needs_acknowledgement(status) {
+                *self
+                    .inner
+                    .pending_ack
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) =
+                    Some(for_libmesos(status, true));
+            }
+        }
+        event.dispatch_to(&mut self.scheduler, &driver);
+        if update {
+            self.inner.acknowledge_pending();
         }
     }
 
     fn panicked(&mut self, message: &str) {
+        // The update whose callback panicked is not acknowledged (the driver aborts).
+        self.inner
+            .pending_ack
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
         tracing::error!(panic = message, "aborting the scheduler driver");
         let _ = self.inner.abort();
     }
@@ -442,6 +476,7 @@ impl SchedulerDriver {
             watching: AtomicBool::new(false),
             fresh,
             generation: AtomicU64::new(0),
+            pending_ack: std::sync::Mutex::new(None),
         });
         let owner = Arc::new(Owner(inner.clone()));
         let pulse = b.liveness.map(|l| Arc::new(Pulse::new(l)));
@@ -588,8 +623,17 @@ impl SchedulerDriver {
 
     /// Stops the driver. `failover = false` unregisters the framework (its tasks are killed);
     /// `true` leaves it registered so that another scheduler can fail over to it.
+    ///
+    /// Called from inside `status_update` (with implicit acknowledgements), it acknowledges
+    /// the update being handled first, so that stopping on a terminal update leaves nothing
+    /// unacknowledged.
     pub fn stop(&self, failover: bool) -> Result<Status> {
         let inner = self.inner();
+        if inner.shared().on_callback_thread() {
+            // Called from `status_update`: its update is acknowledged first, as it would have
+            // been once the callback returned.
+            inner.acknowledge_pending();
+        }
         // SAFETY: see Inner::call.
         let status = inner.status(|raw, e| unsafe {
             sys::mesos_scheduler_driver_stop(raw.0, i32::from(failover), e)
@@ -916,6 +960,7 @@ fn new_raw(b: &SchedulerDriverBuilder, master: &Master, ctx: *mut c_void) -> Res
         suppressed_roles: roles.ptr(),
         suppressed_roles_count: roles.len(),
     };
+    crate::logging::configure()?;
     crate::process::starting();
     let mut slot = ErrorSlot::new();
     // SAFETY: every pointer in `options` refers to buffers alive for the call; the context

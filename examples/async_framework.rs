@@ -150,7 +150,7 @@ async fn framework(opts: Options) -> ExitCode {
                         driver.decline_offer(&offer.id, None)
                     } else {
                         println!("launching {} task(s) on {}", tasks.len(), offer.hostname());
-                        driver.launch_tasks(&[offer.id.clone().unwrap()], &tasks, None)
+                        driver.launch_tasks([&offer.id], &tasks, None)
                     };
                     if let Err(e) = result {
                         eprintln!("offer {}: {e}", offer.id.value());

@@ -83,7 +83,7 @@ impl Scheduler for TestScheduler {
             )
             .with_executor(self.executor_settings(&offer.framework_id));
             // hs-mesos passes `Filters Nothing`: libmesos' default filters, as `None` here.
-            let _ = driver.launch_tasks(&[(*offer.id).clone()], &[task], None);
+            let _ = driver.launch_tasks([&offer.id], &[task], None);
             println!("Launched tasks");
         }
     }
@@ -208,6 +208,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // Ctrl-C or SIGTERM stops the driver (its tasks are killed) and the program ends normally.
+    let _signals = mesos::shutdown::stop_on_signals(&driver, false)
+        .inspect_err(|e| eprintln!("no clean stop on Ctrl-C/SIGTERM: {e}"));
     let watchdog = driver.clone();
     let (done, wait) = std::sync::mpsc::channel::<()>();
     let watchdog = std::thread::spawn(move || {

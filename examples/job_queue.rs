@@ -26,7 +26,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::mpsc::{channel, Sender};
+use std::sync::mpsc::{channel, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -623,14 +623,14 @@ fn run(args: &Args) -> Result<bool, String> {
             temp
         }
     };
-    let mut cluster = LocalCluster::new()
+    let cluster = LocalCluster::new()
         .agents(AGENTS)
         .resources(AGENT_RESOURCES)
         .env("MESOS_ALLOCATION_INTERVAL", "100ms")
         .env("MESOS_ATTRIBUTES", "zone:a");
-    if !args.verbose {
-        // libmesos' own log (one line per executor the dev kit's agent fails to start).
-        cluster = cluster.env("MESOS_QUIET", "true");
+    if args.verbose && std::env::var_os(mesos::logging::LIBMESOS_LOG_ENV).is_none() {
+        // libmesos' own log lines on stderr too (by default they go to `tracing` only).
+        std::env::set_var(mesos::logging::LIBMESOS_LOG_ENV, "stderr:warning");
     }
     let _cluster = cluster
         .apply()
@@ -641,6 +641,9 @@ fn run(args: &Args) -> Result<bool, String> {
         .build(ClusterHost(tx))
         .map_err(|e| e.to_string())?;
     host.start().map_err(|e| e.to_string())?;
+    // Ctrl-C or SIGTERM stops the host and the current scheduler (no failover: its tasks are
+    // killed), and the program ends normally, so the local cluster's work directory goes.
+    let signals = mesos::shutdown::stop_on_signals(&host, false).map_err(|e| e.to_string())?;
     let master = rx
         .recv_timeout(Duration::from_secs(30))
         .map_err(|_| "the local cluster did not come up".to_owned())?;
@@ -674,6 +677,7 @@ fn run(args: &Args) -> Result<bool, String> {
             .implicit_acknowledgements(false)
             .build(QueueScheduler(queue.clone()))
             .map_err(|e| e.to_string())?;
+        signals.add(&driver);
         driver.start().map_err(|e| e.to_string())?;
         let (d, q) = (driver.clone(), queue.clone());
         let ticker = Ticker::every(Duration::from_millis(100), move |now| {
@@ -686,8 +690,11 @@ fn run(args: &Args) -> Result<bool, String> {
             reconciled.is_ok()
         });
         let outcome = loop {
+            if let Some(signal) = signals.received() {
+                return Err(format!("stopped by {signal:?}"));
+            }
             let left = deadline.saturating_duration_since(Instant::now());
-            match inbox.recv_timeout(left) {
+            match inbox.recv_timeout(left.min(Duration::from_millis(200))) {
                 Ok(Note::Registered(id)) => {
                     if !framework_id.is_empty() && id != framework_id {
                         return Err(format!("registered as {id}, not as {framework_id}"));
@@ -700,6 +707,7 @@ fn run(args: &Args) -> Result<bool, String> {
                 Ok(Note::Crash(done, running)) => break Some((done, running)),
                 Ok(Note::AllDone) => break None,
                 Ok(Note::Failed(e)) => return Err(e),
+                Err(RecvTimeoutError::Timeout) if !left.is_zero() => {}
                 Err(_) => {
                     let q = lock(&queue);
                     return Err(format!(

@@ -62,7 +62,7 @@ impl Scheduler for Commands {
             }
             if tasks.is_empty() {
                 driver.decline_offer(&offer.id, None).ok();
-            } else if let Err(e) = driver.launch_tasks(&[offer.id.clone().unwrap()], &tasks, None) {
+            } else if let Err(e) = driver.launch_tasks([&offer.id], &tasks, None) {
                 eprintln!("launch failed: {e}");
             }
         }

@@ -139,7 +139,7 @@ impl Scheduler for TestScheduler {
                 driver.decline_offer(&offer.id, None).ok();
             } else {
                 println!("launching {} task(s) on {}", tasks.len(), offer.hostname());
-                if let Err(e) = driver.launch_tasks(&[offer.id.clone().unwrap()], &tasks, None) {
+                if let Err(e) = driver.launch_tasks([&offer.id], &tasks, None) {
                     eprintln!("launch failed: {e}");
                 }
             }

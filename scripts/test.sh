@@ -14,6 +14,8 @@ fi
 
 echo "== the two copies of the fuzz corpus agree (the packaged mesos-sys carries its own)"
 diff -r tests/fuzz-corpus mesos-sys/tests/fuzz-corpus
+echo "== the two copies of the C++ shim agree (cbits/, and mesos-sys/cbits/ that the package compiles)"
+diff -r cbits mesos-sys/cbits
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

@@ -440,8 +440,13 @@ impl LocalCluster {
 /// into this process is the one from the kit's stand-in directory (or, when that cannot be
 /// read, the kit has one).
 fn standin_libcrypto() -> bool {
+    standin_loaded("libcrypto.so.1.0.0")
+}
+
+/// Whether the library `name` that libmesos uses is the dev kit's stand-in (see
+/// [`standin_libcrypto`]).
+fn standin_loaded(name: &str) -> bool {
     const STANDINS: &str = "mesos-rs-standins";
-    const LIBCRYPTO: &str = "libcrypto.so.1.0.0";
     let Some(kit) = mesos_sys::linked::DEVKIT_DIR else {
         return false;
     };
@@ -450,15 +455,58 @@ fn standin_libcrypto() -> bool {
         .lines()
         .filter_map(|l| l.split_whitespace().nth(5))
         .map(Path::new)
-        .find(|p| p.file_name() == Some(LIBCRYPTO.as_ref()));
+        .find(|p| p.file_name() == Some(name.as_ref()));
     match mapped {
         Some(path) => path.parent().and_then(Path::file_name) == Some(STANDINS.as_ref()),
         None => Path::new(kit)
             .join("lib")
             .join(STANDINS)
-            .join(LIBCRYPTO)
+            .join(name)
             .is_file(),
     }
+}
+
+/// Refuses, before libmesos sees them, the task URIs that the dev kit's in-process agent
+/// would hand to its stand-in libcurl, which aborts the whole process: a URI to be cached
+/// (`cache: true`) whose scheme is fetched over the network (`http`, `https`, `ftp`, `ftps`),
+/// for which the agent asks curl for the size. Does nothing unless the linked libmesos is the
+/// dev kit with that stand-in loaded. Called for launches through a local master.
+pub(crate) fn refuse_uris_the_kit_cannot_cache<'a>(
+    tasks: impl Iterator<Item = &'a crate::types::TaskInfo>,
+) -> crate::Result<()> {
+    let mut refused = Vec::new();
+    for task in tasks {
+        let commands = task
+            .command
+            .as_ref()
+            .into_iter()
+            .chain(task.executor.as_ref().and_then(|e| e.command.as_ref()));
+        for uri in commands.flat_map(|c| c.uris.iter()) {
+            let scheme = uri.value().split("://").next().unwrap_or_default();
+            let remote = uri.value().contains("://")
+                && matches!(
+                    scheme.to_ascii_lowercase().as_str(),
+                    "http" | "https" | "ftp" | "ftps"
+                );
+            if uri.cache() && remote {
+                refused.push(format!(
+                    "task {}: URI {} with cache",
+                    task.task_id.value(),
+                    uri.value()
+                ));
+            }
+        }
+    }
+    if refused.is_empty() || !standin_loaded("libcurl.so.4") {
+        return Ok(());
+    }
+    Err(crate::Error::UnsupportedSettings {
+        settings: refused,
+        reason: "the dev kit's agent asks its stand-in libcurl for the size of a network URI \
+                 it is to cache, and every call into that stand-in aborts the process; launch \
+                 it without `cache` on the dev kit (a real Mesos installation honours it)"
+            .into(),
+    })
 }
 
 /// The settings (the builder's [`LocalCluster::env`] over the process environment) under

@@ -449,3 +449,48 @@ fn fetched_files_belong_to_the_task_user() {
     let stderr = std::fs::read_to_string(sandbox(&work, "denied").join("stderr")).unwrap();
     assert!(stderr.contains("Permission denied"), "{stderr}");
 }
+
+/// A cached `http://` URI would make the dev kit's in-process agent ask its stand-in libcurl
+/// for the size, which aborts the whole process: the launch is refused with a typed error
+/// before libmesos sees it, the process lives on, and the master never hears of the task;
+/// the same task without `cache` then runs.
+#[test]
+fn a_cached_http_uri_is_refused_on_the_kit_instead_of_aborting() {
+    if mesos_sys::linked::DEVKIT_DIR.is_none() {
+        println!("SKIPPED: the linked libmesos is not the dev kit (a real libcurl caches it)");
+        return;
+    }
+    let _guard = cluster(&[]);
+    let (base, _requests) = http_server(vec![("data.txt", b"fetched\n".to_vec())]);
+    let (probe, mut events) = support::probe();
+    let driver =
+        SchedulerDriver::new(probe, support::framework("fetcher cached http"), "local").unwrap();
+    driver.start().unwrap();
+    let (_, master_info) = support::registered(&mut events);
+    let offer = support::next_offers(&mut events).remove(0);
+    let mut cached = uri(&format!("http://{base}/data.txt"));
+    cached.set_cache(true);
+    let t = task("cached", &offer, "cat data.txt", vec![cached]);
+    match driver.launch_tasks([&offer.id], std::slice::from_ref(&t), None) {
+        Err(mesos::Error::UnsupportedSettings { settings, reason }) => {
+            assert_eq!(settings.len(), 1, "{settings:?}");
+            assert!(settings[0].contains("task cached"), "{settings:?}");
+            assert!(settings[0].contains("/data.txt"), "{settings:?}");
+            assert!(reason.contains("libcurl"), "{reason}");
+        }
+        other => panic!("expected UnsupportedSettings, got {other:?}"),
+    }
+    // Nothing reached the master: the offer is still outstanding and no task exists.
+    let master = support::master_address(&master_info);
+    let state = support::http_get(&master, "/master/state");
+    assert!(!state.contains("\"cached\""), "{state}");
+    // Without `cache` the same task is fetched by mesos-fetcher and runs.
+    let mut plain = t.clone();
+    plain.command.mut_or_insert_default().uris[0].set_cache(false);
+    driver
+        .launch_tasks([&offer.id], std::slice::from_ref(&plain), None)
+        .unwrap();
+    let s = support::next_update(&mut events, "cached", |s| s.is_terminal());
+    assert_eq!(s.state(), TaskState::TASK_FINISHED, "{:?}", s.message());
+    driver.stop(false).unwrap();
+}

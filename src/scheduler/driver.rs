@@ -721,6 +721,9 @@ impl SchedulerDriver {
         I: IntoIterator,
         I::Item: AsRef<OfferID>,
     {
+        if self.inner().master.kind == Kind::Local {
+            crate::local::refuse_uris_the_kit_cannot_cache(tasks.iter())?;
+        }
         let ids: Vec<I::Item> = offer_ids.into_iter().collect();
         let o = Buffers::messages(ids.iter().map(AsRef::as_ref));
         let t = Buffers::messages(tasks);
@@ -763,6 +766,18 @@ impl SchedulerDriver {
         I: IntoIterator,
         I::Item: AsRef<OfferID>,
     {
+        if self.inner().master.kind == Kind::Local {
+            let launched = operations.iter().flat_map(|op| {
+                let group = op.launch_group.as_ref().and_then(|g| g.task_group.as_ref());
+                op.launch
+                    .as_ref()
+                    .map(|l| l.task_infos.as_slice())
+                    .unwrap_or_default()
+                    .iter()
+                    .chain(group.map(|g| g.tasks.as_slice()).unwrap_or_default())
+            });
+            crate::local::refuse_uris_the_kit_cannot_cache(launched)?;
+        }
         let ids: Vec<I::Item> = offer_ids.into_iter().collect();
         let o = Buffers::messages(ids.iter().map(AsRef::as_ref));
         let ops = Buffers::messages(operations);

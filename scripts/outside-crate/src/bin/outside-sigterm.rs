@@ -31,7 +31,7 @@ impl Scheduler for LongTask {
                 &self.command,
             );
             driver
-                .launch_tasks(&[offer.id.clone().unwrap()], &[task], None)
+                .launch_tasks([&offer.id], &[task], None)
                 .expect("launch");
             self.launched = true;
         }

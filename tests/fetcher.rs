@@ -403,7 +403,17 @@ fn uid_of(name: &str) -> u32 {
 #[test]
 fn fetched_files_belong_to_the_task_user() {
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
-    let guard = cluster(&[]);
+    // The command executor runs as the task's user: `nobody` must be able to reach the
+    // agent's programs, which the dev kit keeps under its owner's home (root's, mode 0700,
+    // in CI). A copy in a directory anyone may enter, as an installation's launcher
+    // directory is.
+    let helpers = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(helpers.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let kit = support::launcher_dir().expect("the agent's helper programs");
+    for program in ["mesos-containerizer", "mesos-executor", "mesos-fetcher"] {
+        std::fs::copy(kit.join(program), helpers.path().join(program)).unwrap();
+    }
+    let guard = cluster(&[("MESOS_LAUNCHER_DIR", helpers.path().to_str().unwrap())]);
     // Readable by everyone, as `nobody` must read it.
     let src = tempfile::tempdir().unwrap();
     std::fs::set_permissions(src.path(), std::fs::Permissions::from_mode(0o755)).unwrap();

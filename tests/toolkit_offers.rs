@@ -152,12 +152,14 @@ impl Harness {
 
 #[tokio::test]
 async fn idle_offers_are_declined_with_a_filter_and_the_role_suppressed_once() {
+    // The role is suppressed once it has been idle for `suppress_after` since registration:
+    // long enough here for the agents' first offers to arrive on a loaded machine.
     let config = OfferConfig::default()
-        .suppress_when_idle(true, Duration::from_millis(300))
+        .suppress_when_idle(true, Duration::from_millis(1500))
         .refuse(Duration::from_secs(120), Duration::from_secs(1));
     let (_work, mut h) = Harness::start(&[], config).await;
     let t0 = Instant::now();
-    h.drive(Duration::from_secs(3), |_, _| {}).await;
+    h.drive(Duration::from_secs(4), |_, _| {}).await;
 
     // Declined with a long filter, then suppressed: no agent was offered twice (an agent
     // that registers after the suppression is never offered at all).

@@ -615,20 +615,7 @@ impl Agent {
             Some(a) => a.clone(),
             None => {
                 let mut found = Vec::new();
-                let frameworks = state
-                    .get("frameworks")
-                    .map(Value::items)
-                    .unwrap_or_default();
-                let gone = state
-                    .get("completed_frameworks")
-                    .map(Value::items)
-                    .unwrap_or_default();
-                for fw in frameworks.iter().chain(gone) {
-                    if let Some(f) = &task.framework_id {
-                        if fw.get("id").and_then(Value::str) != Some(f) {
-                            continue;
-                        }
-                    }
+                for fw in frameworks_in(&state, task.framework_id.as_deref()) {
                     for list in ["tasks", "unreachable_tasks", "completed_tasks"] {
                         for t in fw.get(list).map(Value::items).unwrap_or_default() {
                             if t.get("id").and_then(Value::str) == Some(task.task_id.as_str()) {
@@ -724,19 +711,8 @@ impl Agent {
             }
         };
         let mut found: Vec<(String, String, String)> = Vec::new();
-        let frameworks = state
-            .get("frameworks")
-            .map(Value::items)
-            .unwrap_or_default();
-        let gone = state
-            .get("completed_frameworks")
-            .map(Value::items)
-            .unwrap_or_default();
-        for fw in frameworks.iter().chain(gone) {
+        for fw in frameworks_in(&state, task.framework_id.as_deref()) {
             let fw_id = fw.get("id").and_then(Value::str).unwrap_or_default();
-            if task.framework_id.as_ref().is_some_and(|f| f != fw_id) {
-                continue;
-            }
             // Running executors first, then the completed ones, latest last.
             let running = fw.get("executors").map(Value::items).unwrap_or_default();
             let mut completed: Vec<&Value> = fw
@@ -881,6 +857,16 @@ fn get_json(address: &str, path: &str, timeout: Duration) -> Result<Value, Sandb
         });
     }
     json::parse(&answer.body).map_err(|what| SandboxError::BadAnswer { url, what })
+}
+
+/// The frameworks of a master's or agent's `/state` answer, running then completed, only
+/// the one with id `wanted` when given.
+fn frameworks_in<'a>(state: &'a Value, wanted: Option<&'a str>) -> impl Iterator<Item = &'a Value> {
+    let list = |key| state.get(key).map(Value::items).unwrap_or_default();
+    list("frameworks")
+        .iter()
+        .chain(list("completed_frameworks"))
+        .filter(move |fw| wanted.is_none() || fw.get("id").and_then(Value::str) == wanted)
 }
 
 #[cfg(test)]

@@ -443,6 +443,24 @@ impl OfferManager {
         }
     }
 
+    /// Makes `call` with the ids of `offer_ids`, then stops holding those offers (recording
+    /// them as used only when the call worked).
+    fn release_after<I>(
+        &mut self,
+        offer_ids: I,
+        call: impl FnOnce(&[&OfferID]) -> crate::Result<()>,
+    ) -> Result<()>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<OfferID>,
+    {
+        let items: Vec<I::Item> = offer_ids.into_iter().collect();
+        let ids: Vec<&OfferID> = items.iter().map(AsRef::as_ref).collect();
+        let r = call(&ids);
+        self.take_all(&ids, r.is_ok());
+        Ok(r?)
+    }
+
     /// Launches `tasks` on held offers (all from one agent) and stops holding them (even if
     /// the call fails: the offers are of no use then). The resources left over are declined
     /// by the master with `filters`. `offer_ids` is what
@@ -458,11 +476,9 @@ impl OfferManager {
         I: IntoIterator,
         I::Item: AsRef<OfferID>,
     {
-        let items: Vec<I::Item> = offer_ids.into_iter().collect();
-        let ids: Vec<&OfferID> = items.iter().map(AsRef::as_ref).collect();
-        let r = driver.launch_tasks(ids.iter().copied(), tasks, filters);
-        self.take_all(&ids, r.is_ok());
-        Ok(r?)
+        self.release_after(offer_ids, |ids| {
+            driver.launch_tasks(ids.iter().copied(), tasks, filters)
+        })
     }
 
     /// Accepts held offers with `operations` and stops holding them (even if the call
@@ -478,11 +494,9 @@ impl OfferManager {
         I: IntoIterator,
         I::Item: AsRef<OfferID>,
     {
-        let items: Vec<I::Item> = offer_ids.into_iter().collect();
-        let ids: Vec<&OfferID> = items.iter().map(AsRef::as_ref).collect();
-        let r = driver.accept_offers(ids.iter().copied(), operations, filters);
-        self.take_all(&ids, r.is_ok());
-        Ok(r?)
+        self.release_after(offer_ids, |ids| {
+            driver.accept_offers(ids.iter().copied(), operations, filters)
+        })
     }
 
     /// Declines a held offer now with a filter of `refuse` (forgets it even if the call

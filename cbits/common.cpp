@@ -2,6 +2,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include <dlfcn.h>
+
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/message.h>
 
@@ -133,6 +135,15 @@ const char* mesos_shim_mesos_version(void) noexcept {
 #else
   return "unknown";
 #endif
+}
+
+const char* mesos_shim_libmesos_file(void) noexcept {
+  // A function every libmesos defines (the descriptor accessor of mesos.TaskInfo), looked up
+  // by name so that the address is libmesos' own and not a stub in the executable.
+  void* symbol = dlsym(RTLD_DEFAULT, "_ZN5mesos8TaskInfo10descriptorEv");
+  Dl_info info;
+  if (symbol == nullptr || dladdr(symbol, &info) == 0) return nullptr;
+  return info.dli_fname;
 }
 
 int32_t mesos_shim_reserialize(const char* type_name, mesos_bytes in, int32_t check_required,

@@ -44,6 +44,9 @@ extern "C" {
 #define MESOS_SHIM_ERR_UNSUPPORTED (-5)    /* this libmesos lacks the feature; see detail */
 #define MESOS_SHIM_ERR_UNKNOWN_TYPE (-6)   /* no message type of that name in libmesos */
 #define MESOS_SHIM_ERR_INVALID_ARGUMENT (-7) /* e.g. a string that must not be empty */
+/* The linked libmesos has no such driver call: detail is "<call>@<first release with it>",
+ * e.g. "updateFramework@1.9.0". */
+#define MESOS_SHIM_ERR_UNSUPPORTED_CALL (-8)
 
 /* Details of a failed call. Zero-initialize before use; release with mesos_shim_error_clear. */
 typedef struct mesos_shim_error {
@@ -65,6 +68,10 @@ typedef struct mesos_bytes {
 
 /* The Mesos version the shim was compiled against (MESOS_VERSION of its headers). */
 const char* mesos_shim_mesos_version(void) MESOS_SHIM_NOEXCEPT;
+
+/* The file the running process loaded libmesos from (e.g. ".../libmesos-1.9.0.so"), as the
+ * dynamic loader reports it, or NULL if it cannot tell. The string is static. */
+const char* mesos_shim_libmesos_file(void) MESOS_SHIM_NOEXCEPT;
 
 /* Latency probe, for benchmarks (not part of the bindings' API). Once enabled (process-wide,
  * off by default), every scheduler and executor callback records on its own thread the time at

@@ -193,6 +193,11 @@ mesos_scheduler_driver* mesos_scheduler_driver_new(const mesos_scheduler_callbac
     MESOS_RS_TRY(mesos_rs::strings(options->suppressed_roles, options->suppressed_roles_count,
                                    &roles, err, 4));
     bool implicit = options->implicit_acknowledgements != 0;
+#if !MESOS_RS_AT_LEAST(9)
+    if (options->has_suppressed_roles) {
+      return mesos_rs::unsupported_call(err, "MesosSchedulerDriver(suppressedRoles)", "1.9.0");
+    }
+#endif
 
     mesos_rs::logging_before_driver();
     std::unique_ptr<mesos_scheduler_driver> d(new mesos_scheduler_driver);
@@ -200,11 +205,13 @@ mesos_scheduler_driver* mesos_scheduler_driver_new(const mesos_scheduler_callbac
     d->scheduler->count_errors(true);
     mesos::Scheduler* s = d->scheduler.get();
     if (options->has_suppressed_roles) {
+#if MESOS_RS_AT_LEAST(9)
       d->driver.reset(has_credential
                           ? new mesos::MesosSchedulerDriver(s, framework, roles, master, implicit,
                                                             credential)
                           : new mesos::MesosSchedulerDriver(s, framework, roles, master,
                                                             implicit));
+#endif
     } else {
       d->driver.reset(has_credential
                           ? new mesos::MesosSchedulerDriver(s, framework, master, implicit,
@@ -355,7 +362,11 @@ int32_t mesos_scheduler_driver_revive_offers_for_roles(mesos_scheduler_driver* d
   return MESOS_RS_DRIVER_CALL(d, err, {
     std::vector<std::string> names;
     MESOS_RS_TRY(mesos_rs::strings(roles, count, &names, err, 1));
+#if MESOS_RS_AT_LEAST(9)
     return d->driver->reviveOffers(names);
+#else
+    return mesos_rs::unsupported_call(err, "reviveOffers(roles)", "1.9.0");
+#endif
   });
 }
 
@@ -370,7 +381,11 @@ int32_t mesos_scheduler_driver_suppress_offers_for_roles(mesos_scheduler_driver*
   return MESOS_RS_DRIVER_CALL(d, err, {
     std::vector<std::string> names;
     MESOS_RS_TRY(mesos_rs::strings(roles, count, &names, err, 1));
+#if MESOS_RS_AT_LEAST(9)
     return d->driver->suppressOffers(names);
+#else
+    return mesos_rs::unsupported_call(err, "suppressOffers(roles)", "1.9.0");
+#endif
   });
 }
 
@@ -417,13 +432,25 @@ int32_t mesos_scheduler_driver_update_framework(mesos_scheduler_driver* d,
                                                 const mesos_bytes* offer_constraints,
                                                 mesos_shim_error* err) noexcept {
   return MESOS_RS_DRIVER_CALL(d, err, {
+#if MESOS_RS_AT_LEAST(9)
     mesos::FrameworkInfo framework;
     std::vector<std::string> roles;
-    mesos::scheduler::OfferConstraints constraints;
     MESOS_RS_TRY(parse(framework_info, &framework, err, 1));
     MESOS_RS_TRY(mesos_rs::strings(suppressed_roles, suppressed_roles_count, &roles, err, 2));
+#if MESOS_RS_AT_LEAST(11)
+    mesos::scheduler::OfferConstraints constraints;
     if (offer_constraints != nullptr) MESOS_RS_TRY(parse(*offer_constraints, &constraints, err, 3));
     return d->driver->updateFramework(framework, roles, std::move(constraints));
+#else
+    // Before 1.11 there is nothing to pass constraints to: refused rather than dropped.
+    if (offer_constraints != nullptr) {
+      return mesos_rs::unsupported_call(err, "updateFramework(offerConstraints)", "1.11.0");
+    }
+    return d->driver->updateFramework(framework, roles);
+#endif
+#else
+    return mesos_rs::unsupported_call(err, "updateFramework", "1.9.0");
+#endif
   });
 }
 

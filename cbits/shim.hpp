@@ -13,7 +13,17 @@
 
 #include <google/protobuf/message.h>
 
+#include <mesos/version.hpp>
+
 #include "mesos_c.h"
+
+// The libmesos release the headers describe. An installation's version.hpp defines the numbers
+// in the *_NUM macros (MESOS_MINOR_VERSION itself is a string there), and so does the dev kit's.
+#if !defined(MESOS_MAJOR_VERSION_NUM) || !defined(MESOS_MINOR_VERSION_NUM)
+#error "mesos/version.hpp defines no MESOS_MAJOR_VERSION_NUM/MESOS_MINOR_VERSION_NUM (Mesos < 1.1?)"
+#endif
+#define MESOS_RS_AT_LEAST(minor) \
+  (MESOS_MAJOR_VERSION_NUM > 1 || MESOS_MINOR_VERSION_NUM >= (minor))
 
 namespace mesos_rs {
 
@@ -143,6 +153,15 @@ void deliver(void (*dropped)(void*, const char*, const char*), void* ctx, const 
   } catch (...) {
     report_dropped(dropped, ctx, callback, "unknown C++ exception");
   }
+}
+
+// The error of a driver call this libmesos does not have: `call` names it, `since` is the first
+// Mesos release that has it (the Rust side reads both back from the detail "<call>@<since>").
+inline int32_t unsupported_call(mesos_shim_error* err, const char* call,
+                                const char* since) noexcept {
+  char detail[160];
+  std::snprintf(detail, sizeof detail, "%s@%s", call, since);
+  return fail(err, MESOS_SHIM_ERR_UNSUPPORTED_CALL, -1, -1, "", detail);
 }
 
 }  // namespace mesos_rs

@@ -7,10 +7,17 @@
 //!    else `~/.cache/mesos-rs/devkit`; made by `python3 devkit/provision.py`, which ships in
 //!    this package (the error for a missing libmesos prints the command with its full path).
 //!
-//! Each candidate must be Mesos 1.11 (the version mesos-rs is tested with): its
-//! `mesos/version.hpp` (and for pkg-config the package version) is read, and a candidate of
-//! another version is an error naming the version found (for an explicit `MESOS_HOME` or
-//! `MESOS_INCLUDE_DIR`), or is passed over with a warning (pkg-config).
+//! Each candidate must be a supported Mesos release, 1.4 to 1.11 (the ones mesos-rs is tested
+//! with): its `mesos/version.hpp` (and for pkg-config the package version) is read, and a
+//! candidate of another version is an error naming the version found and the supported range
+//! (for an explicit `MESOS_HOME` or `MESOS_INCLUDE_DIR`), or is passed over with a warning
+//! (pkg-config).
+//!
+//! The shim is compiled against that version's own headers (it adapts to the three shapes of
+//! the scheduler driver API with `#if` on `MESOS_*_VERSION_NUM`), and the version is handed on:
+//! to dependents' build scripts as `DEP_MESOS_VERSION` (and `DEP_MESOS_VERSION_NUM`, e.g.
+//! `10900` for 1.9.0), to this crate as the `cfg`s `mesos_at_least_1_X` (one per supported minor
+//! release up to the linked one) and the constant `LINKED_MESOS_VERSION`.
 //!
 //! The build prints nothing when it succeeds, unless a candidate was passed over or
 //! `MESOS_SYS_VERBOSE` is set: then it says where libmesos came from.
@@ -32,8 +39,10 @@ struct Found {
     devkit: Option<PathBuf>,
 }
 
-/// The Mesos versions mesos-rs supports: 1.11.x (the ones it is tested with).
-const SUPPORTED: (u32, u32) = (1, 11);
+/// The oldest and the newest Mesos release mesos-rs supports (every patch release of each minor
+/// release in between; the ones it is tested with).
+const OLDEST: (u32, u32) = (1, 4);
+const NEWEST: (u32, u32) = (1, 11);
 
 const SHIM_SOURCES: &[&str] = &["common.cpp", "scheduler.cpp", "executor.cpp", "logging.cpp"];
 
@@ -60,6 +69,8 @@ fn main() {
 
     let verbose = env::var_os("MESOS_SYS_VERBOSE").is_some_and(|v| !v.is_empty() && v != "0");
     if env::var_os("MESOS_SYS_NO_LINK").is_some() || env::var_os("DOCS_RS").is_some() {
+        // Documentation describes the newest release.
+        announce_version(&format!("{}.{}.0", NEWEST.0, NEWEST.1));
         if verbose {
             println!(
                 "cargo:warning=mesos-sys: MESOS_SYS_NO_LINK/DOCS_RS set; not linking libmesos"
@@ -97,6 +108,7 @@ fn main() {
         found.include.join("mesos").join("version.hpp").display()
     );
 
+    announce_version(&found.version);
     check_executor_symbol_names(&found.include, &cbits);
     let glog = glog_linkage(&found.lib);
     if verbose {
@@ -174,21 +186,56 @@ fn header_version(include: &Path) -> Result<String, String> {
         .ok_or_else(|| format!("{} defines no MESOS_VERSION", path.display()))
 }
 
+/// `"1.9.0"` as `(1, 9, 0)`; `None` for anything else.
+fn parse_version(version: &str) -> Option<(u32, u32, u32)> {
+    let mut parts = version.split('.').map(|p| p.parse::<u32>().ok());
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(Some(major)), Some(Some(minor)), patch, None) => {
+            Some((major, minor, patch.flatten().unwrap_or(0)))
+        }
+        _ => None,
+    }
+}
+
 /// Whether `version` ("1.11.0") is one mesos-rs supports.
 fn supported(version: &str) -> bool {
-    let mut parts = version.split('.').map(|p| p.parse::<u32>());
-    matches!(
-        (parts.next(), parts.next()),
-        (Some(Ok(major)), Some(Ok(minor))) if (major, minor) == SUPPORTED
-    )
+    parse_version(version).is_some_and(|(major, minor, _)| {
+        (major, minor) >= OLDEST && (major, minor) <= NEWEST
+    })
 }
 
 fn unsupported(what: &str, version: &str) -> String {
     format!(
-        "{what} is Mesos {version}, but mesos-rs supports Mesos {}.{}.x only (the versions it \
+        "{what} is Mesos {version}, but mesos-rs supports Mesos {}.{} to {}.{} (the releases it \
          is tested with)",
-        SUPPORTED.0, SUPPORTED.1
+        OLDEST.0, OLDEST.1, NEWEST.0, NEWEST.1
     )
+}
+
+/// Tells Rust which libmesos the shim was built against: `cfg`s for this crate, the numeric
+/// version for dependents' build scripts, and a generated constant.
+fn announce_version(version: &str) {
+    let (major, minor, patch) = parse_version(version).expect("a supported version parses");
+    for m in OLDEST.1..=NEWEST.1 {
+        println!("cargo:rustc-check-cfg=cfg(mesos_at_least_1_{m})");
+        if (major, minor) >= (1, m) {
+            println!("cargo:rustc-cfg=mesos_at_least_1_{m}");
+        }
+    }
+    println!(
+        "cargo:version_num={}",
+        major * 10000 + minor * 100 + patch
+    );
+    let out = PathBuf::from(env::var("OUT_DIR").unwrap());
+    fs::write(
+        out.join("linked_version.rs"),
+        format!(
+            "/// The Mesos release of the headers the shim was compiled against, as\n\
+             /// `(major, minor, patch)`.\n\
+             pub const LINKED_MESOS_VERSION: (u32, u32, u32) = ({major}, {minor}, {patch});\n"
+        ),
+    )
+    .unwrap();
 }
 
 fn valid(include: &Path, lib: &Path) -> Result<(), String> {
@@ -347,7 +394,7 @@ fn from_devkit(tried: &mut Vec<String>) -> Option<Found> {
 
 fn not_found(tried: &[String]) -> ! {
     let mut msg = String::from(
-        "could not find libmesos (the Mesos 1.11 C++ library and headers).\nLooked for:\n",
+        "could not find libmesos (the Mesos C++ library and headers, 1.4 to 1.11).\nLooked for:\n",
     );
     for t in tried {
         msg.push_str(&format!("  - {t}\n"));
@@ -372,6 +419,7 @@ To fix it, do one of:
     where this build looks for it, then build again (Debian/Ubuntu with python3; run it as
     root, or install the Debian packages it lists first):
         python3 {provision}
+    (another release with --mesos-version X.Y.Z, then MESOS_DEVKIT_DIR=<the prefix it prints>)
   * point the build at a Mesos installation (its include/ and lib/ directories):
         MESOS_HOME=/opt/mesos cargo build
         MESOS_INCLUDE_DIR=/opt/mesos/include MESOS_LIB_DIR=/opt/mesos/lib cargo build

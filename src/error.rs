@@ -4,6 +4,13 @@ use std::time::Duration;
 
 use crate::types::Status;
 
+fn since_text(since: &Option<String>) -> String {
+    match since {
+        Some(since) => format!(" (added in Mesos {since})"),
+        None => String::new(),
+    }
+}
+
 /// What went wrong in a driver call or construction.
 #[derive(Debug, thiserror::Error, Clone, PartialEq)]
 #[non_exhaustive]
@@ -42,9 +49,28 @@ pub enum Error {
     /// `acknowledge_status_update` on a driver built with implicit acknowledgements.
     #[error("status updates are acknowledged implicitly by this driver; build it with implicit_acknowledgements(false) to acknowledge them yourself")]
     ImplicitAcknowledgements,
-    /// The linked libmesos lacks a feature (e.g. the executor driver).
-    #[error("not supported by the linked libmesos: {0}")]
-    Unsupported(String),
+    /// The linked libmesos (or the executor backend in use) lacks what was asked for: a driver
+    /// call older Mesos releases do not have, or a feature such as the executor driver.
+    ///
+    /// ```
+    /// # fn f(driver: &mesos::SchedulerDriver, info: mesos::types::FrameworkInfo) {
+    /// match driver.update_framework(&info, &[], None) {
+    ///     Err(mesos::Error::Unsupported { call, since: Some(since) }) => {
+    ///         eprintln!("{call} needs Mesos {since} or newer; linked: {}", mesos::libmesos_version());
+    ///     }
+    ///     other => println!("{other:?}"),
+    /// }
+    /// # }
+    /// ```
+    #[error("not supported by the linked libmesos: {call}{}", since_text(.since))]
+    Unsupported {
+        /// What was asked for: the Rust call (e.g. `SchedulerDriver::update_framework`), or
+        /// the feature that is missing, in words.
+        call: String,
+        /// The first Mesos release that has it, when a newer libmesos would (`None` when no
+        /// release does, or it is not a matter of the version).
+        since: Option<String>,
+    },
     /// A C++ exception was caught at the shim boundary.
     #[error("libmesos raised an exception: {0}")]
     Cpp(String),
@@ -155,3 +181,13 @@ fn position(parameter: Option<&str>, argument: Option<u32>, element: Option<usiz
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// [`Error::Unsupported`] for a missing feature that is not a matter of the version.
+    pub(crate) fn unsupported(what: String) -> Self {
+        Error::Unsupported {
+            call: what,
+            since: None,
+        }
+    }
+}

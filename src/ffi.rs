@@ -137,8 +137,9 @@ impl ErrorSlot {
                 Error::InvalidArgument(detail)
             }
             sys::MESOS_SHIM_ERR_EXCEPTION => Error::Cpp(detail),
-            sys::MESOS_SHIM_ERR_UNSUPPORTED => Error::Unsupported(detail),
+            sys::MESOS_SHIM_ERR_UNSUPPORTED => Error::unsupported(detail),
             sys::MESOS_SHIM_ERR_UNKNOWN_TYPE => Error::InvalidArgument(detail),
+            sys::MESOS_SHIM_ERR_UNSUPPORTED_CALL => unsupported_call(&detail),
             other => Error::Unexpected(other),
         }
     }
@@ -150,6 +151,32 @@ impl Drop for ErrorSlot {
         // are released exactly once here.
         unsafe { sys::mesos_shim_error_clear(&mut self.0) }
     }
+}
+
+/// [`Error::Unsupported`] from the shim's `"<C++ call>@<first release>"`, naming the Rust call.
+fn unsupported_call(detail: &str) -> Error {
+    let (cpp, since) = detail.split_once('@').unwrap_or((detail, ""));
+    let call = match cpp {
+        "MesosSchedulerDriver(suppressedRoles)" => "SchedulerDriverBuilder::suppressed_roles",
+        "reviveOffers(roles)" => "SchedulerDriver::revive_offers_for_roles",
+        "suppressOffers(roles)" => "SchedulerDriver::suppress_offers_for_roles",
+        "updateFramework" => "SchedulerDriver::update_framework",
+        "updateFramework(offerConstraints)" => {
+            "SchedulerDriver::update_framework with offer_constraints"
+        }
+        other => other,
+    };
+    Error::Unsupported {
+        call: call.to_owned(),
+        since: (!since.is_empty()).then(|| since.to_owned()),
+    }
+}
+
+/// The file the process loaded libmesos from, as the dynamic loader says.
+pub(crate) fn libmesos_file() -> Option<String> {
+    // SAFETY: the shim returns NULL or a static NUL-terminated string owned by the loader.
+    let p = unsafe { sys::mesos_shim_libmesos_file() };
+    (!p.is_null()).then(|| cstr(p))
 }
 
 fn cstr(p: *const c_char) -> String {

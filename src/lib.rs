@@ -119,6 +119,7 @@ pub mod task_status;
 #[cfg_attr(docsrs, doc(cfg(feature = "libmesos")))]
 pub mod toolkit;
 pub mod types;
+mod version;
 
 pub use dispatch::DriverStats;
 pub use error::{Error, Result};
@@ -133,6 +134,7 @@ pub use scheduler::{Scheduler, SchedulerDriver, SchedulerDriverBuilder, WeakSche
 #[cfg_attr(docsrs, doc(cfg(feature = "stream")))]
 pub use stream::SchedulerEvents;
 pub use types::Status;
+pub use version::LibmesosVersion;
 
 /// The Mesos version of the headers the shim was compiled against (e.g. `"1.11.0"`).
 ///
@@ -143,6 +145,28 @@ pub use types::Status;
 #[cfg_attr(docsrs, doc(cfg(feature = "libmesos")))]
 pub fn mesos_version() -> &'static str {
     ffi::mesos_version()
+}
+
+/// The libmesos release this process runs with: read from the file the dynamic loader loaded
+/// it from (`libmesos-X.Y.Z.so`, as a Mesos installation and the dev kit name it), else the
+/// version of the headers the shim was compiled against ([`mesos_version`]).
+///
+/// ```no_run
+/// let v = mesos::libmesos_version();
+/// assert!(v.at_least(1, 4));
+/// if v.has_update_framework() { /* ... */ }
+/// ```
+#[cfg(feature = "libmesos")]
+#[cfg_attr(docsrs, doc(cfg(feature = "libmesos")))]
+pub fn libmesos_version() -> LibmesosVersion {
+    ffi::libmesos_file()
+        .and_then(|f| LibmesosVersion::from_file_name(&f))
+        .or_else(|| LibmesosVersion::parse(ffi::mesos_version()))
+        .unwrap_or(LibmesosVersion {
+            major: mesos_sys::LINKED_MESOS_VERSION.0,
+            minor: mesos_sys::LINKED_MESOS_VERSION.1,
+            patch: mesos_sys::LINKED_MESOS_VERSION.2,
+        })
 }
 
 /// Whether the linked libmesos contains `MesosExecutorDriver` (the dev kit's does not).

@@ -685,7 +685,7 @@ fn executor_driver_and_harness_misuse() {
                 "{variables:?}"
             )
         }
-        Err(Error::Unsupported(_)) | Err(Error::Cpp(_)) => {}
+        Err(Error::Unsupported { .. }) | Err(Error::Cpp(_)) => {}
         Ok(_) => {
             // A libmesos with an executor driver but no agent environment: starting fails
             // with a status, not a crash.

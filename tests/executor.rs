@@ -32,7 +32,7 @@ impl Executor for Recorder {
         // Driver calls from the adapter's callbacks are answered with a typed error.
         assert!(matches!(
             d.send_framework_message(b"x"),
-            Err(Error::Unsupported(_))
+            Err(Error::Unsupported { .. })
         ));
         self.send(ExecutorEvent::Registered {
             executor_info: e.clone(),
@@ -246,7 +246,7 @@ fn executor_driver_construction_reports_a_missing_executor_driver() {
         .backend(Backend::Libmesos)
         .build()
     {
-        Err(Error::Unsupported(why)) => assert!(why.contains("MesosExecutorDriver"), "{why}"),
+        Err(Error::Unsupported { call: why, .. }) => assert!(why.contains("MesosExecutorDriver"), "{why}"),
         other => panic!("expected Unsupported, got {other:?}"),
     }
     let (tx, _rx) = channel();
@@ -258,7 +258,7 @@ fn executor_driver_construction_reports_a_missing_executor_driver() {
             .backend(Backend::Libmesos)
             .environment(env)
             .build(),
-        Err(Error::Unsupported(_))
+        Err(Error::Unsupported { .. })
     ));
 }
 

@@ -307,7 +307,7 @@ impl Executor for TestExecutor {
 pub fn exit_status() -> u8 {
     let driver = match ExecutorDriver::new(TestExecutor::new()) {
         Ok(d) => d,
-        Err(Error::Unsupported(why)) => {
+        Err(Error::Unsupported { call: why, .. }) => {
             eprintln!("test_executor: {why}");
             return 3;
         }

@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
-"""Provision the mesos-rs dev kit: a real libmesos 1.11.0 laid out like a Mesos install.
+"""Provision the mesos-rs dev kit: a real libmesos laid out like a Mesos install.
 
-Usage: python3 <mesos-sys>/devkit/provision.py [--prefix DIR] [--print-prefix] [--no-helpers]
-       [--launcher-source DIR] [--no-ldconfig] [--dev]
+Usage: python3 <mesos-sys>/devkit/provision.py [--mesos-version X.Y.Z] [--prefix DIR]
+       [--print-prefix] [--no-helpers] [--launcher-source DIR] [--no-ldconfig] [--dev]
+
+The kit holds libmesos 1.11.0 unless --mesos-version names another release (1.4.3 to 1.11.0,
+--list-versions); each release's kit has a prefix of its own.
 
 <mesos-sys> is the mesos-sys sources: `mesos-sys/` in a checkout of mesos-rs, or the unpacked
 package cargo downloaded (the build error for a missing libmesos prints the whole command).
@@ -30,22 +33,76 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-# The two artifacts the kit is made of. Nothing is used before its sha256 is checked.
-MESOS_SCHEDULER = {
-    "project": "mesos.scheduler",
-    "file": "mesos.scheduler-1.11.0.linux-x86_64.tar.gz",
-    "sha256": "1d376f20bca6d05ee8b90c1c123a452b28753497ccc2f1c80ea3ac94c12e8f6e",
-    # The library inside the tarball (under the Python 2.7 site-packages of its install prefix).
-    "member_suffix": "/dist-packages/mesos/scheduler/_scheduler.so",
+# The Mesos releases a kit can be made from: the `mesos.scheduler` build of each on the Python
+# package index, pinned by sha256. Nothing is used before its sha256 is checked.
+MESOS_RELEASES = {
+    "1.4.3": "2f1893a2a0c26ce31208c843c3815ce6821eb83f0808c57287938fe1eccea51c",
+    "1.5.2": "973b92c2bde73eba657eb1e2cef8220c53a6ae436ee469384989dfd83dc9b633",
+    "1.5.3": "777d62491c1d968644b6fb855967fdbb189c7b93c17ae576ec6e2a6bcb7610fc",
+    "1.6.1": "1e7b6787657775610e59d0da2bebc7230f184a9dda53abd4e50d351aa0b2d9c7",
+    "1.6.2": "6744b50967fbc1cc634b711c1a73ebc709437c5c6783c3db687cfa7363e8a3d7",
+    "1.7.0": "cfaed9d0be936715e9153763d2007b8aa11e8ac092a160dc2769f7fc5301779e",
+    "1.7.1": "d1daebbf95f85612e1e64ed2203151abb341a1ec2690dc3822d2e63d8d8bfe92",
+    "1.7.2": "3b41a8a5b36990ab9b0483a31b673463ec016c77d5426b9baeec34bb55037693",
+    "1.7.3": "14f75c9d6d849d71e8fe476b2e9d6ec2243964ec2a692eb1ffd9c6692051f89b",
+    "1.8.0": "4a23876d13b7a278f0e1574d2ff9c8c3b07d845b338c4e4196d42987a96a2e1f",
+    "1.8.1": "3a0bfe4151ab0bfd7f94359743342f39fd9e21f72ab9c53151117f491200e2e0",
+    "1.9.0": "6829dc7ee6400b7a6d186e966a25d217638b365f5a9ba0b783222a5858f56dcf",
+    "1.10.0": "76f111c32a0cd82fc23aff61a85215d4d9ceebb34654d93264d8e64a27483ff5",
+    "1.11.0": "1d376f20bca6d05ee8b90c1c123a452b28753497ccc2f1c80ea3ac94c12e8f6e",
 }
-GRPCIO_TOOLS = {
-    "project": "grpcio-tools",
-    "file": "grpcio-tools-1.8.6.tar.gz",
-    "sha256": "8479bf332ce140898ea8a78c3f2acacc05467e20ad42272702239583a9a1cc13",
+DEFAULT_MESOS_VERSION = "1.11.0"
+# The library inside each tarball (under the Python 2.7 site-packages of its install prefix).
+LIBMESOS_MEMBER_SUFFIX = "/dist-packages/mesos/scheduler/_scheduler.so"
+
+
+def mesos_artifact(version):
+    """The pinned `mesos.scheduler` tarball of one Mesos release."""
+    return {
+        "project": "mesos.scheduler",
+        "file": "mesos.scheduler-%s.linux-x86_64.tar.gz" % version,
+        "sha256": MESOS_RELEASES[version],
+    }
+
+
+# The protobuf runtime compiled into libmesos decides which protoc writes the message headers
+# (another version gives other class layouts): 3.3.0 inside Mesos 1.4, 3.5.0 inside 1.5 to 1.11
+# (each checked against the `VerifyVersion` argument in the library). A grpcio-tools source
+# package carries the complete C++ sources of one protobuf release under third_party/.
+PROTOBUF_SOURCES = {
+    "3.5.0": {
+        "project": "grpcio-tools",
+        "file": "grpcio-tools-1.8.6.tar.gz",
+        "sha256": "8479bf332ce140898ea8a78c3f2acacc05467e20ad42272702239583a9a1cc13",
+    },
+    "3.3.0": {
+        "project": "grpcio-tools",
+        "file": "grpcio-tools-1.4.0.tar.gz",
+        "sha256": "bddc98f063755a5df9d285666db49c49201f93d416c45d4f4924cf752b68c99c",
+    },
 }
 
-MESOS_VERSION = "1.11.0"
-LIBMESOS = "libmesos-%s.so" % MESOS_VERSION
+
+def protobuf_version(mesos_version):
+    return "3.3.0" if version_tuple(mesos_version) < (1, 5, 0) else "3.5.0"
+
+
+def version_tuple(version):
+    return tuple(int(p) for p in version.split("."))
+
+
+# Mesos 1.4 to 1.8.0 use libevent 2.0 as libprocess' event loop (`libevent-2.0.so.5`,
+# `libevent_pthreads-2.0.so.5`, `libevent_openssl-2.0.so.5`); Debian 12 has 2.1. The kit points
+# libmesos at Debian's 2.1 (the same functions; libprocess only passes libevent its own opaque
+# objects, and the `struct event` it embeds for `event_assign` is 136 bytes with 2.0's headers,
+# more than 2.1's 128), and gives the OpenSSL half a stand-in: libprocess calls it only with
+# LIBPROCESS_SSL_ENABLED, which the kit's OpenSSL stand-ins cannot honour anyway.
+LIBEVENT_REPLACEMENTS = {
+    "libevent-2.0.so.5": "libevent-2.1.so.7",
+    "libevent_pthreads-2.0.so.5": "libevent_pthreads-2.1.so.7",
+}
+LIBEVENT_OPENSSL = "libevent_openssl-2.0.so.5"
+LIBEVENT_APT_PACKAGES = ["libevent-2.1-7", "libevent-pthreads-2.1-7"]
 
 # The stand-in libraries live in a directory of their own below lib/, found through libmesos'
 # run path only: lib/ itself can then be registered with the dynamic loader without the stand-in
@@ -60,6 +117,14 @@ STANDIN_SUBDIR = "mesos-rs-standins"
 AGENT_HELPERS = ["mesos-containerizer", "mesos-executor", "mesos-fetcher"]
 LAUNCHER_VERSION = "0.1.0"
 LDCONFIG_FILE = "/etc/ld.so.conf.d/mesos-rs-devkit.conf"
+
+
+def ldconfig_file(version):
+    """The loader configuration file of a kit: one per Mesos version (their libmesos sonames
+    differ, so several kits can be registered at once)."""
+    if version == DEFAULT_MESOS_VERSION:
+        return LDCONFIG_FILE
+    return LDCONFIG_FILE[:-len(".conf")] + "-" + version + ".conf"
 
 # Debian packages: what the kit needs to be built, and what libmesos needs at run time.
 APT_PACKAGES = [
@@ -155,8 +220,12 @@ def default_cache():
     return os.path.join(base, "mesos-rs")
 
 
-def default_prefix():
-    return os.environ.get("MESOS_DEVKIT_DIR") or os.path.join(default_cache(), "devkit")
+def default_prefix(version=DEFAULT_MESOS_VERSION):
+    """Where a kit goes without --prefix: the default version's at $MESOS_DEVKIT_DIR or
+    <cache>/devkit (where mesos-sys looks), each other version's at <cache>/devkit-<version>."""
+    if version == DEFAULT_MESOS_VERSION:
+        return os.environ.get("MESOS_DEVKIT_DIR") or os.path.join(default_cache(), "devkit")
+    return os.path.join(default_cache(), "devkit-" + version)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -294,6 +363,27 @@ def undefined_symbols(lib):
     return syms
 
 
+def needed_libraries(lib):
+    """The NEEDED entries of a shared library's dynamic section."""
+    out = run(["readelf", "-d", "-W", lib], stdout=subprocess.PIPE, text=True).stdout
+    return re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", out)
+
+
+def write_version_header(path, version):
+    """`mesos/version.hpp` as a Mesos install has it: strings, and the numbers as *_NUM."""
+    major, minor, patch = version.split(".")
+    with open(path, "w") as f:
+        f.write("// mesos-rs dev kit: the version of the libmesos in this kit, defined as a Mesos\n"
+                "// installation defines it (strings, and integers in the *_NUM macros).\n"
+                "#ifndef __MESOS_VERSION_HPP__\n#define __MESOS_VERSION_HPP__\n\n"
+                "#define MESOS_VERSION \"%s\"\n"
+                "#define MESOS_MAJOR_VERSION \"%s\"\n#define MESOS_MINOR_VERSION \"%s\"\n"
+                "#define MESOS_PATCH_VERSION \"%s\"\n\n"
+                "#define MESOS_MAJOR_VERSION_NUM %s\n#define MESOS_MINOR_VERSION_NUM %s\n"
+                "#define MESOS_PATCH_VERSION_NUM %s\n\n#endif\n"
+                % (version, major, minor, patch, major, minor, patch))
+
+
 def data_symbols(lib):
     """Names that `lib` only reads as data (GLOB_DAT relocations and no PLT slot)."""
     out = run(["readelf", "-r", "-W", lib], stdout=subprocess.PIPE, text=True).stdout
@@ -362,6 +452,15 @@ def make_standins(libmesos_src, libdir, workdir):
         shutil.copy2(path, os.path.join(libdir, soname))
         log("stand-in %s: %d symbols, versions %s" % (soname, len(funcs), ", ".join(sorted(versions))))
         made.append(soname)
+    if LIBEVENT_OPENSSL in needed_libraries(libmesos_src):
+        # libevent's OpenSSL bufferevents: its symbols carry no version, so they are picked by
+        # name (bufferevent_openssl_*, bufferevent_get_openssl_error).
+        names = {n for n, needed, _ in syms
+                 if needed is None and re.match(r"bufferevent_(openssl_|get_openssl)", n)}
+        path = build_standin(workdir, LIBEVENT_OPENSSL, names - data, names & data, None)
+        shutil.copy2(path, os.path.join(libdir, LIBEVENT_OPENSSL))
+        log("stand-in %s: %d symbols" % (LIBEVENT_OPENSSL, len(names)))
+        made.append(LIBEVENT_OPENSSL)
     python = {n for n, needed, _ in syms if needed is None and re.match(r"_?Py", n)}
     soname = "libmesos-python2.7-standin.so"
     path = build_standin(workdir, soname, python - data, python & data, None)
@@ -372,7 +471,7 @@ def make_standins(libmesos_src, libdir, workdir):
 
 
 # ---------------------------------------------------------------------------------------------
-# protoc 3.5.0 from the grpcio-tools sources
+# protoc from the grpcio-tools sources (3.5.0, or 3.3.0 for Mesos 1.4)
 
 
 def protobuf_sources(srcroot):
@@ -386,18 +485,20 @@ def protobuf_sources(srcroot):
     return [f for f in protoc_lib_deps.CC_FILES if not any(s in f for s in skip)]
 
 
-def build_protoc(cache, grpc_tarball):
-    key = hash_inputs(GRPCIO_TOOLS["sha256"], os.path.join(HERE, "protoc_main.cc"), "protoc-v1")
-    out = os.path.join(cache, "protoc-3.5.0-" + key)
+def build_protoc(cache, pb_version, grpc_tarball):
+    """protoc and the headers of protobuf `pb_version`, built once into the cache."""
+    artifact = PROTOBUF_SOURCES[pb_version]
+    key = hash_inputs(artifact["sha256"], os.path.join(HERE, "protoc_main.cc"), "protoc-v1")
+    out = os.path.join(cache, "protoc-%s-%s" % (pb_version, key))
     protoc = os.path.join(out, "bin", "protoc")
     if os.path.exists(os.path.join(out, "done")):
-        log("cached: protoc 3.5.0 (%s)" % key)
+        log("cached: protoc %s (%s)" % (pb_version, key))
         return out
-    log("building protoc 3.5.0 from %s (a few minutes)" % GRPCIO_TOOLS["file"])
+    log("building protoc %s from %s (a few minutes)" % (pb_version, artifact["file"]))
     work = tempfile.mkdtemp(prefix="protoc-", dir=cache)
     with tarfile.open(grpc_tarball) as t:
         t.extractall(work)
-    srcroot = os.path.join(work, "grpcio-tools-1.8.6")
+    srcroot = os.path.join(work, artifact["file"][:-len(".tar.gz")])
     src = os.path.join(srcroot, "third_party", "protobuf", "src")
     files = protobuf_sources(srcroot)
     objdir = os.path.join(work, "obj")
@@ -416,7 +517,7 @@ def build_protoc(cache, grpc_tarball):
     shutil.rmtree(tmp_out, ignore_errors=True)
     os.makedirs(os.path.join(tmp_out, "bin"))
     run(["c++", "-o", os.path.join(tmp_out, "bin", "protoc")] + objs + ["-lpthread"])
-    # The protobuf 3.5.0 headers, which the generated message headers include.
+    # The protobuf headers, which the generated message headers include.
     inc = os.path.join(tmp_out, "include")
     for root, _, names in os.walk(os.path.join(src, "google")):
         for n in names:
@@ -439,8 +540,8 @@ def build_protoc(cache, grpc_tarball):
 # The kit
 
 
-def kit_key(protoc_dir):
-    parts = [MESOS_SCHEDULER["sha256"], os.path.basename(protoc_dir)]
+def kit_key(version, protoc_dir):
+    parts = [MESOS_RELEASES[version], os.path.basename(protoc_dir)]
     parts.append(os.path.join(HERE, "provision.py"))
     parts.append(os.path.join(HERE, "dump_descriptors.cc"))
     for root, _, names in sorted(os.walk(os.path.join(HERE, "include"))):
@@ -449,11 +550,12 @@ def kit_key(protoc_dir):
     return hash_inputs(*parts)
 
 
-def assemble(prefix, cache, downloads):
-    mesos_tarball = fetch(MESOS_SCHEDULER, downloads)
-    grpc_tarball = fetch(GRPCIO_TOOLS, downloads)
-    protoc_dir = build_protoc(cache, grpc_tarball)
-    key = kit_key(protoc_dir)
+def assemble(version, prefix, cache, downloads):
+    mesos_tarball = fetch(mesos_artifact(version), downloads)
+    pb_version = protobuf_version(version)
+    grpc_tarball = fetch(PROTOBUF_SOURCES[pb_version], downloads)
+    protoc_dir = build_protoc(cache, pb_version, grpc_tarball)
+    key = kit_key(version, protoc_dir)
     stamp = os.path.join(prefix, "devkit.json")
     if os.path.exists(stamp):
         try:
@@ -463,47 +565,54 @@ def assemble(prefix, cache, downloads):
                 return prefix
         except ValueError:
             pass
-    log("assembling the dev kit at %s (key %s)" % (prefix, key))
+    log("assembling the dev kit for Mesos %s at %s (key %s)" % (version, prefix, key))
     parent = os.path.dirname(os.path.abspath(prefix))
     os.makedirs(parent, exist_ok=True)
     staging = tempfile.mkdtemp(prefix=".devkit-", dir=parent)
     os.chmod(staging, 0o755)
     try:
-        return build_kit(prefix, staging, key, protoc_dir, mesos_tarball)
+        return build_kit(version, prefix, staging, key, protoc_dir, mesos_tarball)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def build_kit(prefix, staging, key, protoc_dir, mesos_tarball):
+def build_kit(version, prefix, staging, key, protoc_dir, mesos_tarball):
+    libmesos_name = "libmesos-%s.so" % version
+    artifact = mesos_artifact(version)
     work = tempfile.mkdtemp(prefix="work-", dir=staging)
     libdir = os.path.join(staging, "lib")
     incdir = os.path.join(staging, "include")
     standindir = os.path.join(libdir, STANDIN_SUBDIR)
     os.makedirs(standindir)
 
-    # libmesos itself: the whole of Mesos 1.11.0 inside the Python extension module.
+    # libmesos itself: the whole of Mesos inside the Python extension module.
     with tarfile.open(mesos_tarball) as t:
-        member = next((m for m in t.getmembers() if m.name.endswith(MESOS_SCHEDULER["member_suffix"])),
+        member = next((m for m in t.getmembers() if m.name.endswith(LIBMESOS_MEMBER_SUFFIX)),
                       None)
         if member is None:
-            die("%s holds no %s" % (MESOS_SCHEDULER["file"], MESOS_SCHEDULER["member_suffix"]))
+            die("%s holds no %s" % (artifact["file"], LIBMESOS_MEMBER_SUFFIX))
         with t.extractfile(member) as src, open(os.path.join(work, "_scheduler.so"), "wb") as dst:
             shutil.copyfileobj(src, dst, 1 << 20)
     raw = os.path.join(work, "_scheduler.so")
     python_standin = make_standins(raw, standindir, work)
-    lib = os.path.join(libdir, LIBMESOS)
+    lib = os.path.join(libdir, libmesos_name)
     shutil.copy2(raw, lib)
     # One change per patchelf call: combining them garbles the dynamic section (patchelf 0.14).
     runpath = "$ORIGIN/" + STANDIN_SUBDIR
-    run(["patchelf", "--set-soname", LIBMESOS, lib])
+    run(["patchelf", "--set-soname", libmesos_name, lib])
     run(["patchelf", "--set-rpath", runpath, lib])
     run(["patchelf", "--add-needed", python_standin, lib])
-    os.symlink(LIBMESOS, os.path.join(libdir, "libmesos.so"))
-    log("libmesos: %s (SONAME %s, RUNPATH %s)" % (lib, LIBMESOS, runpath))
+    for old, new in sorted(LIBEVENT_REPLACEMENTS.items()):
+        if old in needed_libraries(lib):
+            run(["patchelf", "--replace-needed", old, new, lib])
+            log("libmesos: %s replaced by Debian's %s" % (old, new))
+    os.symlink(libmesos_name, os.path.join(libdir, "libmesos.so"))
+    log("libmesos: %s (SONAME %s, RUNPATH %s)" % (lib, libmesos_name, runpath))
 
-    # Headers: protobuf 3.5.0, the project's driver declarations, then generated messages.
+    # Headers: protobuf, the project's driver declarations and version.hpp, then messages.
     shutil.copytree(os.path.join(protoc_dir, "include"), incdir)
     shutil.copytree(os.path.join(HERE, "include", "mesos"), os.path.join(incdir, "mesos"))
+    write_version_header(os.path.join(incdir, "mesos", "version.hpp"), version)
     dumper = os.path.join(work, "dump_descriptors")
     run(["c++", "-std=c++11", "-O1", "-I", incdir, os.path.join(HERE, "dump_descriptors.cc"),
          "-o", dumper, "-L", libdir, "-lmesos", "-Wl,-rpath," + libdir, "-Wl,-rpath-link," + libdir,
@@ -513,7 +622,7 @@ def build_kit(prefix, staging, key, protoc_dir, mesos_tarball):
     fds = run([dumper] + required + ["--optional"] + optional, stdout=subprocess.PIPE).stdout
     sharedir = os.path.join(staging, "share", "mesos-rs")
     os.makedirs(sharedir)
-    fds_path = os.path.join(sharedir, "mesos-1.11.0.fds")
+    fds_path = os.path.join(sharedir, "mesos-%s.fds" % version)
     with open(fds_path, "wb") as f:
         f.write(fds)
     names = [p for p, _ in PROTO_FILES]
@@ -532,14 +641,20 @@ def build_kit(prefix, staging, key, protoc_dir, mesos_tarball):
         f.write("prefix=%s\nlibdir=${prefix}/lib\nincludedir=${prefix}/include\n\n"
                 "Name: mesos\nDescription: libmesos %s (mesos-rs dev kit)\nVersion: %s\n"
                 "Libs: -L${libdir} -lmesos\nCflags: -I${includedir}\n"
-                % (os.path.abspath(prefix), MESOS_VERSION, MESOS_VERSION))
+                % (os.path.abspath(prefix), version, version))
     shutil.copytree(os.path.join(protoc_dir, "bin"), os.path.join(staging, "bin"))
     shutil.rmtree(work)
     with open(os.path.join(staging, "devkit.json"), "w") as f:
-        json.dump({"key": key, "mesos_version": MESOS_VERSION, "protobuf_version": "3.5.0",
-                   "mesos_sha256": MESOS_SCHEDULER["sha256"],
-                   "grpcio_tools_sha256": GRPCIO_TOOLS["sha256"],
+        json.dump({"key": key, "mesos_version": version,
+                   "protobuf_version": protobuf_version(version),
+                   "mesos_sha256": MESOS_RELEASES[version],
+                   "grpcio_tools_sha256": PROTOBUF_SOURCES[protobuf_version(version)]["sha256"],
                    "has_executor_driver": False}, f, indent=2)
+    # The agent's helper programs of the kit being replaced stay until new ones are installed,
+    # so that a local cluster started meanwhile can still start executors.
+    helpers = os.path.join(prefix, "libexec")
+    if os.path.isdir(helpers):
+        shutil.copytree(helpers, os.path.join(staging, "libexec"), symlinks=True)
     old = prefix + ".old"
     shutil.rmtree(old, ignore_errors=True)
     if os.path.exists(prefix):
@@ -583,21 +698,27 @@ def helpers_missing_note(prefix):
             "still work" % (", ".join(AGENT_HELPERS), os.path.join(prefix, "libexec", "mesos")))
 
 
-def install_agent_helpers(prefix, cache, source):
+def install_agent_helpers(version, prefix, cache, source):
     """Builds mesos-launcher (the agent's `mesos-containerizer`, `mesos-executor` and
     `mesos-fetcher`) and installs the programs in <kit>/libexec/mesos, where LocalCluster points
     the agent.
 
     From `source` when given (a mesos-launcher source directory: the checkout's, or one given
     with --launcher-source), else the pinned release from the package registry cargo uses
-    (`cargo install`). The build goes to $CARGO_TARGET_DIR when set, else <cache>/launcher-target;
+    (`cargo install`). The programs link the kit's own libmesos (the build is pointed at the kit
+    with MESOS_DEVKIT_DIR), so a kit needs no other. The build goes to $CARGO_TARGET_DIR when
+    set, else <cache>/launcher-target (with -<version> for a release other than the default);
     cargo decides what is out of date, so a second run builds nothing."""
     cargo = os.environ.get("CARGO") or shutil.which("cargo")
     if cargo is None:
         die("cargo is needed to build the agent's helper programs (mesos-launcher); install Rust, "
             "or run with --no-helpers (the kit is ready apart from them; %s)"
             % helpers_missing_note(prefix))
-    target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(cache, "launcher-target")
+    target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(
+        cache, "launcher-target" + ("" if version == DEFAULT_MESOS_VERSION else "-" + version))
+    env = dict(os.environ, MESOS_DEVKIT_DIR=os.path.abspath(prefix))
+    for var in ("MESOS_HOME", "MESOS_INCLUDE_DIR", "MESOS_LIB_DIR"):
+        env.pop(var, None)
     if source is not None:
         manifest = os.path.join(os.path.abspath(source), "Cargo.toml")
         if not os.path.isfile(manifest):
@@ -606,18 +727,19 @@ def install_agent_helpers(prefix, cache, source):
         log("building the agent's helper programs (%s) from %s"
             % (", ".join(AGENT_HELPERS), os.path.dirname(manifest)))
         r = subprocess.run([cargo, "build", "--release", "--locked", "--quiet", "--manifest-path",
-                            manifest, "--target-dir", target])
+                            manifest, "--target-dir", target], env=env)
         if r.returncode != 0:
             die("building the helper programs from %s failed (above); the kit is ready apart from "
                 "them. Fix that and run again, or run with --no-helpers (%s)"
                 % (os.path.dirname(manifest), helpers_missing_note(prefix)))
         built = os.path.join(target, "release")
     else:
-        root = os.path.join(cache, "launcher-" + LAUNCHER_VERSION)
+        root = os.path.join(cache, "launcher-" + LAUNCHER_VERSION + (
+            "" if version == DEFAULT_MESOS_VERSION else "-mesos-" + version))
         log("installing the agent's helper programs (%s): mesos-launcher %s with cargo install"
             % (", ".join(AGENT_HELPERS), LAUNCHER_VERSION))
         r = subprocess.run([cargo, "install", "mesos-launcher", "--version", "=" + LAUNCHER_VERSION,
-                            "--locked", "--quiet", "--root", root, "--target-dir", target])
+                            "--locked", "--quiet", "--root", root, "--target-dir", target], env=env)
         if r.returncode != 0:
             die("cargo install mesos-launcher %s failed (above; until mesos-launcher is published "
                 "in the registry it cannot succeed); the kit is ready apart from the helper "
@@ -636,36 +758,37 @@ def install_agent_helpers(prefix, cache, source):
     log("agent helper programs installed in %s" % dest)
 
 
-def register_with_loader(prefix):
+def register_with_loader(prefix, version):
     """Makes the kit's lib/ known to the dynamic loader (as /usr/local/lib is for a real Mesos
     install), so that programs linked against libmesos run without LD_LIBRARY_PATH or a run
     path. Needs root; otherwise says what to do."""
     libdir = os.path.abspath(os.path.join(prefix, "lib"))
+    conf = ldconfig_file(version)
     wanted = libdir + "\n"
     try:
-        with open(LDCONFIG_FILE) as f:
+        with open(conf) as f:
             current = f.read()
     except OSError:
         current = None
-    if current == wanted and libmesos_in_loader_cache(libdir):
+    if current == wanted and libmesos_in_loader_cache(libdir, version):
         log("dynamic loader: %s already registered" % libdir)
         return
     if os.geteuid() != 0 or shutil.which("ldconfig") is None:
         log("not registering %s with the dynamic loader (needs root and ldconfig); programs not "
             "built in this workspace need LD_LIBRARY_PATH=%s, or run as root:\n"
-            "  echo %s > %s && ldconfig" % (libdir, libdir, libdir, LDCONFIG_FILE))
+            "  echo %s > %s && ldconfig" % (libdir, libdir, libdir, conf))
         return
-    with open(LDCONFIG_FILE + ".new", "w") as f:
+    with open(conf + ".new", "w") as f:
         f.write(wanted)
-    os.replace(LDCONFIG_FILE + ".new", LDCONFIG_FILE)
+    os.replace(conf + ".new", conf)
     run(["ldconfig"])
-    log("dynamic loader: registered %s (%s)" % (libdir, LDCONFIG_FILE))
+    log("dynamic loader: registered %s (%s)" % (libdir, conf))
 
 
-def libmesos_in_loader_cache(libdir):
+def libmesos_in_loader_cache(libdir, version):
     r = subprocess.run(["ldconfig", "-p"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                        text=True)
-    return os.path.join(libdir, LIBMESOS) in r.stdout
+    return os.path.join(libdir, "libmesos-%s.so" % version) in r.stdout
 
 
 def describe_set(protoc_dir, fds_path):
@@ -677,9 +800,17 @@ def describe_set(protoc_dir, fds_path):
 
 
 def main():
-    ap = argparse.ArgumentParser(description="Provision the mesos-rs dev kit (libmesos 1.11.0).")
-    ap.add_argument("--prefix", default=default_prefix(),
-                    help="where to put the kit (default: $MESOS_DEVKIT_DIR or ~/.cache/mesos-rs/devkit)")
+    ap = argparse.ArgumentParser(description="Provision the mesos-rs dev kit: a real libmesos of "
+                                 "one Mesos release (default %s)." % DEFAULT_MESOS_VERSION)
+    ap.add_argument("--mesos-version", default=DEFAULT_MESOS_VERSION, metavar="X.Y.Z",
+                    help="the Mesos release whose libmesos the kit holds (default %s); one of: %s"
+                    % (DEFAULT_MESOS_VERSION, ", ".join(sorted(MESOS_RELEASES, key=version_tuple))))
+    ap.add_argument("--list-versions", action="store_true",
+                    help="print the Mesos releases a kit can be made from, and exit")
+    ap.add_argument("--prefix",
+                    help="where to put the kit (default: for %s $MESOS_DEVKIT_DIR or "
+                    "~/.cache/mesos-rs/devkit, for another release ~/.cache/mesos-rs/devkit-X.Y.Z)"
+                    % DEFAULT_MESOS_VERSION)
     ap.add_argument("--cache", default=default_cache(), help="download and build cache")
     ap.add_argument("--print-prefix", action="store_true", help="print the default prefix and exit")
     ap.add_argument("--skip-apt", action="store_true", help="do not check Debian packages")
@@ -696,14 +827,26 @@ def main():
     ap.add_argument("--dev", action="store_true",
                     help="also install what the mesos-rs test suite needs (libclang, valgrind)")
     args = ap.parse_args()
+    if args.list_versions:
+        for v in sorted(MESOS_RELEASES, key=version_tuple):
+            print(v + (" (default)" if v == DEFAULT_MESOS_VERSION else ""))
+        return
+    version = args.mesos_version
+    if version not in MESOS_RELEASES:
+        die("--mesos-version %s: no kit can be made from that release; the supported ones are %s "
+            "(--list-versions)" % (version, ", ".join(sorted(MESOS_RELEASES, key=version_tuple))))
+    prefix = args.prefix or default_prefix(version)
     if args.print_prefix:
-        print(args.prefix)
+        print(prefix)
         return
     os.makedirs(args.cache, exist_ok=True)
-    lock_run(args.cache, args.prefix)
+    lock_run(args.cache, prefix)
     if not args.skip_apt:
-        ensure_apt_packages(APT_PACKAGES + (DEV_APT_PACKAGES if args.dev else []))
-    prefix = assemble(args.prefix, args.cache, os.path.join(args.cache, "downloads"))
+        packages = APT_PACKAGES + (DEV_APT_PACKAGES if args.dev else [])
+        if version_tuple(version) < (1, 9, 0):
+            packages += LIBEVENT_APT_PACKAGES
+        ensure_apt_packages(packages)
+    prefix = assemble(version, prefix, args.cache, os.path.join(args.cache, "downloads"))
     if args.no_helpers:
         helpers = os.path.join(prefix, "libexec", "mesos")
         if all(os.path.isfile(os.path.join(helpers, n)) for n in AGENT_HELPERS):
@@ -712,11 +855,11 @@ def main():
             log("--no-helpers: %s. Run again without --no-helpers to build them (with cargo)."
                 % helpers_missing_note(prefix))
     else:
-        install_agent_helpers(prefix, args.cache,
+        install_agent_helpers(version, prefix, args.cache,
                               args.launcher_source or checkout_launcher_source())
     if not args.no_ldconfig:
-        register_with_loader(prefix)
-    log("dev kit ready at %s" % prefix)
+        register_with_loader(prefix, version)
+    log("dev kit (Mesos %s) ready at %s" % (version, prefix))
 
 
 if __name__ == "__main__":

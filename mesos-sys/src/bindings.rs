@@ -10,6 +10,7 @@ pub const MESOS_SHIM_ERR_EXCEPTION: i32 = -4;
 pub const MESOS_SHIM_ERR_UNSUPPORTED: i32 = -5;
 pub const MESOS_SHIM_ERR_UNKNOWN_TYPE: i32 = -6;
 pub const MESOS_SHIM_ERR_INVALID_ARGUMENT: i32 = -7;
+pub const MESOS_SHIM_ERR_UNSUPPORTED_CALL: i32 = -8;
 pub const MESOS_SHIM_LOG_CALLBACK: u32 = 1;
 pub const MESOS_SHIM_LOG_STDERR: u32 = 2;
 pub const MESOS_SHIM_LOG_OFF: u32 = 3;
@@ -55,6 +56,9 @@ const _: () = {
 };
 unsafe extern "C" {
     pub fn mesos_shim_mesos_version() -> *const ::std::os::raw::c_char;
+}
+unsafe extern "C" {
+    pub fn mesos_shim_libmesos_file() -> *const ::std::os::raw::c_char;
 }
 unsafe extern "C" {
     pub fn mesos_shim_probe_enable(enabled: i32);

@@ -8,9 +8,11 @@
 //! Finding libmesos: `MESOS_HOME` (or `MESOS_INCLUDE_DIR` + `MESOS_LIB_DIR`), then
 //! `pkg-config mesos`, then the dev kit provisioned by `devkit/provision.py`, which ships in
 //! this package (`python3 <this package's directory>/devkit/provision.py`; a build that finds
-//! no libmesos prints the command with the full path); each must be Mesos 1.11. The chosen library directory is exported to dependent build scripts as
-//! `DEP_MESOS_LIB_DIR` (and the headers as `DEP_MESOS_INCLUDE`, the version as
-//! `DEP_MESOS_VERSION`, the dev kit's root as `DEP_MESOS_DEVKIT` when that is what was linked),
+//! no libmesos prints the command with the full path); each must be a Mesos release from 1.4 to
+//! 1.11, and the shim is compiled against that release's own headers. The chosen library
+//! directory is exported to dependent build scripts as `DEP_MESOS_LIB_DIR` (and the headers as
+//! `DEP_MESOS_INCLUDE`, the version as `DEP_MESOS_VERSION` and `DEP_MESOS_VERSION_NUM` (e.g.
+//! `10900`), the dev kit's root as `DEP_MESOS_DEVKIT` when that is what was linked),
 //! so they can add it to their binaries' run path; [`linked`] says the same at run time.
 //!
 //! ```no_run
@@ -45,6 +47,9 @@ pub mod linked {
     /// (`None` for a real Mesos installation).
     pub const DEVKIT_DIR: Option<&str> = option_env!("MESOS_SYS_DEVKIT_DIR");
 }
+
+// LINKED_MESOS_VERSION, written by the build script.
+include!(concat!(env!("OUT_DIR"), "/linked_version.rs"));
 
 /// Status values returned by driver calls (the `mesos::Status` enum of `mesos.proto`).
 pub mod status {

@@ -100,7 +100,8 @@ fn a_successful_build_is_silent_unless_asked() {
     assert_eq!(said.len(), 2, "{stderr}");
     assert!(
         said[0].contains(&format!(
-            "using libmesos 1.11.0 from the mesos-rs dev kit at {}",
+            "using libmesos {} from the mesos-rs dev kit at {}",
+            linked_version(),
             kit.display()
         )),
         "{stderr}"
@@ -109,32 +110,98 @@ fn a_successful_build_is_silent_unless_asked() {
     assert!(said[1].contains("glog: inside libmesos"), "{stderr}");
 }
 
+/// The Mesos release of the linked libmesos (the kit's), e.g. `1.9.0`.
+fn linked_version() -> &'static str {
+    mesos_sys::linked::VERSION.expect("built with libmesos")
+}
+
 #[test]
-fn an_explicit_libmesos_of_another_version_is_refused_with_its_version() {
-    let Some(kit) = devkit("an_explicit_libmesos_of_another_version_is_refused_with_its_version")
+fn an_explicit_libmesos_of_an_unsupported_version_is_refused_with_the_range() {
+    let Some(kit) =
+        devkit("an_explicit_libmesos_of_an_unsupported_version_is_refused_with_the_range")
     else {
         return;
     };
-    let home = fake_install(&kit, "1.10.0");
+    for version in ["1.3.2", "1.12.0"] {
+        let home = fake_install(&kit, version);
+        let home_dir = home.path().to_str().unwrap();
+        let (ok, stderr) = build(&[("MESOS_HOME", home_dir)]);
+        assert!(!ok, "a {version} installation must not build: {stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "MESOS_HOME={home_dir} (its mesos/version.hpp) is Mesos {version}"
+            )),
+            "{stderr}"
+        );
+        assert!(stderr.contains("supports Mesos 1.4 to 1.11"), "{stderr}");
+
+        let include = home.path().join("include");
+        let lib = home.path().join("lib");
+        let (ok, stderr) = build(&[
+            ("MESOS_INCLUDE_DIR", include.to_str().unwrap()),
+            ("MESOS_LIB_DIR", lib.to_str().unwrap()),
+        ]);
+        assert!(!ok, "{stderr}");
+        assert!(stderr.contains(&format!("is Mesos {version}")), "{stderr}");
+    }
+}
+
+/// A `MESOS_HOME` laid out as `make install` of the linked release writes it: headers under
+/// include/ (its version.hpp with the string macros and the integer `_NUM` ones), the library
+/// as lib/libmesos-X.Y.Z.so with a libmesos.so link, a pkg-config file. The shim compiles
+/// against it (its version checks read the `_NUM` macros) and the build says so.
+#[test]
+fn a_make_install_layout_of_the_linked_release_is_accepted() {
+    let Some(kit) = devkit("a_make_install_layout_of_the_linked_release_is_accepted") else {
+        return;
+    };
+    let version = linked_version();
+    let home = tempfile::tempdir().unwrap();
+    let include = home.path().join("include");
+    let lib = home.path().join("lib");
+    std::fs::create_dir_all(lib.join("pkgconfig")).unwrap();
+    copy_tree(&kit.join("include"), &include);
+    let header = std::fs::read_to_string(include.join("mesos").join("version.hpp")).unwrap();
+    let (major, minor) = {
+        let mut parts = version.split('.');
+        (parts.next().unwrap(), parts.next().unwrap())
+    };
+    for (name, value) in [
+        ("MESOS_VERSION", format!("\"{version}\"")),
+        ("MESOS_MAJOR_VERSION", format!("\"{major}\"")),
+        ("MESOS_MINOR_VERSION", format!("\"{minor}\"")),
+        ("MESOS_MINOR_VERSION_NUM", minor.to_string()),
+    ] {
+        assert!(
+            header.contains(&format!("#define {name} {value}\n")),
+            "the kit's version.hpp must define {name} as an installation does: {header}"
+        );
+    }
+    let so = format!("libmesos-{version}.so");
+    std::os::unix::fs::symlink(kit.join("lib").join(&so), lib.join(&so)).unwrap();
+    std::os::unix::fs::symlink(&so, lib.join("libmesos.so")).unwrap();
     let home_dir = home.path().to_str().unwrap();
-    let (ok, stderr) = build(&[("MESOS_HOME", home_dir)]);
-    assert!(!ok, "a 1.10 installation must not build: {stderr}");
+    let (ok, stderr) = build(&[("MESOS_HOME", home_dir), ("MESOS_SYS_VERBOSE", "1")]);
+    assert!(ok, "{stderr}");
     assert!(
         stderr.contains(&format!(
-            "MESOS_HOME={home_dir} (its mesos/version.hpp) is Mesos 1.10.0"
+            "using libmesos {version} from MESOS_HOME={home_dir}"
         )),
         "{stderr}"
     );
-    assert!(stderr.contains("supports Mesos 1.11.x only"), "{stderr}");
+}
 
-    let include = home.path().join("include");
-    let lib = home.path().join("lib");
-    let (ok, stderr) = build(&[
-        ("MESOS_INCLUDE_DIR", include.to_str().unwrap()),
-        ("MESOS_LIB_DIR", lib.to_str().unwrap()),
-    ]);
-    assert!(!ok, "{stderr}");
-    assert!(stderr.contains("is Mesos 1.10.0"), "{stderr}");
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
 }
 
 /// pkg-config is only a candidate: one of another version is passed over (with a warning

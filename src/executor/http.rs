@@ -109,7 +109,7 @@ impl Config {
         }
         for name in ["LIBPROCESS_SSL_ENABLED", "SSL_ENABLED"] {
             if matches!(env.get(name), Some("1" | "true")) {
-                return Err(Error::Unsupported(format!(
+                return Err(Error::unsupported(format!(
                     "{name} is set: the HTTP executor backend has no TLS support"
                 )));
             }
@@ -898,7 +898,7 @@ impl EngineOps for Driver {
             std::thread::Builder::new()
                 .name(name.into())
                 .spawn(move || body(shared))
-                .map_err(|e| Error::Unsupported(format!("cannot start a thread: {e}")))
+                .map_err(|e| Error::unsupported(format!("cannot start a thread: {e}")))
         };
         let connection = spawn("mesos-executor-http", Shared::run);
         let timer = connection
@@ -1181,7 +1181,7 @@ mod tests {
         tls.push(("LIBPROCESS_SSL_ENABLED", "true"));
         assert!(matches!(
             Config::from_env(&env(&tls)),
-            Err(Error::Unsupported(_))
+            Err(Error::Unsupported { .. })
         ));
         let mut unix = BASE.to_vec();
         unix.push(("MESOS_DOMAIN_SOCKET", "/run/agent.sock"));

@@ -301,7 +301,7 @@ pub(crate) struct Adapter {
 }
 
 fn adapter_only() -> Error {
-    Error::Unsupported(
+    Error::unsupported(
         "this handle drives the shim's executor adapter, not a libmesos driver".into(),
     )
 }

@@ -343,7 +343,7 @@ impl Backend {
                 #[cfg(feature = "http-executor")]
                 return Ok(Backend::Http);
                 #[allow(unreachable_code)]
-                Err(Error::Unsupported(
+                Err(Error::unsupported(
                     "the linked libmesos has no executor driver and this build of mesos-rs lacks the http-executor feature".into(),
                 ))
             }
@@ -400,7 +400,7 @@ trait EngineOps {
     /// Waits until every status update sent was acknowledged by the agent.
     fn wait_acknowledged(&self, timeout: std::time::Duration) -> Result<bool> {
         let _ = timeout;
-        Err(Error::Unsupported(
+        Err(Error::unsupported(
             "libmesos' executor driver does not report acknowledgements".into(),
         ))
     }
@@ -619,7 +619,7 @@ impl<E: Executor> ExecutorDriverBuilder<E> {
             #[cfg(feature = "http-executor")]
             Backend::Http => Engine::Http(http::Driver::new(ctx, env, self.heartbeat_interval)?),
             other => {
-                return Err(Error::Unsupported(format!(
+                return Err(Error::unsupported(format!(
                     "the {other:?} executor backend is not in this build of mesos-rs (see its crate features)"
                 )))
             }

@@ -1,4 +1,4 @@
-// mesos-rs dev kit: declarations of the Mesos 1.11 executor driver API.
+// mesos-rs dev kit: declarations of the Mesos executor driver API (the same in 1.4 to 1.11).
 //
 // Declared like scheduler.hpp: virtual functions in vtable order, exported constructors and the
 // object size, private state opaque. Note that the libmesos of the dev kit does not contain
@@ -68,6 +68,7 @@ class MesosExecutorDriver : public ExecutorDriver {
   alignas(8) unsigned char opaque_[120];
 };
 
+// 128 bytes is 1.11's size; no kit's libmesos has the class, so older ones never use it.
 static_assert(sizeof(MesosExecutorDriver) == 128, "libmesos 1.11 MesosExecutorDriver size");
 static_assert(alignof(MesosExecutorDriver) == 8, "libmesos 1.11 MesosExecutorDriver alignment");
 

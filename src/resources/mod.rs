@@ -49,6 +49,7 @@ mod display;
 mod inspect;
 mod kind;
 mod ops;
+pub mod operations;
 mod value;
 
 pub use collection::Resources;

@@ -169,6 +169,7 @@ fn main() -> ExitCode {
     framework.set_name(FRAMEWORK_NAME.into());
     framework.set_checkpoint(flags.boolean("checkpoint"));
     framework.roles.push(flags.string("role"));
+    // MULTI_ROLE as well: a 1.11 master refuses `roles` from a framework without it.
     for capability in [
         framework_info::capability::Type::MULTI_ROLE,
         framework_info::capability::Type::RESERVATION_REFINEMENT,

@@ -196,3 +196,137 @@ fn dynamic_reservation_framework_reserves_runs_five_tasks_and_unreserves() {
     // Released: nothing is reserved for the role any more.
     assert_eq!(reserved_on_agents(&c.master, "test"), Vec::<Value>::new());
 }
+
+/// The persistent volumes (disk with a persistence id) of `/slaves`, by persistence id.
+fn volumes_on_agents(master: &str, role: &str) -> Vec<String> {
+    let mut ids: Vec<String> = reserved_on_agents(master, role)
+        .iter()
+        .filter_map(|r| r["disk"]["persistence"]["id"].as_str().map(str::to_owned))
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[test]
+fn persistent_volume_framework_creates_uses_and_destroys_volumes() {
+    let c = cluster("cpus(test):2;mem(test):512;disk(test):256", &[]);
+    let mut volumes_seen = std::collections::BTreeSet::new();
+    let code = run_port(
+        "persistent_volume_framework",
+        &[
+            "--role=test",
+            "--num_shards=1",
+            "--num_shared_shards=1",
+            "--tasks_per_shard=2",
+        ],
+        &c.master,
+        Duration::from_secs(120),
+        || volumes_seen.extend(volumes_on_agents(&c.master, "test")),
+    );
+    assert_eq!(code, 0, "the port exits 0 when its driver was stopped");
+    // Two volumes existed (one per shard) ...
+    assert_eq!(volumes_seen.len(), 2, "volumes seen: {volumes_seen:?}");
+    // ... and are gone.
+    assert_eq!(volumes_on_agents(&c.master, "test"), Vec::<String>::new());
+    let state = json(&c.master, "/state");
+    let framework = completed_framework(&state, "Persistent Volume Framework (Rust)");
+    let tasks = framework["completed_tasks"].as_array().unwrap();
+    // Per shard a writer and a reader, all finished.
+    assert_eq!(tasks.len(), 4, "{tasks:#?}");
+    for task in tasks {
+        assert_eq!(task["state"], "TASK_FINISHED", "{task:#}");
+    }
+    let mut names: Vec<&str> = tasks.iter().map(|t| t["name"].as_str().unwrap()).collect();
+    names.sort();
+    assert_eq!(names, ["shard-0", "shard-0", "shared-shard-0", "shared-shard-0"]);
+}
+
+#[test]
+fn load_generator_framework_sends_reconciliations_at_its_rate() {
+    let c = cluster("cpus:1;mem:128", &[]);
+    let before = metric(&c.master, "master/messages_reconcile_tasks");
+    let code = run_port(
+        "load_generator_framework",
+        &["--qps=20", "--duration=3secs"],
+        &c.master,
+        Duration::from_secs(60),
+        || {},
+    );
+    assert_eq!(code, 0, "the port exits 0 when its driver was stopped");
+    let sent = metric(&c.master, "master/messages_reconcile_tasks") - before;
+    // 20 a second for 3 seconds at most; at least half of that on a loaded machine.
+    assert!((30.0..=61.0).contains(&sent), "{sent} reconciliations");
+    let state = json(&c.master, "/state");
+    let framework = completed_framework(&state, "Load Generator Framework (Rust)");
+    assert_eq!(framework["completed_tasks"], serde_json::json!([]));
+    assert!(metric(&c.master, "master/messages_decline_offers") >= 1.0);
+}
+
+#[test]
+fn disk_full_framework_task_is_stopped_by_the_disk_quota() {
+    let c = cluster(
+        "cpus:1;mem:256;disk:64",
+        &[
+            ("MESOS_ISOLATION", "disk/du"),
+            ("MESOS_ENFORCE_CONTAINER_DISK_QUOTA", "true"),
+            ("MESOS_CONTAINER_DISK_WATCH_INTERVAL", "1secs"),
+        ],
+    );
+    let code = run_port(
+        "disk_full_framework",
+        &[
+            "--run_once",
+            "--pre_sleep_duration=1secs",
+            "--post_sleep_duration=60secs",
+            "--disk_use_limit=10MB",
+        ],
+        &c.master,
+        Duration::from_secs(90),
+        || {},
+    );
+    // A failed task aborts a run-once framework, as in the original.
+    assert_eq!(code, 1, "the port exits 1 after aborting");
+    let state = json(&c.master, "/state");
+    let framework = completed_framework(&state, "Disk Full Framework");
+    assert_eq!(
+        task_states(&framework),
+        [("0".to_owned(), "TASK_FAILED".to_owned())]
+    );
+    assert_eq!(
+        metric(
+            &c.master,
+            "master/task_failed/source_slave/reason_container_limitation_disk"
+        ),
+        1.0
+    );
+}
+
+#[test]
+fn balloon_framework_runs_its_executor_to_the_end() {
+    let c = cluster("cpus:1;mem:512", &[]);
+    let code = run_port(
+        "balloon_framework",
+        &["--task_memory=64MB", "--task_memory_usage_limit=128MB"],
+        &c.master,
+        Duration::from_secs(90),
+        || {},
+    );
+    // No memory limit is enforced here (no cgroups): the balloon task finishes.
+    assert_eq!(code, 0, "the port exits 0 when its driver was stopped");
+    let state = json(&c.master, "/state");
+    let framework = completed_framework(&state, "Balloon Framework");
+    assert_eq!(
+        task_states(&framework),
+        [("0".to_owned(), "TASK_FINISHED".to_owned())]
+    );
+    let task = &framework["completed_tasks"][0];
+    // Run by the balloon executor (named after the task), which reported it running.
+    assert_eq!(task["executor_id"], "0");
+    let states: Vec<&str> = task["statuses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["state"].as_str().unwrap())
+        .collect();
+    assert!(states.contains(&"TASK_RUNNING"), "{states:?}");
+}

@@ -51,7 +51,9 @@ fn run(driver: ExecutorDriver, task: TaskInfo) {
     };
     let lock = has_swap();
     if lock {
-        eprintln!("System might use swap partitions, will explicitly lock memory to prevent swapping");
+        eprintln!(
+            "System might use swap partitions, will explicitly lock memory to prevent swapping"
+        );
     }
     let step = (BALLOON_STEP_MB * 1024 * 1024) as usize;
     let mut balloon: Vec<Vec<u8>> = Vec::new();
@@ -63,7 +65,10 @@ fn run(driver: ExecutorDriver, task: TaskInfo) {
             // SAFETY: locks the pages of `chunk`, which is alive (kept in `balloon`) until
             // the process ends; mlock reads nothing through the pointer.
             if unsafe { libc::mlock(chunk.as_ptr().cast(), chunk.len()) } != 0 {
-                eprintln!("Failed to lock memory, mlock: {}", std::io::Error::last_os_error());
+                eprintln!(
+                    "Failed to lock memory, mlock: {}",
+                    std::io::Error::last_os_error()
+                );
                 std::process::exit(1);
             }
         }
@@ -84,7 +89,13 @@ struct BalloonExecutor {
 }
 
 impl Executor for BalloonExecutor {
-    fn registered(&mut self, _: &ExecutorDriver, _: &ExecutorInfo, _: &FrameworkInfo, _: &SlaveInfo) {
+    fn registered(
+        &mut self,
+        _: &ExecutorDriver,
+        _: &ExecutorInfo,
+        _: &FrameworkInfo,
+        _: &SlaveInfo,
+    ) {
         eprintln!("Registered");
     }
 

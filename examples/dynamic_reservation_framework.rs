@@ -148,10 +148,7 @@ impl Scheduler for DynamicReservationScheduler {
                     }
                     let task_id = self.tasks_launched.to_string();
                     self.tasks_launched += 1;
-                    eprintln!(
-                        "Launching task {task_id} using offer {}",
-                        offer.id.value()
-                    );
+                    eprintln!("Launching task {task_id} using offer {}", offer.id.value());
                     let task = mesos::ids::command_task(
                         format!("Task {task_id}: {}", self.command),
                         task_id.as_str(),

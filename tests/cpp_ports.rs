@@ -31,7 +31,10 @@ fn example(name: &str) -> PathBuf {
             .status()
             .map(|s| s.success())
             .unwrap_or(false);
-        assert!(ok && path.is_file(), "example {name} is not built at {path:?}");
+        assert!(
+            ok && path.is_file(),
+            "example {name} is not built at {path:?}"
+        );
     }
     path
 }
@@ -184,7 +187,10 @@ fn dynamic_reservation_framework_reserves_runs_five_tasks_and_unreserves() {
     assert_eq!(code, 0, "the port exits 0 when its driver was stopped");
     // Reserved while it ran: one task's worth, dynamically, by the framework's principal.
     assert_eq!((seen_cpus, seen_mem), (1.0, 128.0));
-    assert!(roles_reserved, "/roles never showed cpus reserved for role test");
+    assert!(
+        roles_reserved,
+        "/roles never showed cpus reserved for role test"
+    );
     // Five tasks, all finished, each on the reserved resources.
     let state = json(&c.master, "/state");
     let framework = completed_framework(&state, "Dynamic Reservation Framework (Rust)");
@@ -238,7 +244,10 @@ fn persistent_volume_framework_creates_uses_and_destroys_volumes() {
     }
     let mut names: Vec<&str> = tasks.iter().map(|t| t["name"].as_str().unwrap()).collect();
     names.sort();
-    assert_eq!(names, ["shard-0", "shard-0", "shared-shard-0", "shared-shard-0"]);
+    assert_eq!(
+        names,
+        ["shard-0", "shard-0", "shared-shard-0", "shared-shard-0"]
+    );
 }
 
 #[test]

@@ -287,7 +287,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .ok_or_else(|| format!("'{text}' has no unit (ns, us, ms, secs, mins, hrs, days, weeks)"))?;
+        .ok_or_else(|| {
+            format!("'{text}' has no unit (ns, us, ms, secs, mins, hrs, days, weeks)")
+        })?;
     let (number, unit) = t.split_at(split);
     let value: f64 = number
         .parse()
@@ -323,7 +325,10 @@ pub fn local_cluster(
         roles.join(",")
     );
     let mut cluster = LocalCluster::new()
-        .env("MESOS_AUTHENTICATE_FRAMEWORKS", flags.string("authenticate"))
+        .env(
+            "MESOS_AUTHENTICATE_FRAMEWORKS",
+            flags.string("authenticate"),
+        )
         .env("MESOS_ACLS", acls);
     if flags.string("role") != "*" {
         cluster = cluster.env("MESOS_ROLES", flags.string("role"));

@@ -48,8 +48,8 @@ mod convert;
 mod display;
 mod inspect;
 mod kind;
-mod ops;
 pub mod operations;
+mod ops;
 mod value;
 
 pub use collection::Resources;

@@ -241,7 +241,9 @@ impl Resources {
                     inner.split(',').map(str::trim).filter(|s| !s.is_empty()),
                 )
             } else {
-                let v: f64 = value.parse().map_err(|_| bad("a value that is not a number", item))?;
+                let v: f64 = value
+                    .parse()
+                    .map_err(|_| bad("a value that is not a number", item))?;
                 if !v.is_finite() || v < 0.0 {
                     return Err(bad("a negative or infinite number", item));
                 }
@@ -327,11 +329,17 @@ impl Resources {
         let (consumed, converted): (Vec<Resource>, Vec<Resource>) = match operation.type_() {
             OperationType::RESERVE => {
                 let rs = &operation.reserve.resources;
-                (rs.iter().cloned().map(pop_reservation).collect(), rs.clone())
+                (
+                    rs.iter().cloned().map(pop_reservation).collect(),
+                    rs.clone(),
+                )
             }
             OperationType::UNRESERVE => {
                 let rs = &operation.unreserve.resources;
-                (rs.clone(), rs.iter().cloned().map(pop_reservation).collect())
+                (
+                    rs.clone(),
+                    rs.iter().cloned().map(pop_reservation).collect(),
+                )
             }
             OperationType::CREATE => {
                 let vs = &operation.create.volumes;

@@ -48,6 +48,7 @@ mod convert;
 mod display;
 mod inspect;
 mod kind;
+pub mod operations;
 mod ops;
 mod value;
 

@@ -439,3 +439,75 @@ fn conversions_and_iteration() {
     );
     assert_eq!(rs([cpus(1.0).with_revocable()]).to_string(), "cpus{REV}:1");
 }
+
+mod operations_and_parsing {
+    use crate::resources::operations::{create, destroy, launch, reserve, unreserve};
+    use crate::resources::{cpus, disk, dynamic_reservation, mem, Resources};
+    use crate::types::volume::Mode;
+
+    #[test]
+    fn reserve_then_unreserve_gives_back_what_was_offered() {
+        let offered: Resources = [cpus(2.0), mem(256.0)].into();
+        let offered = offered.allocate("web");
+        let wanted = Resources::parse("cpus:1;mem:128", None)
+            .unwrap()
+            .allocate("web")
+            .push_reservation(&dynamic_reservation("web", Some("ops")));
+        let reserved = offered.apply(&reserve(wanted.clone())).unwrap();
+        assert_eq!(reserved.reserved("web"), wanted);
+        assert_eq!(reserved.unreserved().cpus(), Some(1.0));
+        let back = reserved.apply(&unreserve(wanted.clone())).unwrap();
+        assert_eq!(back, offered);
+        // Nothing to unreserve in the original offer.
+        assert!(offered.apply(&unreserve(wanted)).is_err());
+    }
+
+    #[test]
+    fn create_and_destroy_convert_disk_and_volumes_and_launch_changes_nothing() {
+        let offered = Resources::parse("disk(db):16", None).unwrap();
+        let volume = Resources::parse("disk(db):8", None).unwrap()[0]
+            .clone()
+            .persistent_volume("v1", "data", Some("ops"))
+            .with_shared();
+        let after = offered.apply(&create(vec![volume.clone()])).unwrap();
+        assert_eq!(after.persistent_volumes().len(), 1);
+        assert_eq!(after.reserved("db").disk(), Some(16.0));
+        assert_eq!(after.apply(&launch([])).unwrap(), after);
+        assert_eq!(
+            after.apply(&destroy(vec![volume.clone()])).unwrap(),
+            offered
+        );
+        // A read-only mount of the volume is another resource here.
+        let read_only = volume.with_volume_mode(Mode::RO);
+        assert!(after.apply(&destroy(vec![read_only])).is_err());
+        // Unreserved disk cannot hold a volume of a role.
+        assert!(Resources::from(disk(16.0))
+            .apply(&create(vec![after.persistent_volumes()[0].clone()]))
+            .is_err());
+    }
+
+    #[test]
+    fn parse_reads_every_value_type_and_names_what_is_wrong() {
+        let rs = Resources::parse(
+            " cpus:1.5 ; ports(web):[1-3, 7-7] ; zones:{a,b} ; mem:0",
+            Some("*"),
+        )
+        .unwrap();
+        assert_eq!(rs.cpus(), Some(1.5));
+        assert_eq!(rs.reserved("web").ports(), Some(vec![(1, 3), (7, 7)]));
+        assert_eq!(rs.set("zones"), Some(vec!["a".into(), "b".into()]));
+        assert_eq!(rs.mem(), None);
+        for (bad, what) in [
+            ("cpus", "no ':'"),
+            ("cpus:x", "not a number"),
+            ("cpus:-1", "negative"),
+            ("ports:[5-1]", "end is before"),
+            ("ports:[1-2", "unclosed '['"),
+            ("cpus(web:1", "unclosed '('"),
+            (":1", "empty name"),
+        ] {
+            let e = Resources::parse(bad, None).unwrap_err().to_string();
+            assert!(e.contains(what) && e.contains(bad), "{bad}: {e}");
+        }
+    }
+}

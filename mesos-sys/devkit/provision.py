@@ -698,27 +698,23 @@ def helpers_missing_note(prefix):
             "still work" % (", ".join(AGENT_HELPERS), os.path.join(prefix, "libexec", "mesos")))
 
 
-def install_agent_helpers(version, prefix, cache, source):
+def install_agent_helpers(prefix, cache, source):
     """Builds mesos-launcher (the agent's `mesos-containerizer`, `mesos-executor` and
     `mesos-fetcher`) and installs the programs in <kit>/libexec/mesos, where LocalCluster points
     the agent.
 
     From `source` when given (a mesos-launcher source directory: the checkout's, or one given
     with --launcher-source), else the pinned release from the package registry cargo uses
-    (`cargo install`). The programs link the kit's own libmesos (the build is pointed at the kit
-    with MESOS_DEVKIT_DIR), so a kit needs no other. The build goes to $CARGO_TARGET_DIR when
-    set, else <cache>/launcher-target (with -<version> for a release other than the default);
-    cargo decides what is out of date, so a second run builds nothing."""
+    (`cargo install`). The programs do not link libmesos (they speak to the agent over HTTP), so
+    one build serves the kits of every Mesos release. The build goes to $CARGO_TARGET_DIR when
+    set, else <cache>/launcher-target; cargo decides what is out of date, so a second run builds
+    nothing."""
     cargo = os.environ.get("CARGO") or shutil.which("cargo")
     if cargo is None:
         die("cargo is needed to build the agent's helper programs (mesos-launcher); install Rust, "
             "or run with --no-helpers (the kit is ready apart from them; %s)"
             % helpers_missing_note(prefix))
-    target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(
-        cache, "launcher-target" + ("" if version == DEFAULT_MESOS_VERSION else "-" + version))
-    env = dict(os.environ, MESOS_DEVKIT_DIR=os.path.abspath(prefix))
-    for var in ("MESOS_HOME", "MESOS_INCLUDE_DIR", "MESOS_LIB_DIR"):
-        env.pop(var, None)
+    target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(cache, "launcher-target")
     if source is not None:
         manifest = os.path.join(os.path.abspath(source), "Cargo.toml")
         if not os.path.isfile(manifest):
@@ -727,19 +723,18 @@ def install_agent_helpers(version, prefix, cache, source):
         log("building the agent's helper programs (%s) from %s"
             % (", ".join(AGENT_HELPERS), os.path.dirname(manifest)))
         r = subprocess.run([cargo, "build", "--release", "--locked", "--quiet", "--manifest-path",
-                            manifest, "--target-dir", target], env=env)
+                            manifest, "--target-dir", target])
         if r.returncode != 0:
             die("building the helper programs from %s failed (above); the kit is ready apart from "
                 "them. Fix that and run again, or run with --no-helpers (%s)"
                 % (os.path.dirname(manifest), helpers_missing_note(prefix)))
         built = os.path.join(target, "release")
     else:
-        root = os.path.join(cache, "launcher-" + LAUNCHER_VERSION + (
-            "" if version == DEFAULT_MESOS_VERSION else "-mesos-" + version))
+        root = os.path.join(cache, "launcher-" + LAUNCHER_VERSION)
         log("installing the agent's helper programs (%s): mesos-launcher %s with cargo install"
             % (", ".join(AGENT_HELPERS), LAUNCHER_VERSION))
         r = subprocess.run([cargo, "install", "mesos-launcher", "--version", "=" + LAUNCHER_VERSION,
-                            "--locked", "--quiet", "--root", root, "--target-dir", target], env=env)
+                            "--locked", "--quiet", "--root", root, "--target-dir", target])
         if r.returncode != 0:
             die("cargo install mesos-launcher %s failed (above; until mesos-launcher is published "
                 "in the registry it cannot succeed); the kit is ready apart from the helper "
@@ -855,7 +850,7 @@ def main():
             log("--no-helpers: %s. Run again without --no-helpers to build them (with cargo)."
                 % helpers_missing_note(prefix))
     else:
-        install_agent_helpers(version, prefix, args.cache,
+        install_agent_helpers(prefix, args.cache,
                               args.launcher_source or checkout_launcher_source())
     if not args.no_ldconfig:
         register_with_loader(prefix, version)

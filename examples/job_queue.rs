@@ -502,8 +502,20 @@ impl Scheduler for QueueScheduler {
 struct ClusterHost(Sender<MasterInfo>);
 
 impl Scheduler for ClusterHost {
-    fn registered(&mut self, _: &SchedulerDriver, _: &FrameworkID, master: &MasterInfo) {
+    fn registered(&mut self, driver: &SchedulerDriver, _: &FrameworkID, master: &MasterInfo) {
+        if !mesos::libmesos_version().has_role_offer_calls() {
+            // Before Mesos 1.9 a driver cannot start with its role suppressed: suppress now
+            // (the whole framework, which has that one role).
+            let _ = driver.suppress_offers();
+        }
         let _ = self.0.send(master.clone());
+    }
+
+    fn resource_offers(&mut self, driver: &SchedulerDriver, offers: &[Offer]) {
+        // Only before the suppression above took effect: give them back to the queue.
+        for offer in offers {
+            let _ = driver.decline_offer(&offer.id, None);
+        }
     }
 }
 
@@ -636,8 +648,11 @@ fn run(args: &Args) -> Result<bool, String> {
         .apply()
         .map_err(|e| format!("cannot prepare the local cluster: {e}"))?;
     let (tx, rx) = channel();
-    let host = SchedulerDriver::builder(ids::framework_info("", "job-queue cluster"), "local")
-        .suppressed_roles([ROLE])
+    let mut host = SchedulerDriver::builder(ids::framework_info("", "job-queue cluster"), "local");
+    if mesos::libmesos_version().has_role_offer_calls() {
+        host = host.suppressed_roles([ROLE]);
+    }
+    let host = host
         .build(ClusterHost(tx))
         .map_err(|e| e.to_string())?;
     host.start().map_err(|e| e.to_string())?;

@@ -159,14 +159,17 @@ pub fn mesos_version() -> &'static str {
 #[cfg(feature = "libmesos")]
 #[cfg_attr(docsrs, doc(cfg(feature = "libmesos")))]
 pub fn libmesos_version() -> LibmesosVersion {
-    ffi::libmesos_file()
-        .and_then(|f| LibmesosVersion::from_file_name(&f))
-        .or_else(|| LibmesosVersion::parse(ffi::mesos_version()))
-        .unwrap_or(LibmesosVersion {
-            major: mesos_sys::LINKED_MESOS_VERSION.0,
-            minor: mesos_sys::LINKED_MESOS_VERSION.1,
-            patch: mesos_sys::LINKED_MESOS_VERSION.2,
-        })
+    static VERSION: std::sync::OnceLock<LibmesosVersion> = std::sync::OnceLock::new();
+    *VERSION.get_or_init(|| {
+        ffi::libmesos_file()
+            .and_then(|f| LibmesosVersion::from_file_name(&f))
+            .or_else(|| LibmesosVersion::parse(ffi::mesos_version()))
+            .unwrap_or(LibmesosVersion {
+                major: mesos_sys::LINKED_MESOS_VERSION.0,
+                minor: mesos_sys::LINKED_MESOS_VERSION.1,
+                patch: mesos_sys::LINKED_MESOS_VERSION.2,
+            })
+    })
 }
 
 /// Whether the linked libmesos contains `MesosExecutorDriver` (the dev kit's does not).

@@ -49,6 +49,8 @@ fn suppress_stops_offers_and_revive_resumes_them() {
     let (probe, mut events) = probe();
     let driver = SchedulerDriver::new(probe, framework("suppress"), "local").unwrap();
     driver.start().unwrap();
+    let (_, master) = registered(&mut events);
+    let master = master_address(&master);
     let offers = next_offers(&mut events);
     driver.suppress_offers().unwrap();
     decline_all(&driver, &offers, 0.0);
@@ -58,6 +60,23 @@ fn suppress_stops_offers_and_revive_resumes_them() {
     let back = next_offers(&mut events);
     assert_eq!(back[0].slave_id.value(), offers[0].slave_id.value());
 
+    if !mesos::libmesos_version().has_role_offer_calls() {
+        // Before Mesos 1.9 there are no per-role variants: a typed refusal, nothing sent.
+        expect_unsupported(
+            driver.suppress_offers_for_roles(&["*"]),
+            "SchedulerDriver::suppress_offers_for_roles",
+            "1.9.0",
+        );
+        expect_unsupported(
+            driver.revive_offers_for_roles(&["*"]),
+            "SchedulerDriver::revive_offers_for_roles",
+            "1.9.0",
+        );
+        assert_eq!(metric(&master, "master/messages_suppress_offers"), 1.0);
+        assert_eq!(metric(&master, "master/messages_revive_offers"), 1.0);
+        driver.stop(false).unwrap();
+        return;
+    }
     // The per-role variants act on the named roles ("*" is this framework's role).
     decline_all(&driver, &back, 0.0);
     driver.suppress_offers_for_roles(&["*"]).unwrap();
@@ -208,6 +227,20 @@ fn offered_role(o: &Offer) -> String {
         .unwrap_or_default()
 }
 
+/// `Error::Unsupported` naming the Rust call and the first release that has it.
+fn expect_unsupported<T: std::fmt::Debug>(r: mesos::Result<T>, call: &str, since: &str) {
+    match r {
+        Err(mesos::Error::Unsupported {
+            call: c,
+            since: Some(s),
+        }) if c == call && s == since => {}
+        other => panic!(
+            "expected Unsupported {{ {call}, since {since} }} with libmesos {}, got {other:?}",
+            mesos::libmesos_version()
+        ),
+    }
+}
+
 #[test]
 fn update_framework_changes_which_roles_get_offers() {
     let _work = local_cluster("cpus:2;mem:256", &[FAST_ALLOCATION]);
@@ -217,6 +250,55 @@ fn update_framework_changes_which_roles_get_offers() {
     let mut cap = framework_info::Capability::new();
     cap.set_type(framework_info::capability::Type::MULTI_ROLE);
     info.capabilities.push(cap);
+    let version = mesos::libmesos_version();
+    if !version.has_update_framework() {
+        // Mesos 1.4 to 1.8: neither suppressed roles at start nor update_framework.
+        expect_unsupported(
+            SchedulerDriver::builder(info.clone(), "local")
+                .suppressed_roles(["beta"])
+                .build(probe),
+            "SchedulerDriverBuilder::suppressed_roles",
+            "1.9.0",
+        );
+        let (probe, mut events) = support::probe();
+        let driver = SchedulerDriver::builder(info.clone(), "local")
+            .build(probe)
+            .unwrap();
+        driver.start().unwrap();
+        let (id, _) = registered(&mut events);
+        info.id = Some(id).into();
+        expect_unsupported(
+            driver.update_framework(&info, &["alpha"], None),
+            "SchedulerDriver::update_framework",
+            "1.9.0",
+        );
+        // Both roles are offered: nothing was suppressed.
+        let mut roles = std::collections::BTreeSet::new();
+        while roles.len() < 2 {
+            let offers = next_offers(&mut events);
+            roles.extend(offers.iter().map(offered_role));
+            decline_all(&driver, &offers, 0.0);
+        }
+        driver.stop(false).unwrap();
+        return;
+    }
+    if !version.has_offer_constraints() {
+        // Mesos 1.9 and 1.10: update_framework without offer constraints; with them it is
+        // refused before anything reaches libmesos.
+        let (probe, _events) = support::probe();
+        let other = SchedulerDriver::builder(framework("constraints"), "local")
+            .build(probe)
+            .unwrap();
+        expect_unsupported(
+            other.update_framework(
+                &framework("constraints"),
+                &[] as &[&str],
+                Some(&OfferConstraints::new()),
+            ),
+            "SchedulerDriver::update_framework with offer_constraints",
+            "1.11.0",
+        );
+    }
     let driver = SchedulerDriver::builder(info.clone(), "local")
         .suppressed_roles(["beta"])
         .build(probe)

@@ -579,7 +579,9 @@ impl OfferManager {
                 && idle_for >= self.config.suppress_after
             {
                 // Suppress before declining, so that declined resources are not re-offered.
-                let r = driver.suppress_offers_for_roles(&[name.as_str()]);
+                let Some(r) = suppress_role(driver, &name, self.roles.len()) else {
+                    continue;
+                };
                 if r.is_ok() {
                     self.stats.suppress_calls += 1;
                     if let Some(r) = self.roles.get_mut(&name) {
@@ -645,7 +647,12 @@ impl OfferManager {
                 return;
             }
         }
-        let r = driver.revive_offers_for_roles(&[name]);
+        let r = if crate::libmesos_version().has_role_offer_calls() {
+            driver.revive_offers_for_roles(&[name])
+        } else {
+            // Before Mesos 1.9: the framework's offers as a whole (all its roles).
+            driver.revive_offers()
+        };
         if r.is_err() {
             // Not done: due again at the next tick.
             note(r);
@@ -663,6 +670,19 @@ impl OfferManager {
         role.filtered = false;
         role.used_since_revive = false;
         tracing::debug!(role = %name, interval = ?role.interval, "offers revived: work pending");
+    }
+}
+
+/// Suppresses offers for one role: by role from Mesos 1.9 on. Before 1.9 there are only the
+/// calls for the framework as a whole, which mean the same while it has one role; with several
+/// roles nothing is suppressed there (`None`), and the declines' filters keep idle offers away.
+fn suppress_role(driver: &SchedulerDriver, name: &str, roles: usize) -> Option<crate::Result<()>> {
+    if crate::libmesos_version().has_role_offer_calls() {
+        Some(driver.suppress_offers_for_roles(&[name]))
+    } else if roles == 1 {
+        Some(driver.suppress_offers())
+    } else {
+        None
     }
 }
 

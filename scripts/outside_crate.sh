@@ -4,6 +4,7 @@
 #     (a path to this checkout; no mesos-sys, no build script, no environment variable), builds,
 #     and its binary, run directly, finishes a command task on the local cluster and prints
 #     nothing else on stderr; SIGTERM in mid-run stops it cleanly (scripts/outside-crate/sigterm.sh);
+#     the same crate built with MESOS_HOME at an older release (a 1.6.2 kit) finishes its task too;
 #  2. the packaged crates (cargo package) unpacked elsewhere: the same crate builds and runs
 #     against them, and the packaged mesos-sys passes its own tests;
 #  3. no repository at all: the provisioner shipped inside the unpacked mesos-sys package makes a
@@ -55,6 +56,22 @@ run_outside path "${readme_dep/..\/mesos-rs/$repo}" ""
 source "$repo/scripts/outside-crate/sigterm.sh"
 run_sigterm path
 
+# The same crate against an older libmesos given as an installation (MESOS_HOME): the kit of that
+# release has the layout `make install` writes. Not registered with the dynamic loader, so the
+# binary finds the library through LD_LIBRARY_PATH; its agent runs the kit's helper programs.
+older=1.6.2
+python3 "$repo/mesos-sys/devkit/provision.py" --mesos-version "$older" --no-ldconfig --skip-apt \
+  >"$work/older-kit.log" || { cat "$work/older-kit.log" >&2; exit 1; }
+older_kit="$(python3 "$repo/mesos-sys/devkit/provision.py" --mesos-version "$older" --print-prefix)"
+run_outside "mesos-home-$older" "${readme_dep/..\/mesos-rs/$repo}" "" "MESOS_HOME=$older_kit" \
+  "LD_LIBRARY_PATH=$older_kit/lib" "MESOS_LAUNCHER_DIR=$older_kit/libexec/mesos"
+linked="$(LD_LIBRARY_PATH="$older_kit/lib" ldd "$target/mesos-home-$older/debug/outside-framework" \
+  | awk -v so="libmesos-$older.so" '$1 == so { print $3 }')"
+[ "$linked" = "$older_kit/lib/libmesos-$older.so" ] || {
+  echo "the MESOS_HOME build loads libmesos from '$linked', not $older_kit/lib/libmesos-$older.so" >&2
+  exit 1; }
+echo "-- the outside crate ran on Mesos $older through MESOS_HOME ($linked)"
+
 echo "-- packaging mesos-sys and mesos-rs"
 (cd "$repo" && cargo package --quiet --no-verify --allow-dirty -p mesos-sys -p mesos-rs \
     --target-dir "$target/package")
@@ -94,7 +111,7 @@ for i, d in enumerate(sys.argv[1:]):
     spec = importlib.util.spec_from_file_location("provision%d" % i, os.path.join(d, "provision.py"))
     m = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(m)
-    keys.append(m.kit_key("protoc"))
+    keys.append(m.kit_key(m.DEFAULT_MESOS_VERSION, "protoc"))
 if keys[0] != keys[1]:
     sys.exit("the packaged provisioner's kit key %s differs from the checkout's %s" % (keys[1], keys[0]))
 PY

@@ -25,9 +25,10 @@ case "${1:-}" in
   *) versions=("$@") ;;
 esac
 
-SUBSET='binary(scheduler_basics) | binary(scheduler_offers) | binary(scheduler_updates)
-  | binary(scheduler_lifecycle) | binary(master_failover) | binary(executor)
-  | binary(local_cluster) | binary(cross_version)'
+# Test targets named one by one, so that only they are built for each release.
+SUBSET=(--test scheduler_basics --test scheduler_offers --test scheduler_updates
+  --test scheduler_lifecycle --test master_failover --test executor --test local_cluster
+  --test cross_version)
 
 # The default release's build: wherever the caller's kit and target directory are.
 default_target="$(realpath -m "${CARGO_TARGET_DIR:-target}")"
@@ -47,7 +48,7 @@ for v in "${versions[@]}"; do
   (
     export MESOS_DEVKIT_DIR="$kit" CARGO_TARGET_DIR="$(pwd)/target/mesos-$v"
     echo "-- the scheduler and executor subset, libmesos $v"
-    cargo nextest run --features mesos-rs/stream --no-fail-fast -E "$SUBSET"
+    cargo nextest run --features mesos-rs/stream --no-fail-fast "${SUBSET[@]}"
     echo "-- a framework of libmesos $v on a cluster of the default release"
     cargo build --quiet --features mesos-rs/stream --example no_executor_framework
     peer="$CARGO_TARGET_DIR/debug/examples/no_executor_framework"
@@ -55,13 +56,13 @@ for v in "${versions[@]}"; do
       export CARGO_TARGET_DIR="$default_target"
       if [ -n "$default_kit_env" ]; then export MESOS_DEVKIT_DIR="$default_kit_env"; else unset MESOS_DEVKIT_DIR; fi
       MESOS_RS_PEER_FRAMEWORK="$peer" cargo nextest run --features mesos-rs/stream \
-        --success-output immediate -E 'binary(cross_version)'
+        --success-output immediate --test cross_version
     )
     echo "-- a framework of the default release on a cluster of libmesos $v"
     MESOS_RS_PEER_FRAMEWORK="$default_framework" cargo nextest run --features mesos-rs/stream \
-      --success-output immediate -E 'binary(cross_version)'
+      --success-output immediate --test cross_version
     echo "-- the build script: refusals name the range, a make-install layout of $v is accepted"
-    cargo nextest run -p mesos-sys -E 'binary(build_script)'
+    cargo nextest run -p mesos-sys --test build_script
     echo "-- examples, libmesos $v"
     out="$(cargo run --quiet --features mesos-rs/stream --example test_framework -- --tasks 3)"
     printf '%s\n' "$out"

@@ -148,6 +148,10 @@ if [ "$code" != 1 ] || ! grep -q "MESOS_FRAMEWORK_ID" <<<"$err"; then
   exit 1
 fi
 
+echo "== other libmesos releases: the scheduler/executor subset on 1.6.2 and 1.9.0, and frameworks"
+echo "   of each release on a cluster of the other (scripts/test-versions.sh --all: every minor release)"
+scripts/test-versions.sh
+
 echo "== a user's crate outside the workspace, and the packaged crates"
 scripts/outside_crate.sh
 

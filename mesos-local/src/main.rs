@@ -375,7 +375,7 @@ mod tests {
         let text = dir.path().join("c.txt");
         std::fs::write(&text, "alice right\nbob other\n").unwrap();
         let c = first_credential(&text).unwrap();
-        assert_eq!((c.principal(), c.secret()), ("alice", "right".as_bytes()));
+        assert_eq!((c.principal(), c.secret()), ("alice", "right"));
         std::fs::write(&text, "\n").unwrap();
         assert!(first_credential(&text)
             .unwrap_err()

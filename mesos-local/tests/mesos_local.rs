@@ -153,7 +153,10 @@ fn processes_with(marker: &str) -> Vec<i32> {
             let zombie = stat
                 .rfind(')')
                 .is_some_and(|at| stat[at + 1..].trim_start().starts_with('Z'));
-            !zombie && String::from_utf8_lossy(&cmdline).contains(marker)
+            !zombie
+                && String::from_utf8_lossy(&cmdline)
+                    .replace('\0', " ")
+                    .contains(marker)
         })
         .collect()
 }
@@ -241,22 +244,37 @@ fn sigterm_stops_executors_and_tasks_and_removes_the_work_directory() {
     driver.start().unwrap();
     registered(&mut events);
     let offer = next_offers(&mut events).remove(0);
-    // A task that sleeps, and one that leaves a process of its own behind in a new session
-    // (as a daemon does) before it sleeps too: `$0` of each shell carries the marker.
+    // A task that sleeps, and one that leaves an orphan behind in a new session (a daemon,
+    // whose parent is gone at once, so that no kill of the task's process tree reaches it)
+    // before it sleeps too. Each shell's `$0` carries the marker, and so
+    // does each `sleep`'s argument (a number of seconds made of this process' id).
+    let secs = format!("99{}", std::process::id());
+    let sleep = |name: &str| format!("sh -c 'sleep {secs}; :' {marker}-{name}");
+    // And an executor of the framework's own that never registers with its agent, so that
+    // nothing of Mesos' tells it to go, with an orphan of its own too.
+    let mut stubborn = task("stubborn", &offer, 0.1, "");
+    stubborn.command.clear();
+    let executor = stubborn.executor.mut_or_insert_default();
+    executor
+        .executor_id
+        .mut_or_insert_default()
+        .set_value("stubborn".into());
+    executor.command.mut_or_insert_default().set_value(format!(
+        "(setsid {} </dev/null >/dev/null 2>&1 &); {}",
+        sleep("executor-orphan"),
+        sleep("executor")
+    ));
     let tasks = [
-        task(
-            "sleeper",
-            &offer,
-            0.1,
-            &format!("exec sh -c 'sleep 1000' {marker}-sleeper"),
-        ),
+        stubborn,
+        task("sleeper", &offer, 0.1, &sleep("sleeper")),
         task(
             "daemon",
             &offer,
             0.1,
             &format!(
-                "setsid sh -c 'sleep 1000' {marker}-orphan </dev/null >/dev/null 2>&1 & \
-                 exec sh -c 'sleep 1000' {marker}-parent"
+                "(setsid {} </dev/null >/dev/null 2>&1 &); {}",
+                sleep("orphan"),
+                sleep("parent")
             ),
         ),
     ];
@@ -271,13 +289,25 @@ fn sigterm_stops_executors_and_tasks_and_removes_the_work_directory() {
         assert_eq!(s.state(), TaskState::TASK_RUNNING, "{s:?}");
         running.insert(s.task_id.value().to_owned());
     }
-    // The task processes are there (three shells), and so is an executor per task.
+    // The task processes are there (five shells, five sleeps), and so is an executor per
+    // task.
+    let ours = || {
+        let mut pids = [processes_with(&marker), processes_with(&secs)].concat();
+        pids.sort();
+        pids.dedup();
+        pids
+    };
     let deadline = Instant::now() + Duration::from_secs(30);
-    while processes_with(&marker).len() < 3 {
-        assert!(Instant::now() < deadline, "tasks' processes never appeared");
+    while processes_with(&format!("sleep {secs}")).len() < 5 {
+        assert!(
+            Instant::now() < deadline,
+            "tasks' processes never appeared: {:?}",
+            ours()
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
-    let before = processes_with(&marker);
+    let before = ours();
+    eprintln!("task processes {before:?}");
     let executors: Vec<i32> = children_of(local.pid());
     assert!(
         executors.len() >= 2,
@@ -286,7 +316,7 @@ fn sigterm_stops_executors_and_tasks_and_removes_the_work_directory() {
 
     let status = local.signal_and_wait(libc::SIGTERM, Duration::from_secs(60));
     assert!(status.success(), "{status:?}");
-    let left = processes_with(&marker);
+    let left = ours();
     let executors_left: Vec<_> = executors
         .iter()
         .filter(|p| Path::new(&format!("/proc/{p}")).exists())

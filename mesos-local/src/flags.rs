@@ -44,30 +44,50 @@ MESOS_ALLOCATION_INTERVAL=100ms.
 /// The settings of a run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Flags {
+    /// `--ip`: the master's address.
     pub ip: IpAddr,
+    /// `--port`: the master's port (0: any free one).
     pub port: u16,
+    /// `--num_slaves` (`--agents`): how many agents.
     pub num_slaves: u32,
+    /// `--resources`: each agent's resources.
     pub resources: Option<String>,
+    /// `--attributes`: each agent's attributes.
     pub attributes: Option<String>,
+    /// `--roles`: the roles frameworks may use.
     pub roles: Option<String>,
+    /// `--weights`: `role=weight` pairs.
     pub weights: Option<String>,
+    /// `--credentials`: the framework credentials file.
     pub credentials: Option<PathBuf>,
+    /// `--authenticate_frameworks`.
     pub authenticate_frameworks: Option<bool>,
+    /// `--zk`: the ZooKeeper group to join.
     pub zk: Option<String>,
+    /// `--zk_session_timeout`.
     pub zk_session_timeout: Duration,
+    /// `--work_dir`: where the fresh work directory is made.
     pub work_dir: Option<PathBuf>,
+    /// `--keep_work_dir`.
     pub keep_work_dir: bool,
+    /// `--launcher_dir`: the agents' helper programs.
     pub launcher_dir: Option<PathBuf>,
+    /// `--logging_level`: `INFO`, `WARNING` or `ERROR`.
     pub logging_level: String,
+    /// `--quiet`: no libmesos lines on stderr.
     pub quiet: bool,
+    /// `--json`: the ready line as JSON.
     pub json: bool,
 }
 
 /// What the command line asks for.
 #[derive(Debug, PartialEq)]
 pub enum Parsed {
-    Run(Flags),
+    /// Run with these settings.
+    Run(Box<Flags>),
+    /// `--help`.
     Help,
+    /// `--version`.
     Version,
 }
 
@@ -148,7 +168,7 @@ impl Flags {
         if f.authenticate_frameworks == Some(true) && f.credentials.is_none() {
             return Err("--authenticate_frameworks needs --credentials".into());
         }
-        Ok(Parsed::Run(f))
+        Ok(Parsed::Run(Box::new(f)))
     }
 
     fn set_bool(&mut self, name: &str, on: bool) {
@@ -238,7 +258,7 @@ mod tests {
     fn parse(args: &[&str]) -> Result<Flags, String> {
         let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
         match Flags::parse(&args)? {
-            Parsed::Run(f) => Ok(f),
+            Parsed::Run(f) => Ok(*f),
             other => panic!("{other:?}"),
         }
     }

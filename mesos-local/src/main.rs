@@ -46,7 +46,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match run(flags) {
+    match run(*flags) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("mesos-local: {e}");

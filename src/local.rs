@@ -877,3 +877,66 @@ fn sweep_orphans(parent: &Path) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(cluster: LocalCluster) -> String {
+        let e = cluster.check().unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
+        let inner = e.get_ref().and_then(|e| e.downcast_ref::<crate::Error>());
+        assert!(
+            matches!(inner, Some(crate::Error::InvalidArgument(_))),
+            "{e:?}"
+        );
+        e.to_string()
+    }
+
+    #[test]
+    fn bad_typed_settings_are_refused_by_name() {
+        let e = refused(LocalCluster::new().weights("web=2,batch=0"));
+        assert!(e.contains("weights") && e.contains("batch=0"), "{e}");
+        let e = refused(LocalCluster::new().weights("web"));
+        assert!(e.contains("\"web\""), "{e}");
+        let e = refused(LocalCluster::new().credentials("/nonexistent/creds.json"));
+        assert!(e.contains("/nonexistent/creds.json"), "{e}");
+        if std::env::var_os("MESOS_CREDENTIALS").is_none() {
+            let e = refused(LocalCluster::new().authenticate_frameworks(true));
+            assert!(e.contains("authenticate_frameworks"), "{e}");
+        }
+        assert!(LocalCluster::new()
+            .weights("web=2, batch=0.5")
+            .authenticate_frameworks(false)
+            .check()
+            .is_ok());
+    }
+
+    #[test]
+    fn a_sweep_removes_unlocked_directories_only() {
+        let parent = tempfile::tempdir().unwrap();
+        let make = |name: &str, lock: bool, keep: bool| {
+            let dir = parent.path().join(format!("{DIR_PREFIX}{name}"));
+            std::fs::create_dir(&dir).unwrap();
+            std::fs::write(dir.join("file"), b"x").unwrap();
+            if lock {
+                std::fs::write(dir.join(LOCK_FILE), b"").unwrap();
+            }
+            if keep {
+                mark_kept(&dir);
+            }
+            dir
+        };
+        let orphan = make("orphan", true, false);
+        let kept = make("kept", true, true);
+        let old = make("old", false, false);
+        let live = make("live", false, false);
+        hold_lock(&live);
+        let other = parent.path().join("something-else");
+        std::fs::create_dir(&other).unwrap();
+        std::fs::write(other.join(LOCK_FILE), b"").unwrap();
+        sweep_orphans(parent.path());
+        assert!(!orphan.exists());
+        assert!(kept.is_dir() && old.is_dir() && live.is_dir() && other.is_dir());
+    }
+}

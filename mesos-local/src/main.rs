@@ -69,6 +69,13 @@ fn run(flags: Flags) -> Result<(), String> {
         };
         std::env::set_var(mesos::logging::LIBMESOS_LOG_ENV, to);
     }
+    // libmesos aborts the process (leaving the work directory) when it cannot bind the
+    // port: say so first, in words.
+    if flags.port != 0 {
+        if let Err(e) = std::net::TcpListener::bind((flags.ip, flags.port)) {
+            return Err(format!("cannot listen on {}:{}: {e}", flags.ip, flags.port));
+        }
+    }
     let credential = match &flags.credentials {
         Some(file) => Some(first_credential(file)?),
         None => None,

@@ -331,8 +331,9 @@ impl LocalCluster {
     }
 
     /// The file of credentials frameworks authenticate with (CRAM-MD5), the master flag
-    /// `credentials`: JSON (`{"credentials":[{"principal":"p","secret":"s"}]}`) or lines of
-    /// `principal secret`. It must exist when [`apply`](Self::apply) runs.
+    /// `credentials`, in JSON (`{"credentials":[{"principal":"p","secret":"s"}]}`, the only
+    /// format Mesos 1.11 reads; another makes libmesos end the process when the driver
+    /// starts the cluster). It must exist when [`apply`](Self::apply) runs.
     pub fn credentials(mut self, file: impl Into<PathBuf>) -> Self {
         self.credentials = Some(file.into());
         self

@@ -22,7 +22,7 @@ Options (Mesos' names; `--name=value` or `--name value`):
   --attributes=ATTRIBUTES       each agent's attributes, e.g. 'rack:r1;zone:a'
   --roles=ROLES                 the only roles frameworks may use, comma-separated [any]
   --weights=WEIGHTS             role weights, e.g. 'web=2,batch=1'
-  --credentials=FILE            framework credentials (JSON or 'principal secret' lines)
+  --credentials=FILE            framework credentials, JSON: {\"credentials\":[{\"principal\":..,\"secret\":..}]}
   --[no-]authenticate_frameworks
                                 accept only authenticated frameworks (needs --credentials)
   --zk=zk://[user:pass@]host:port[,host:port...]/path

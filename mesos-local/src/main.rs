@@ -218,38 +218,26 @@ fn cluster_settings(flags: &Flags) -> LocalCluster {
     c
 }
 
-/// The first credential of a credentials file (JSON or `principal secret` lines): this
-/// program's own framework authenticates with it when the master asks for authentication.
+/// The first credential of a credentials file (JSON, the only format Mesos 1.11's master
+/// reads): this program's own framework authenticates with it when the master asks for
+/// authentication. A file libmesos would refuse is refused here first, in words (libmesos
+/// would end the process).
 fn first_credential(file: &std::path::Path) -> Result<Credential, String> {
     let text = std::fs::read_to_string(file)
         .map_err(|e| format!("--credentials: cannot read {}: {e}", file.display()))?;
-    let text = text.trim();
-    let first = if text.starts_with('{') {
-        protobuf_json_mapping::parse_from_str::<Credentials>(text)
-            .map_err(|e| {
-                format!(
-                    "--credentials: {} is not valid JSON credentials: {e}",
-                    file.display()
-                )
-            })?
-            .credentials
-            .into_iter()
-            .next()
-    } else {
-        text.lines()
-            .filter_map(|l| {
-                let mut words = l.split_whitespace();
-                Some((words.next()?.to_owned(), words.next()?.to_owned()))
-            })
-            .map(|(principal, secret)| {
-                let mut c = Credential::new();
-                c.set_principal(principal);
-                c.set_secret(secret);
-                c
-            })
-            .next()
-    };
-    first.ok_or_else(|| format!("--credentials: {} holds no credential", file.display()))
+    let credentials =
+        protobuf_json_mapping::parse_from_str::<Credentials>(text.trim()).map_err(|e| {
+            format!(
+                "--credentials: {} is not JSON credentials \
+                 ({{\"credentials\":[{{\"principal\":..,\"secret\":..}}]}}): {e}",
+                file.display()
+            )
+        })?;
+    credentials
+        .credentials
+        .into_iter()
+        .next()
+        .ok_or_else(|| format!("--credentials: {} holds no credential", file.display()))
 }
 
 /// Hands the framework's ID and the master's `MasterInfo` (or the master's error) to `run`.
@@ -374,16 +362,16 @@ mod tests {
     }
 
     #[test]
-    fn credentials_files_in_both_formats() {
+    fn credentials_files_are_json() {
         let dir = tempfile::tempdir().unwrap();
         let json = dir.path().join("c.json");
         std::fs::write(&json, r#"{"credentials":[{"principal":"p","secret":"s"}]}"#).unwrap();
-        assert_eq!(first_credential(&json).unwrap().principal(), "p");
+        let c = first_credential(&json).unwrap();
+        assert_eq!((c.principal(), c.secret()), ("p", "s"));
         let text = dir.path().join("c.txt");
-        std::fs::write(&text, "alice right\nbob other\n").unwrap();
-        let c = first_credential(&text).unwrap();
-        assert_eq!((c.principal(), c.secret()), ("alice", "right"));
-        std::fs::write(&text, "\n").unwrap();
+        std::fs::write(&text, "alice right\n").unwrap();
+        assert!(first_credential(&text).unwrap_err().contains("not JSON"));
+        std::fs::write(&text, r#"{"credentials":[]}"#).unwrap();
         assert!(first_credential(&text)
             .unwrap_err()
             .contains("no credential"));

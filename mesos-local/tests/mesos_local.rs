@@ -453,3 +453,49 @@ fn two_masters_over_a_zookeeper_ensemble_the_framework_follows_the_next_leader()
     assert!(observer.masters("/mesos").is_empty());
     assert!(!second.work_dir.exists());
 }
+
+#[test]
+fn with_authenticate_frameworks_only_a_framework_with_a_credential_of_the_file_registers() {
+    framework_process();
+    let dir = tempfile::tempdir().unwrap();
+    // mesos-local's own framework authenticates with the first credential.
+    let creds = dir.path().join("credentials.json");
+    std::fs::write(
+        &creds,
+        r#"{"credentials":[{"principal":"starter","secret":"s1"},{"principal":"alice","secret":"right"}]}"#,
+    )
+    .unwrap();
+    let local = MesosLocal::start(&[
+        &format!("--credentials={}", creds.display()),
+        "--authenticate_frameworks",
+    ]);
+    let flags = http_get(&local.master, "/master/flags");
+    assert!(
+        flags.contains("\"authenticate_frameworks\":\"true\""),
+        "{flags}"
+    );
+
+    let connect = |secret: &str| {
+        let (probe, events) = probe();
+        let mut info = framework("authenticated");
+        info.set_principal("alice".into());
+        let driver = SchedulerDriver::builder(info, local.master.clone())
+            .credential(credential(secret))
+            .build(probe)
+            .unwrap();
+        driver.start().unwrap();
+        (driver, events)
+    };
+    let (driver, mut events) = connect("right");
+    registered(&mut events);
+    driver.stop(false).unwrap();
+
+    let (driver, mut events) = connect("wrong");
+    let message = events.wait_for(Duration::from_secs(60), "refusal", |e| match e {
+        SchedulerEvent::Error { message } => Some(message.clone()),
+        SchedulerEvent::Registered { .. } => panic!("registered with a wrong secret"),
+        _ => None,
+    });
+    assert!(message.contains("refused authentication"), "{message}");
+    drop(driver);
+}

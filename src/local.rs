@@ -62,7 +62,9 @@
 //! behind, and the next [`apply`](LocalCluster::apply) in the same parent directory, in any
 //! process, removes it. Each directory holds a lock (`flock`) for as long as the process that
 //! made it lives, which the kernel releases however that process ends, so only directories of
-//! processes that are gone are removed, and never one that was kept.
+//! processes that are gone are removed, and never one that was kept. (When libmesos ends the
+//! process on an error of its own while its agents run, an agent may make part of the
+//! directory again after the exit's removal, without the lock: that one is not swept.)
 
 use std::ffi::c_int;
 use std::io;

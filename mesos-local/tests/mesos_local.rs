@@ -16,7 +16,8 @@ use mesos::{SchedulerDriver, Status};
 use support::zk::{Ensemble, ZkClient};
 use support::*;
 
-/// A running `mesos-local`, killed with SIGKILL if the test ends without stopping it.
+/// A running `mesos-local`, stopped with SIGTERM (SIGKILL if that hangs) if the test ends
+/// without stopping it.
 struct MesosLocal {
     child: Child,
     lines: Receiver<String>,
@@ -109,6 +110,17 @@ impl MesosLocal {
 
 impl Drop for MesosLocal {
     fn drop(&mut self) {
+        // A clean stop first (it removes the work directory), SIGKILL if that hangs.
+        if let Ok(None) = self.child.try_wait() {
+            // SAFETY: sends a signal to our own child, which is not reaped yet.
+            unsafe {
+                libc::kill(self.pid(), libc::SIGTERM);
+            }
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while Instant::now() < deadline && matches!(self.child.try_wait(), Ok(None)) {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
         while self.lines.try_recv().is_ok() {}

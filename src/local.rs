@@ -25,6 +25,46 @@
 //! Only one local cluster can run in a process at a time; a second driver in the same
 //! process connects to the first one's master by its address (`host:port` from
 //! `MasterInfo`), not with `"local"`.
+//!
+//! # A master other processes can reach
+//!
+//! The master listens on this process' own libprocess address: [`LocalCluster::ip`] and
+//! [`LocalCluster::port`] choose it (default `127.0.0.1` and a free port). Frameworks in other
+//! processes then use `ip:port` as their master. The `mesos-local` program does exactly this
+//! from the command line (a master and agents until SIGINT/SIGTERM).
+//!
+//! ```no_run
+//! use mesos::local::LocalCluster;
+//! fn main() -> std::io::Result<()> {
+//!     let _cluster = LocalCluster::new()
+//!         .ip("127.0.0.1".parse().unwrap())
+//!         .port(5050)
+//!         .agents(2)
+//!         .resources("cpus:2;mem:512;ports:[31000-31099]")
+//!         .attributes("rack:r1;zone:a")
+//!         .roles("web,batch")
+//!         .weights("web=2,batch=1")
+//!         .authenticate_frameworks(true)
+//!         .credentials("/etc/mesos/credentials.json")
+//!         .apply()?;
+//!     // SchedulerDriver::builder(info, "local") ... starts the master on 127.0.0.1:5050.
+//!     Ok(())
+//! }
+//! ```
+//!
+//! # The work directory
+//!
+//! Every [`apply`](LocalCluster::apply) makes a fresh directory (in the system's temporary
+//! directory, or under [`LocalCluster::work_dir_parent`]) and removes it again: when the
+//! guard drops (or, while a driver with master `"local"` still runs, once it is freed), at
+//! normal process exit, and right before SIGINT or SIGTERM end the process. A process killed
+//! with SIGKILL (or dying of another signal) cannot remove anything: its directory stays
+//! behind, and the next [`apply`](LocalCluster::apply) in the same parent directory, in any
+//! process, removes it. Each directory holds a lock (`flock`) for as long as the process that
+//! made it lives, which the kernel releases however that process ends, so only directories of
+//! processes that are gone are removed, and never one that was kept. (When libmesos ends the
+//! process on an error of its own while its agents run, an agent may make part of the
+//! directory again after the exit's removal, without the lock: that one is not swept.)
 
 use std::ffi::c_int;
 use std::io;
@@ -32,6 +72,13 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, Once, PoisonError};
+
+/// The prefix of every work directory's name.
+const DIR_PREFIX: &str = "mesos-rs-local-";
+/// The file in a work directory locked by the process that made it, for its lifetime.
+const LOCK_FILE: &str = ".mesos-rs-local.lock";
+/// The file in a work directory that was kept: never swept.
+const KEEP_FILE: &str = ".mesos-rs-local.keep";
 
 /// Settings for the in-process local cluster; see the [module docs](self).
 #[derive(Debug, Clone)]
@@ -43,6 +90,14 @@ pub struct LocalCluster {
     launcher_dir: Option<PathBuf>,
     extra: Vec<(String, String)>,
     keep_work_dir: bool,
+    ip: Option<std::net::IpAddr>,
+    port: Option<u16>,
+    attributes: Option<String>,
+    roles: Option<String>,
+    weights: Option<String>,
+    credentials: Option<PathBuf>,
+    authenticate_frameworks: Option<bool>,
+    work_dir_parent: Option<PathBuf>,
 }
 
 /// The applied configuration: owns the cluster's work directory, which is removed when the
@@ -87,6 +142,7 @@ impl LocalClusterGuard {
     pub fn keep(&mut self) -> &Path {
         self.kept = true;
         work_dirs().retain(|(d, _)| *d != self.work_dir);
+        mark_kept(&self.work_dir);
         &self.work_dir
     }
 }
@@ -218,7 +274,99 @@ impl LocalCluster {
             launcher_dir: None,
             extra: Vec::new(),
             keep_work_dir: false,
+            ip: None,
+            port: None,
+            attributes: None,
+            roles: None,
+            weights: None,
+            credentials: None,
+            authenticate_frameworks: None,
+            work_dir_parent: None,
         }
+    }
+
+    /// The address the master (and this process' libprocess) listens on, `LIBPROCESS_IP`;
+    /// default: `LIBPROCESS_IP` from the environment, else `127.0.0.1`. Use `0.0.0.0` only
+    /// together with `LIBPROCESS_ADVERTISE_IP`, as with any Mesos master.
+    pub fn ip(mut self, ip: std::net::IpAddr) -> Self {
+        self.ip = Some(ip);
+        self
+    }
+
+    /// The port the master listens on, `LIBPROCESS_PORT` (the port of the whole process'
+    /// libprocess, which the master shares); `0` or unset: any free port, which
+    /// `MasterInfo` (e.g. in `registered`) tells. A port in use makes libmesos end the
+    /// process when the driver is created, as a Mesos master does.
+    ///
+    /// ```no_run
+    /// # fn main() -> std::io::Result<()> {
+    /// let _cluster = mesos::local::LocalCluster::new().port(5050).apply()?;
+    /// // Other processes reach this master at 127.0.0.1:5050 once the driver started it.
+    /// # Ok(()) }
+    /// ```
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = Some(port);
+        self
+    }
+
+    /// The attributes of each agent, in Mesos syntax (`"rack:r1;zone:a;gpu_model:none"`),
+    /// the agent flag `attributes`; every agent of the local cluster gets the same ones.
+    pub fn attributes(mut self, attributes: impl Into<String>) -> Self {
+        self.attributes = Some(attributes.into());
+        self
+    }
+
+    /// The roles frameworks may use, comma-separated (`"web,batch"`), the master flag
+    /// `roles` (deprecated in Mesos but honoured by 1.11: a framework asking for another
+    /// role is refused). Unset: any role.
+    pub fn roles(mut self, roles: impl Into<String>) -> Self {
+        self.roles = Some(roles.into());
+        self
+    }
+
+    /// The roles' weights in the allocator's fair sharing, `role=weight` pairs separated by
+    /// commas (`"web=2,batch=0.5"`), the master flag `weights`. Each weight must be a
+    /// positive number: anything else is refused by [`apply`](Self::apply).
+    pub fn weights(mut self, weights: impl Into<String>) -> Self {
+        self.weights = Some(weights.into());
+        self
+    }
+
+    /// The file of credentials frameworks authenticate with (CRAM-MD5), the master flag
+    /// `credentials`, in JSON (`{"credentials":[{"principal":"p","secret":"s"}]}`, the only
+    /// format Mesos 1.11 reads; another makes libmesos end the process when the driver
+    /// starts the cluster). It must exist when [`apply`](Self::apply) runs.
+    pub fn credentials(mut self, file: impl Into<PathBuf>) -> Self {
+        self.credentials = Some(file.into());
+        self
+    }
+
+    /// Whether the master accepts only authenticated frameworks, the master flag
+    /// `authenticate_frameworks`. Needs [`credentials`](Self::credentials) (or
+    /// `MESOS_CREDENTIALS`): [`apply`](Self::apply) refuses it otherwise.
+    ///
+    /// ```no_run
+    /// # fn main() -> std::io::Result<()> {
+    /// std::fs::write("creds.json", r#"{"credentials":[{"principal":"me","secret":"s3cret"}]}"#)?;
+    /// let _cluster = mesos::local::LocalCluster::new()
+    ///     .authenticate_frameworks(true)
+    ///     .credentials("creds.json")
+    ///     .apply()?;
+    /// // The driver then needs SchedulerDriverBuilder::credential (principal "me").
+    /// # Ok(()) }
+    /// ```
+    pub fn authenticate_frameworks(mut self, on: bool) -> Self {
+        self.authenticate_frameworks = Some(on);
+        self
+    }
+
+    /// The directory in which the cluster's fresh work directory is made (created if
+    /// missing); default: the system's temporary directory. Only the fresh directory inside
+    /// it is ever removed, never `dir` itself; directories left there by processes killed
+    /// with SIGKILL are removed by the next [`apply`](Self::apply) with the same `dir`.
+    pub fn work_dir_parent(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.work_dir_parent = Some(dir.into());
+        self
     }
 
     /// Keeps the work directory after the guard drops and after the process exits, to read
@@ -374,8 +522,25 @@ impl LocalCluster {
                  one local cluster at a time: drop it before applying another",
             ));
         }
-        let work_dir = fresh_dir()?;
-        if !self.keep_work_dir {
+        self.check()?;
+        let parent = match &self.work_dir_parent {
+            Some(dir) => {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    io::Error::new(
+                        e.kind(),
+                        format!("LocalCluster: work directory parent {}: {e}", dir.display()),
+                    )
+                })?;
+                dir.clone()
+            }
+            None => std::env::temp_dir(),
+        };
+        sweep_orphans(&parent);
+        let work_dir = fresh_dir(&parent)?;
+        hold_lock(&work_dir);
+        if self.keep_work_dir {
+            mark_kept(&work_dir);
+        } else {
             work_dirs().push((work_dir.clone(), false));
             remove_at_exit();
         }
@@ -384,7 +549,33 @@ impl LocalCluster {
                 std::env::set_var(k, v);
             }
         };
-        set_default("LIBPROCESS_IP", "127.0.0.1".as_ref());
+        match self.ip {
+            Some(ip) => std::env::set_var("LIBPROCESS_IP", ip.to_string()),
+            None => set_default("LIBPROCESS_IP", "127.0.0.1".as_ref()),
+        }
+        if let Some(port) = self.port {
+            std::env::set_var("LIBPROCESS_PORT", port.to_string());
+        }
+        let typed = [
+            ("MESOS_ATTRIBUTES", self.attributes.clone()),
+            ("MESOS_ROLES", self.roles.clone()),
+            ("MESOS_WEIGHTS", self.weights.clone()),
+            (
+                "MESOS_CREDENTIALS",
+                self.credentials
+                    .as_ref()
+                    .map(|p| p.to_string_lossy().into_owned()),
+            ),
+            (
+                "MESOS_AUTHENTICATE_FRAMEWORKS",
+                self.authenticate_frameworks.map(|on| on.to_string()),
+            ),
+        ];
+        for (name, value) in typed {
+            if let Some(value) = value {
+                std::env::set_var(name, value);
+            }
+        }
         set_default("MESOS_LAUNCHER", "posix".as_ref());
         set_default("MESOS_LOGGING_LEVEL", self.logging_level.as_ref());
         let glog = match self.logging_level.as_str() {
@@ -432,6 +623,54 @@ impl LocalCluster {
             work_dir,
             kept: self.keep_work_dir,
         })
+    }
+}
+
+impl LocalCluster {
+    /// Refuses typed settings libmesos would only refuse by ending the process (or accept
+    /// into a cluster no framework can use), naming what is wrong.
+    fn check(&self) -> io::Result<()> {
+        let invalid = |what: String| {
+            Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                crate::Error::InvalidArgument(what),
+            ))
+        };
+        if let Some(weights) = &self.weights {
+            for pair in weights.split(',') {
+                let ok = pair.split_once('=').is_some_and(|(role, w)| {
+                    !role.trim().is_empty()
+                        && w.trim()
+                            .parse::<f64>()
+                            .is_ok_and(|w| w > 0.0 && w.is_finite())
+                });
+                if !ok {
+                    return invalid(format!(
+                        "LocalCluster::weights: {pair:?} in {weights:?} is not role=weight \
+                         with a positive weight"
+                    ));
+                }
+            }
+        }
+        if let Some(file) = &self.credentials {
+            if !file.is_file() {
+                return invalid(format!(
+                    "LocalCluster::credentials: {} is not a readable file",
+                    file.display()
+                ));
+            }
+        }
+        if self.authenticate_frameworks == Some(true)
+            && self.credentials.is_none()
+            && std::env::var_os("MESOS_CREDENTIALS").is_none()
+        {
+            return invalid(
+                "LocalCluster::authenticate_frameworks(true) without credentials (nor \
+                 MESOS_CREDENTIALS): no framework could ever register"
+                    .into(),
+            );
+        }
+        Ok(())
     }
 }
 
@@ -553,15 +792,14 @@ fn threads_in_process() -> Option<usize> {
         .and_then(|n| n.trim().parse().ok())
 }
 
-fn fresh_dir() -> io::Result<PathBuf> {
-    let base = std::env::temp_dir();
+fn fresh_dir(base: &Path) -> io::Result<PathBuf> {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
         .unwrap_or(0);
     for attempt in 0..100u32 {
         let dir = base.join(format!(
-            "mesos-rs-local-{}-{nanos}-{attempt}",
+            "{DIR_PREFIX}{}-{nanos}-{attempt}",
             std::process::id()
         ));
         match std::fs::create_dir(&dir) {
@@ -571,4 +809,137 @@ fn fresh_dir() -> io::Result<PathBuf> {
         }
     }
     Err(io::Error::other("could not create a fresh work directory"))
+}
+
+extern "C" {
+    fn flock(fd: c_int, operation: c_int) -> c_int;
+}
+/// `flock` operations (Linux values).
+const LOCK_EX: c_int = 2;
+const LOCK_NB: c_int = 4;
+
+/// Files whose locks mark this process' work directories as in use; never closed.
+static LOCKS: Mutex<Vec<std::fs::File>> = Mutex::new(Vec::new());
+
+/// Takes an exclusive lock on `dir`'s lock file for the rest of this process' life (the
+/// kernel drops it however the process ends). The file is opened close-on-exec, so the
+/// executors the agents start do not hold it.
+fn hold_lock(dir: &Path) {
+    use std::os::unix::io::AsRawFd;
+    // Locked under another name first and then renamed into place: a sweep never sees the
+    // lock file unlocked.
+    let pending = dir.join(format!("{LOCK_FILE}.new"));
+    let locked = std::fs::File::create(&pending).and_then(|file| {
+        // SAFETY: `file` is open for the whole call; flock only acts on that descriptor.
+        if unsafe { flock(file.as_raw_fd(), LOCK_EX | LOCK_NB) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        std::fs::rename(&pending, dir.join(LOCK_FILE))?;
+        Ok(file)
+    });
+    match locked {
+        Ok(file) => LOCKS
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(file),
+        Err(e) => tracing::warn!(work_dir = %dir.display(), error = %e,
+            "could not lock the work directory (a later sweep will not remove it)"),
+    }
+}
+
+/// Marks `dir` as kept, so that no later sweep removes it.
+fn mark_kept(dir: &Path) {
+    if let Err(e) = std::fs::write(dir.join(KEEP_FILE), b"") {
+        tracing::warn!(work_dir = %dir.display(), error = %e, "could not mark the work directory as kept");
+    }
+}
+
+/// Removes the work directories in `parent` whose process is gone without removing them
+/// (killed with SIGKILL, say): those with a lock file nobody holds, and not kept.
+fn sweep_orphans(parent: &Path) {
+    use std::os::unix::io::AsRawFd;
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let dir = entry.path();
+        let ours = entry
+            .file_name()
+            .to_str()
+            .is_some_and(|n| n.starts_with(DIR_PREFIX));
+        if !ours || !entry.file_type().is_ok_and(|t| t.is_dir()) || dir.join(KEEP_FILE).exists() {
+            continue;
+        }
+        let Ok(lock) = std::fs::File::open(dir.join(LOCK_FILE)) else {
+            continue; // Made by an older version, or not ours: leave it.
+        };
+        // SAFETY: `lock` is open for the whole call; flock only acts on that descriptor.
+        if unsafe { flock(lock.as_raw_fd(), LOCK_EX | LOCK_NB) } == 0 {
+            tracing::debug!(work_dir = %dir.display(), "removing the work directory of a process that is gone");
+            remove(&dir);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(cluster: LocalCluster) -> String {
+        let e = cluster.check().unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
+        let inner = e.get_ref().and_then(|e| e.downcast_ref::<crate::Error>());
+        assert!(
+            matches!(inner, Some(crate::Error::InvalidArgument(_))),
+            "{e:?}"
+        );
+        e.to_string()
+    }
+
+    #[test]
+    fn bad_typed_settings_are_refused_by_name() {
+        let e = refused(LocalCluster::new().weights("web=2,batch=0"));
+        assert!(e.contains("weights") && e.contains("batch=0"), "{e}");
+        let e = refused(LocalCluster::new().weights("web"));
+        assert!(e.contains("\"web\""), "{e}");
+        let e = refused(LocalCluster::new().credentials("/nonexistent/creds.json"));
+        assert!(e.contains("/nonexistent/creds.json"), "{e}");
+        if std::env::var_os("MESOS_CREDENTIALS").is_none() {
+            let e = refused(LocalCluster::new().authenticate_frameworks(true));
+            assert!(e.contains("authenticate_frameworks"), "{e}");
+        }
+        assert!(LocalCluster::new()
+            .weights("web=2, batch=0.5")
+            .authenticate_frameworks(false)
+            .check()
+            .is_ok());
+    }
+
+    #[test]
+    fn a_sweep_removes_unlocked_directories_only() {
+        let parent = tempfile::tempdir().unwrap();
+        let make = |name: &str, lock: bool, keep: bool| {
+            let dir = parent.path().join(format!("{DIR_PREFIX}{name}"));
+            std::fs::create_dir(&dir).unwrap();
+            std::fs::write(dir.join("file"), b"x").unwrap();
+            if lock {
+                std::fs::write(dir.join(LOCK_FILE), b"").unwrap();
+            }
+            if keep {
+                mark_kept(&dir);
+            }
+            dir
+        };
+        let orphan = make("orphan", true, false);
+        let kept = make("kept", true, true);
+        let old = make("old", false, false);
+        let live = make("live", false, false);
+        hold_lock(&live);
+        let other = parent.path().join("something-else");
+        std::fs::create_dir(&other).unwrap();
+        std::fs::write(other.join(LOCK_FILE), b"").unwrap();
+        sweep_orphans(parent.path());
+        assert!(!orphan.exists());
+        assert!(kept.is_dir() && old.is_dir() && live.is_dir() && other.is_dir());
+    }
 }

@@ -302,3 +302,63 @@ fn settings_the_kits_openssl_stand_in_cannot_honour_are_refused_before_anything_
         Some(guard.work_dir().as_os_str())
     );
 }
+
+/// The typed settings reach the master and agents: the master listens on the port asked for,
+/// has the roles, weights and credentials (and accepts an authenticated framework), the
+/// agents have the attributes, and the work directory is made in the parent asked for.
+#[test]
+fn typed_settings_reach_the_master_and_agents() {
+    let parent = tempfile::tempdir().unwrap();
+    let creds = parent.path().join("credentials.json");
+    std::fs::write(
+        &creds,
+        r#"{"credentials":[{"principal":"alice","secret":"right"}]}"#,
+    )
+    .unwrap();
+    let port = support::hosted::free_port();
+    let cluster = LocalCluster::new()
+        .ip("127.0.0.1".parse().unwrap())
+        .port(port)
+        .agents(2)
+        .resources("cpus:1;mem:128")
+        .attributes("rack:r7;zone:b")
+        .roles("web,batch")
+        .weights("web=3,batch=1")
+        .credentials(&creds)
+        .authenticate_frameworks(true)
+        .work_dir_parent(parent.path().join("clusters"));
+    // SAFETY: the harness' main thread only waits for this test; no driver exists yet.
+    let guard = unsafe { cluster.apply_unchecked().unwrap() };
+    assert!(guard.work_dir().starts_with(parent.path().join("clusters")));
+    let (probe, mut events) = probe();
+    let mut info = framework("typed");
+    info.set_principal("alice".into());
+    let driver = SchedulerDriver::builder(info, "local")
+        .credential(credential("right"))
+        .build(probe)
+        .unwrap();
+    driver.start().unwrap();
+    let (_, master) = registered(&mut events);
+    assert_eq!(master.port(), u32::from(port));
+    let address = format!("127.0.0.1:{port}");
+    let flags = http_get(&address, "/master/flags");
+    for expected in [
+        "\"roles\":\"web,batch\"".to_owned(),
+        "\"weights\":\"web=3,batch=1\"".to_owned(),
+        "\"authenticate_frameworks\":\"true\"".to_owned(),
+        format!("\"credentials\":\"{}\"", creds.display()),
+    ] {
+        assert!(flags.contains(&expected), "{expected} not in {flags}");
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let slaves = http_get(&address, "/master/slaves");
+        if slaves.matches("\"rack\":\"r7\"").count() == 2 {
+            assert_eq!(slaves.matches("\"zone\":\"b\"").count(), 2, "{slaves}");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{slaves}");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert_eq!(driver.stop(false).unwrap(), Status::DRIVER_STOPPED);
+}

@@ -753,6 +753,47 @@ def install_agent_helpers(prefix, cache, source):
     log("agent helper programs installed in %s" % dest)
 
 
+def install_mesos_local(prefix, cache):
+    """Builds `mesos-local` (a master and agents from the kit's libmesos, in one command) against
+    this kit and installs it as <kit>/bin/mesos-local. From the checkout this provisioner sits
+    in; from a packaged mesos-sys, `cargo install mesos-local` of this release. Unlike the
+    helper programs it links libmesos, so each kit gets its own build. A failure only warns:
+    `cargo run -p mesos-local` works as well."""
+    cargo = os.environ.get("CARGO") or shutil.which("cargo")
+    if cargo is None:
+        log("warning: cargo not found; mesos-local not built into the kit")
+        return
+    root = os.path.normpath(os.path.join(HERE, os.pardir, os.pardir))
+    manifest = os.path.join(root, "mesos-local", "Cargo.toml")
+    target = os.path.join(cache, "mesos-local-target", os.path.basename(os.path.abspath(prefix)))
+    env = dict(os.environ, MESOS_DEVKIT_DIR=os.path.abspath(prefix))
+    for var in ("MESOS_HOME", "MESOS_INCLUDE_DIR", "MESOS_LIB_DIR", "CARGO_TARGET_DIR"):
+        env.pop(var, None)
+    if os.path.isfile(manifest) and checkout_launcher_source() is not None:
+        log("building mesos-local against this kit")
+        r = subprocess.run([cargo, "build", "--release", "--locked", "--quiet", "-p", "mesos-local",
+                            "--manifest-path", os.path.join(root, "Cargo.toml"),
+                            "--target-dir", target], env=env)
+        built = os.path.join(target, "release", "mesos-local")
+    else:
+        install_root = os.path.join(target, "root")
+        log("installing mesos-local %s with cargo install" % LAUNCHER_VERSION)
+        r = subprocess.run([cargo, "install", "mesos-local", "--version", "=" + LAUNCHER_VERSION,
+                            "--locked", "--quiet", "--root", install_root, "--target-dir", target],
+                           env=env)
+        built = os.path.join(install_root, "bin", "mesos-local")
+    if r.returncode != 0 or not os.path.isfile(built):
+        log("warning: mesos-local was not built (above); the kit works without it, and "
+            "`cargo run -p mesos-local` from a checkout runs it")
+        return
+    bindir = os.path.join(prefix, "bin")
+    os.makedirs(bindir, exist_ok=True)
+    tmp = os.path.join(bindir, ".mesos-local.new")
+    shutil.copy2(built, tmp)
+    os.replace(tmp, os.path.join(bindir, "mesos-local"))
+    log("mesos-local installed in %s" % bindir)
+
+
 def register_with_loader(prefix, version):
     """Makes the kit's lib/ known to the dynamic loader (as /usr/local/lib is for a real Mesos
     install), so that programs linked against libmesos run without LD_LIBRARY_PATH or a run
@@ -817,6 +858,11 @@ def main():
                     help="build the helper programs from these mesos-launcher sources (default: "
                     "the checkout's mesos-launcher/, else mesos-launcher %s with cargo install)"
                     % LAUNCHER_VERSION)
+    ap.add_argument("--mesos-local", action="store_true",
+                    help="build mesos-local into the kit (the default for %s; other releases' kits "
+                    "get it only when asked, as each needs its own build)" % DEFAULT_MESOS_VERSION)
+    ap.add_argument("--no-mesos-local", action="store_true",
+                    help="do not build mesos-local into the kit")
     ap.add_argument("--no-ldconfig", action="store_true",
                     help="do not register the kit's lib/ with the dynamic loader")
     ap.add_argument("--dev", action="store_true",
@@ -854,6 +900,8 @@ def main():
                               args.launcher_source or checkout_launcher_source())
     if not args.no_ldconfig:
         register_with_loader(prefix, version)
+    if not args.no_mesos_local and (args.mesos_local or version == DEFAULT_MESOS_VERSION):
+        install_mesos_local(prefix, args.cache)
     log("dev kit (Mesos %s) ready at %s" % (version, prefix))
 
 

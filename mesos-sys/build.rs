@@ -7,7 +7,7 @@
 //!    else `~/.cache/mesos-rs/devkit`; made by `python3 devkit/provision.py`, which ships in
 //!    this package (the error for a missing libmesos prints the command with its full path).
 //!
-//! Each candidate must be a supported Mesos release, 1.4 to 1.11 (the ones mesos-rs is tested
+//! Each candidate must be a supported Mesos release, 1.5 to 1.11 (the ones mesos-rs is tested
 //! with): its `mesos/version.hpp` (and for pkg-config the package version) is read, and a
 //! candidate of another version is an error naming the version found and the supported range
 //! (for an explicit `MESOS_HOME` or `MESOS_INCLUDE_DIR`), or is passed over with a warning
@@ -41,7 +41,7 @@ struct Found {
 
 /// The oldest and the newest Mesos release mesos-rs supports (every patch release of each minor
 /// release in between; the ones it is tested with).
-const OLDEST: (u32, u32) = (1, 4);
+const OLDEST: (u32, u32) = (1, 5);
 const NEWEST: (u32, u32) = (1, 11);
 
 const SHIM_SOURCES: &[&str] = &["common.cpp", "scheduler.cpp", "executor.cpp", "logging.cpp"];
@@ -394,7 +394,7 @@ fn from_devkit(tried: &mut Vec<String>) -> Option<Found> {
 
 fn not_found(tried: &[String]) -> ! {
     let mut msg = String::from(
-        "could not find libmesos (the Mesos C++ library and headers, 1.4 to 1.11).\nLooked for:\n",
+        "could not find libmesos (the Mesos C++ library and headers, 1.5 to 1.11).\nLooked for:\n",
     );
     for t in tried {
         msg.push_str(&format!("  - {t}\n"));

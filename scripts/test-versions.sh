@@ -18,7 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 EVERY_RUN=(1.6.2 1.9.0)
-ALL=(1.4.3 1.5.3 1.6.2 1.7.3 1.8.1 1.9.0 1.10.0)
+ALL=(1.5.3 1.6.2 1.7.3 1.8.1 1.9.0 1.10.0)
 case "${1:-}" in
   "") versions=("${EVERY_RUN[@]}") ;;
   --all) versions=("${ALL[@]}") ;;

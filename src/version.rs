@@ -4,7 +4,7 @@ use std::fmt;
 
 /// A Mesos release, as [`libmesos_version`](crate::libmesos_version) reports it.
 ///
-/// mesos-rs builds against libmesos 1.4 to 1.11; the Rust API is the same for all of them (1.11's
+/// mesos-rs builds against libmesos 1.5 to 1.11; the Rust API is the same for all of them (1.11's
 /// message types). A driver call the linked release lacks returns
 /// [`Error::Unsupported`](crate::Error::Unsupported) naming the first release that has it; the
 /// `has_*` methods tell in advance.

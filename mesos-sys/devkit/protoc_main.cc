@@ -1,6 +1,5 @@
-// A protoc that knows one generator: C++. Built from the sources of the protobuf release compiled
-// into the kit's libmesos (3.5.0, or 3.3.0 for Mesos 1.4), so that the message headers it writes
-// match that runtime.
+// A protoc that knows one generator: C++. Built from the protobuf 3.5.0 sources so that the
+// message headers it writes match the protobuf runtime compiled into libmesos 1.11.0.
 #include <google/protobuf/compiler/command_line_interface.h>
 #include <google/protobuf/compiler/cpp/cpp_generator.h>
 

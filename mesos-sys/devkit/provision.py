@@ -4,7 +4,7 @@
 Usage: python3 <mesos-sys>/devkit/provision.py [--mesos-version X.Y.Z] [--prefix DIR]
        [--print-prefix] [--no-helpers] [--launcher-source DIR] [--no-ldconfig] [--dev]
 
-The kit holds libmesos 1.11.0 unless --mesos-version names another release (1.4.3 to 1.11.0,
+The kit holds libmesos 1.11.0 unless --mesos-version names another release (1.5.2 to 1.11.0,
 --list-versions); each release's kit has a prefix of its own.
 
 <mesos-sys> is the mesos-sys sources: `mesos-sys/` in a checkout of mesos-rs, or the unpacked
@@ -36,7 +36,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # The Mesos releases a kit can be made from: the `mesos.scheduler` build of each on the Python
 # package index, pinned by sha256. Nothing is used before its sha256 is checked.
 MESOS_RELEASES = {
-    "1.4.3": "2f1893a2a0c26ce31208c843c3815ce6821eb83f0808c57287938fe1eccea51c",
     "1.5.2": "973b92c2bde73eba657eb1e2cef8220c53a6ae436ee469384989dfd83dc9b633",
     "1.5.3": "777d62491c1d968644b6fb855967fdbb189c7b93c17ae576ec6e2a6bcb7610fc",
     "1.6.1": "1e7b6787657775610e59d0da2bebc7230f184a9dda53abd4e50d351aa0b2d9c7",
@@ -66,32 +65,28 @@ def mesos_artifact(version):
 
 
 # The protobuf runtime compiled into libmesos decides which protoc writes the message headers
-# (another version gives other class layouts): 3.3.0 inside Mesos 1.4, 3.5.0 inside 1.5 to 1.11
-# (each checked against the `VerifyVersion` argument in the library). A grpcio-tools source
-# package carries the complete C++ sources of one protobuf release under third_party/.
+# (another version gives other class layouts): 3.5.0 inside Mesos 1.5 to 1.11. A grpcio-tools
+# source package carries the complete C++ sources of one protobuf release under third_party/.
+# (Mesos 1.4 carries protobuf 3.3.0, whose protoc cannot read the descriptor set that the
+# headers are generated from (no --descriptor_set_in), so no 1.4 kit is made.)
 PROTOBUF_SOURCES = {
     "3.5.0": {
         "project": "grpcio-tools",
         "file": "grpcio-tools-1.8.6.tar.gz",
         "sha256": "8479bf332ce140898ea8a78c3f2acacc05467e20ad42272702239583a9a1cc13",
     },
-    "3.3.0": {
-        "project": "grpcio-tools",
-        "file": "grpcio-tools-1.4.0.tar.gz",
-        "sha256": "bddc98f063755a5df9d285666db49c49201f93d416c45d4f4924cf752b68c99c",
-    },
 }
 
 
 def protobuf_version(mesos_version):
-    return "3.3.0" if version_tuple(mesos_version) < (1, 5, 0) else "3.5.0"
+    return "3.5.0"
 
 
 def version_tuple(version):
     return tuple(int(p) for p in version.split("."))
 
 
-# Mesos 1.4 to 1.8.0 use libevent 2.0 as libprocess' event loop (`libevent-2.0.so.5`,
+# Mesos 1.5 to 1.8.0 use libevent 2.0 as libprocess' event loop (`libevent-2.0.so.5`,
 # `libevent_pthreads-2.0.so.5`, `libevent_openssl-2.0.so.5`); Debian 12 has 2.1. The kit points
 # libmesos at Debian's 2.1 (the same functions; libprocess only passes libevent its own opaque
 # objects, and the `struct event` it embeds for `event_assign` is 136 bytes with 2.0's headers,
@@ -471,7 +466,7 @@ def make_standins(libmesos_src, libdir, workdir):
 
 
 # ---------------------------------------------------------------------------------------------
-# protoc from the grpcio-tools sources (3.5.0, or 3.3.0 for Mesos 1.4)
+# protoc 3.5.0 from the grpcio-tools sources
 
 
 def protobuf_sources(srcroot):
@@ -829,9 +824,12 @@ def libmesos_in_loader_cache(libdir, version):
 
 def describe_set(protoc_dir, fds_path):
     """Text listing of the file names in a FileDescriptorSet (via protoc --decode)."""
+    # Run from the include directory: some protoc releases look for the input file relative to the
+    # working directory as well as on the include path.
+    include = os.path.join(protoc_dir, "include")
     r = run([os.path.join(protoc_dir, "bin", "protoc"), "--decode=google.protobuf.FileDescriptorSet",
-             "-I", os.path.join(protoc_dir, "include"), "google/protobuf/descriptor.proto"],
-            stdin=open(fds_path, "rb"), stdout=subprocess.PIPE, text=True)
+             "-I", ".", "google/protobuf/descriptor.proto"],
+            stdin=open(fds_path, "rb"), stdout=subprocess.PIPE, text=True, cwd=include)
     return "\n".join(l for l in r.stdout.splitlines() if l.startswith("  name: "))
 
 

@@ -133,7 +133,7 @@ fn an_explicit_libmesos_of_an_unsupported_version_is_refused_with_the_range() {
             )),
             "{stderr}"
         );
-        assert!(stderr.contains("supports Mesos 1.4 to 1.11"), "{stderr}");
+        assert!(stderr.contains("supports Mesos 1.5 to 1.11"), "{stderr}");
 
         let include = home.path().join("include");
         let lib = home.path().join("lib");

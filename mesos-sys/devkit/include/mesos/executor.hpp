@@ -1,4 +1,4 @@
-// mesos-rs dev kit: declarations of the Mesos executor driver API (the same in 1.4 to 1.11).
+// mesos-rs dev kit: declarations of the Mesos executor driver API (the same in 1.5 to 1.11).
 //
 // Declared like scheduler.hpp: virtual functions in vtable order, exported constructors and the
 // object size, private state opaque. Note that the libmesos of the dev kit does not contain

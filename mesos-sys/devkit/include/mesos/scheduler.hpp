@@ -1,11 +1,11 @@
-// mesos-rs dev kit: declarations of the Mesos scheduler driver API, 1.4 to 1.11.
+// mesos-rs dev kit: declarations of the Mesos scheduler driver API, 1.5 to 1.11.
 //
 // Written for the dev kit from the ABI facts of each libmesos release (exported symbols, the
 // library's own debug information, and the size its Python module allocates for a driver).
 // Only what the public contract fixes is declared: the virtual functions in vtable order, the
 // exported constructors, and the object size. The driver's private state is an opaque block of
 // the size libmesos expects. The API has three shapes, chosen by mesos/version.hpp:
-//   1.4 to 1.8: no suppressed-roles constructors, no role lists for revive/suppress, no
+//   1.5 to 1.8: no suppressed-roles constructors, no role lists for revive/suppress, no
 //               updateFramework;
 //   1.9, 1.10:  those, with updateFramework(FrameworkInfo, suppressed roles);
 //   1.11:       updateFramework also takes the offer constraints.
@@ -21,7 +21,7 @@
 #define MESOS_RS_DEVKIT_AT_LEAST(minor) \
   (MESOS_MAJOR_VERSION_NUM > 1 || MESOS_MINOR_VERSION_NUM >= (minor))
 
-// The size of a MesosSchedulerDriver: 352 bytes in 1.4 to 1.7, 424 in 1.8, 448 from 1.9 on
+// The size of a MesosSchedulerDriver: 352 bytes in 1.5 to 1.7, 424 in 1.8, 448 from 1.9 on
 // (measured: what each release's Python module allocates for one).
 #define MESOS_RS_DEVKIT_SCHEDULER_DRIVER_SIZE \
   (MESOS_RS_DEVKIT_AT_LEAST(9) ? 448 : MESOS_RS_DEVKIT_AT_LEAST(8) ? 424 : 352)

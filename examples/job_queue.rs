@@ -652,9 +652,7 @@ fn run(args: &Args) -> Result<bool, String> {
     if mesos::libmesos_version().has_role_offer_calls() {
         host = host.suppressed_roles([ROLE]);
     }
-    let host = host
-        .build(ClusterHost(tx))
-        .map_err(|e| e.to_string())?;
+    let host = host.build(ClusterHost(tx)).map_err(|e| e.to_string())?;
     host.start().map_err(|e| e.to_string())?;
     // Ctrl-C or SIGTERM stops the host and the current scheduler (no failover: its tasks are
     // killed), and the program ends normally, so the local cluster's work directory goes.

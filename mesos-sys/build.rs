@@ -199,9 +199,8 @@ fn parse_version(version: &str) -> Option<(u32, u32, u32)> {
 
 /// Whether `version` ("1.11.0") is one mesos-rs supports.
 fn supported(version: &str) -> bool {
-    parse_version(version).is_some_and(|(major, minor, _)| {
-        (major, minor) >= OLDEST && (major, minor) <= NEWEST
-    })
+    parse_version(version)
+        .is_some_and(|(major, minor, _)| (major, minor) >= OLDEST && (major, minor) <= NEWEST)
 }
 
 fn unsupported(what: &str, version: &str) -> String {
@@ -222,10 +221,7 @@ fn announce_version(version: &str) {
             println!("cargo:rustc-cfg=mesos_at_least_1_{m}");
         }
     }
-    println!(
-        "cargo:version_num={}",
-        major * 10000 + minor * 100 + patch
-    );
+    println!("cargo:version_num={}", major * 10000 + minor * 100 + patch);
     let out = PathBuf::from(env::var("OUT_DIR").unwrap());
     fs::write(
         out.join("linked_version.rs"),

@@ -103,7 +103,10 @@ mod tests {
             LibmesosVersion::from_file_name("/opt/mesos/lib/libmesos-1.6.2.so"),
             Some(v(1, 6, 2))
         );
-        assert_eq!(LibmesosVersion::from_file_name("/usr/lib/libmesos.so"), None);
+        assert_eq!(
+            LibmesosVersion::from_file_name("/usr/lib/libmesos.so"),
+            None
+        );
         assert!(v(1, 10, 0) > v(1, 9, 3));
         assert!(v(1, 9, 0).has_update_framework() && !v(1, 9, 0).has_offer_constraints());
         assert!(!v(1, 8, 1).has_role_offer_calls());

@@ -60,7 +60,11 @@ fn linked_release(program: &std::path::Path) -> String {
         .filter(|l| l.contains("(NEEDED)"))
         .find_map(|l| {
             let name = l.split('[').nth(1)?.split(']').next()?;
-            Some(name.strip_prefix("libmesos-")?.strip_suffix(".so")?.to_owned())
+            Some(
+                name.strip_prefix("libmesos-")?
+                    .strip_suffix(".so")?
+                    .to_owned(),
+            )
         })
         .unwrap_or_else(|| panic!("{} does not link a libmesos-X.Y.Z.so", program.display()))
 }
@@ -71,8 +75,8 @@ fn a_framework_of_another_release_runs_tasks_on_this_releases_cluster() {
     // A host framework brings the cluster up and says where its master listens; its offers
     // are declined (the probe does not accept them), so the peer gets the agent.
     let (probe, mut events) = probe();
-    let host = mesos::SchedulerDriver::new(probe, framework("cross-version host"), "local")
-        .unwrap();
+    let host =
+        mesos::SchedulerDriver::new(probe, framework("cross-version host"), "local").unwrap();
     host.start().unwrap();
     let (_, master) = registered(&mut events);
     let master = master_address(&master);

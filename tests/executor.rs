@@ -246,7 +246,9 @@ fn executor_driver_construction_reports_a_missing_executor_driver() {
         .backend(Backend::Libmesos)
         .build()
     {
-        Err(Error::Unsupported { call: why, .. }) => assert!(why.contains("MesosExecutorDriver"), "{why}"),
+        Err(Error::Unsupported { call: why, .. }) => {
+            assert!(why.contains("MesosExecutorDriver"), "{why}")
+        }
         other => panic!("expected Unsupported, got {other:?}"),
     }
     let (tx, _rx) = channel();

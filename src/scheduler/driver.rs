@@ -9,6 +9,8 @@ use mesos_sys as sys;
 
 use super::builder::SchedulerDriverBuilder;
 use super::event::CALLBACKS;
+use super::framework_id::StoreHandler;
+use super::liveness::{self, Pulse, PulseHandler};
 use super::master::{Kind, Master};
 use super::{RawEvent, Scheduler, SchedulerEvent};
 use crate::dispatch::{
@@ -16,8 +18,6 @@ use crate::dispatch::{
 };
 use crate::error::{Error, Result};
 use crate::ffi::{action_call, encode, status_call, Buffers, ErrorSlot, Params, SendPtr};
-use crate::framework_id::StoreHandler;
-use crate::liveness::{self, Pulse, PulseHandler};
 use crate::types::{
     offer, ExecutorID, Filters, FrameworkInfo, OfferConstraints, OfferID, Request, SlaveID, Status,
     TaskID, TaskInfo, TaskStatus,
@@ -447,7 +447,7 @@ impl SchedulerDriver {
             fresh
         });
         if let Some(store) = &b.framework_id_store {
-            crate::framework_id::prepare(&mut b.framework, store.as_ref())
+            super::framework_id::prepare(&mut b.framework, store.as_ref())
                 .map_err(|e| Error::InvalidArgument(format!("framework_id_store: {e}")))?;
         }
         let shared = Arc::new(Shared::new(

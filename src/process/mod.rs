@@ -5,7 +5,8 @@
 //! the address it tells the master to send messages to, its worker threads. Every driver of
 //! the process shares them. [`ProcessConfig`] is a typed form of those settings;
 //! [`ProcessConfig::apply`] writes them before the first driver and refuses, with
-//! [`Error::ProcessAlreadyStarted`], to pretend it changed them afterwards.
+//! [`Error::ProcessAlreadyStarted`](crate::Error::ProcessAlreadyStarted), to pretend it
+//! changed them afterwards.
 //!
 //! # Containers and NAT
 //!

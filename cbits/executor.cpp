@@ -26,10 +26,9 @@
 
 #include "shim.hpp"
 
-using mesos_rs::deliver;
-using mesos_rs::probe_entry;
 using mesos_rs::guarded;
 using mesos_rs::parse;
+using mesos_rs::serialized;
 using mesos_rs::view;
 
 // mesos::MesosExecutorDriver::MesosExecutorDriver(mesos::Executor*)
@@ -46,89 +45,50 @@ extern "C" void mesos_rs_executor_driver_ctor_env(
 
 namespace {
 
-class ForwardingExecutor : public mesos::Executor {
+class ForwardingExecutor : public mesos::Executor,
+                           public mesos_rs::Forwarder<mesos_executor_callbacks> {
  public:
   ForwardingExecutor(const mesos_executor_callbacks& callbacks, void* ctx)
-      : cb_(callbacks), ctx_(ctx) {}
+      : Forwarder(callbacks, ctx) {}
 
   void registered(mesos::ExecutorDriver*, const mesos::ExecutorInfo& executorInfo,
                   const mesos::FrameworkInfo& frameworkInfo,
                   const mesos::SlaveInfo& slaveInfo) override {
-    probe_entry();
-    if (cb_.registered == nullptr) return;
-    deliver(cb_.dropped, ctx_, "registered", [&] {
-      std::string executor = executorInfo.SerializePartialAsString();
-      std::string framework = frameworkInfo.SerializePartialAsString();
-      std::string slave = slaveInfo.SerializePartialAsString();
-      cb_.registered(ctx_, view(executor), view(framework), view(slave));
+    forward(cb_.registered, "registered", [&] {
+      cb_.registered(ctx_, view(serialized(executorInfo)), view(serialized(frameworkInfo)),
+                     view(serialized(slaveInfo)));
     });
   }
 
   void reregistered(mesos::ExecutorDriver*, const mesos::SlaveInfo& slaveInfo) override {
-    probe_entry();
-    if (cb_.reregistered == nullptr) return;
-    deliver(cb_.dropped, ctx_, "reregistered", [&] {
-      std::string slave = slaveInfo.SerializePartialAsString();
-      cb_.reregistered(ctx_, view(slave));
-    });
+    forward(cb_.reregistered, "reregistered",
+            [&] { cb_.reregistered(ctx_, view(serialized(slaveInfo))); });
   }
 
   void disconnected(mesos::ExecutorDriver*) override {
-    probe_entry();
-    if (cb_.disconnected == nullptr) return;
-    deliver(cb_.dropped, ctx_, "disconnected", [&] { cb_.disconnected(ctx_); });
+    forward(cb_.disconnected, "disconnected", [&] { cb_.disconnected(ctx_); });
   }
 
   void launchTask(mesos::ExecutorDriver*, const mesos::TaskInfo& task) override {
-    probe_entry();
-    if (cb_.launch_task == nullptr) return;
-    deliver(cb_.dropped, ctx_, "launchTask", [&] {
-      std::string bytes = task.SerializePartialAsString();
-      cb_.launch_task(ctx_, view(bytes));
-    });
+    forward(cb_.launch_task, "launchTask", [&] { cb_.launch_task(ctx_, view(serialized(task))); });
   }
 
   void killTask(mesos::ExecutorDriver*, const mesos::TaskID& taskId) override {
-    probe_entry();
-    if (cb_.kill_task == nullptr) return;
-    deliver(cb_.dropped, ctx_, "killTask", [&] {
-      std::string bytes = taskId.SerializePartialAsString();
-      cb_.kill_task(ctx_, view(bytes));
-    });
+    forward(cb_.kill_task, "killTask", [&] { cb_.kill_task(ctx_, view(serialized(taskId))); });
   }
 
   void frameworkMessage(mesos::ExecutorDriver*, const std::string& data) override {
-    probe_entry();
-    if (cb_.framework_message == nullptr) return;
-    deliver(cb_.dropped, ctx_, "frameworkMessage",
+    forward(cb_.framework_message, "frameworkMessage",
             [&] { cb_.framework_message(ctx_, view(data)); });
   }
 
   void shutdown(mesos::ExecutorDriver*) override {
-    probe_entry();
-    if (cb_.shutdown == nullptr) return;
-    deliver(cb_.dropped, ctx_, "shutdown", [&] { cb_.shutdown(ctx_); });
+    forward(cb_.shutdown, "shutdown", [&] { cb_.shutdown(ctx_); });
   }
 
   void error(mesos::ExecutorDriver*, const std::string& message) override {
-    probe_entry();
-    if (counting_) ++errors_;
-    if (cb_.error == nullptr) return;
-    deliver(cb_.dropped, ctx_, "error", [&] { cb_.error(ctx_, view(message)); });
+    forward_error(message);
   }
-
-  // Turns counting of `error` callbacks on or off; returns the count so far. Used around
-  // libmesos' constructor, which reports errors synchronously on the constructing thread.
-  int count_errors(bool on) {
-    counting_ = on;
-    return errors_;
-  }
-
- private:
-  mesos_executor_callbacks cb_;
-  void* ctx_;
-  bool counting_ = false;
-  int errors_ = 0;
 };
 
 int32_t null_argument(mesos_shim_error* err, const char* what) {
@@ -559,6 +519,23 @@ mesos_executor_adapter* mesos_executor_adapter_new(const mesos_executor_callback
 
 void mesos_executor_adapter_free(mesos_executor_adapter* a) noexcept { delete a; }
 
+}  // extern "C"
+
+namespace {
+
+// Parses the adapter's one message argument (argument 1) into a T and passes it to `call`.
+template <typename T, typename F>
+int32_t deliver_one(const mesos_bytes& bytes, mesos_shim_error* err, F call) {
+  T message;
+  MESOS_RS_TRY(parse(bytes, &message, err, 1));
+  call(message);
+  return 0;
+}
+
+}  // namespace
+
+extern "C" {
+
 #define MESOS_RS_ADAPTER_CALL(a, err, body)                                         \
   guarded(err, [&]() -> int32_t {                                                   \
     if ((a) == nullptr) return null_argument(err, "adapter is NULL");               \
@@ -584,9 +561,9 @@ int32_t mesos_executor_adapter_registered(mesos_executor_adapter* a, mesos_bytes
 int32_t mesos_executor_adapter_reregistered(mesos_executor_adapter* a, mesos_bytes slave_info,
                                             mesos_shim_error* err) noexcept {
   return MESOS_RS_ADAPTER_CALL(a, err, {
-    mesos::SlaveInfo s;
-    MESOS_RS_TRY(parse(slave_info, &s, err, 1));
-    executor->reregistered(nullptr, s);
+    MESOS_RS_TRY(deliver_one<mesos::SlaveInfo>(slave_info, err, [&](const mesos::SlaveInfo& s) {
+      executor->reregistered(nullptr, s);
+    }));
   });
 }
 
@@ -597,18 +574,18 @@ int32_t mesos_executor_adapter_disconnected(mesos_executor_adapter* a, mesos_shi
 int32_t mesos_executor_adapter_launch_task(mesos_executor_adapter* a, mesos_bytes task_info,
                                            mesos_shim_error* err) noexcept {
   return MESOS_RS_ADAPTER_CALL(a, err, {
-    mesos::TaskInfo t;
-    MESOS_RS_TRY(parse(task_info, &t, err, 1));
-    executor->launchTask(nullptr, t);
+    MESOS_RS_TRY(deliver_one<mesos::TaskInfo>(task_info, err, [&](const mesos::TaskInfo& t) {
+      executor->launchTask(nullptr, t);
+    }));
   });
 }
 
 int32_t mesos_executor_adapter_kill_task(mesos_executor_adapter* a, mesos_bytes task_id,
                                          mesos_shim_error* err) noexcept {
   return MESOS_RS_ADAPTER_CALL(a, err, {
-    mesos::TaskID t;
-    MESOS_RS_TRY(parse(task_id, &t, err, 1));
-    executor->killTask(nullptr, t);
+    MESOS_RS_TRY(deliver_one<mesos::TaskID>(task_id, err, [&](const mesos::TaskID& t) {
+      executor->killTask(nullptr, t);
+    }));
   });
 }
 

@@ -9,50 +9,38 @@
 
 #include "shim.hpp"
 
-using mesos_rs::deliver;
-using mesos_rs::probe_entry;
 using mesos_rs::guarded;
 using mesos_rs::parse;
 using mesos_rs::parse_list;
+using mesos_rs::serialized;
 using mesos_rs::view;
 
 namespace {
 
-class ForwardingScheduler : public mesos::Scheduler {
+class ForwardingScheduler : public mesos::Scheduler,
+                            public mesos_rs::Forwarder<mesos_scheduler_callbacks> {
  public:
   ForwardingScheduler(const mesos_scheduler_callbacks& callbacks, void* ctx)
-      : cb_(callbacks), ctx_(ctx) {}
+      : Forwarder(callbacks, ctx) {}
 
   void registered(mesos::SchedulerDriver*, const mesos::FrameworkID& frameworkId,
                   const mesos::MasterInfo& masterInfo) override {
-    probe_entry();
-    if (cb_.registered == nullptr) return;
-    deliver(cb_.dropped, ctx_, "registered", [&] {
-      std::string id = frameworkId.SerializePartialAsString();
-      std::string master = masterInfo.SerializePartialAsString();
-      cb_.registered(ctx_, view(id), view(master));
+    forward(cb_.registered, "registered", [&] {
+      cb_.registered(ctx_, view(serialized(frameworkId)), view(serialized(masterInfo)));
     });
   }
 
   void reregistered(mesos::SchedulerDriver*, const mesos::MasterInfo& masterInfo) override {
-    probe_entry();
-    if (cb_.reregistered == nullptr) return;
-    deliver(cb_.dropped, ctx_, "reregistered", [&] {
-      std::string master = masterInfo.SerializePartialAsString();
-      cb_.reregistered(ctx_, view(master));
-    });
+    forward(cb_.reregistered, "reregistered",
+            [&] { cb_.reregistered(ctx_, view(serialized(masterInfo))); });
   }
 
   void disconnected(mesos::SchedulerDriver*) override {
-    probe_entry();
-    if (cb_.disconnected == nullptr) return;
-    deliver(cb_.dropped, ctx_, "disconnected", [&] { cb_.disconnected(ctx_); });
+    forward(cb_.disconnected, "disconnected", [&] { cb_.disconnected(ctx_); });
   }
 
   void resourceOffers(mesos::SchedulerDriver*, const std::vector<mesos::Offer>& offers) override {
-    probe_entry();
-    if (cb_.resource_offers == nullptr) return;
-    deliver(cb_.dropped, ctx_, "resourceOffers", [&] {
+    forward(cb_.resource_offers, "resourceOffers", [&] {
       std::vector<std::string> bytes(offers.size());
       std::vector<mesos_bytes> views(offers.size());
       for (size_t i = 0; i < offers.size(); ++i) {
@@ -64,73 +52,37 @@ class ForwardingScheduler : public mesos::Scheduler {
   }
 
   void offerRescinded(mesos::SchedulerDriver*, const mesos::OfferID& offerId) override {
-    probe_entry();
-    if (cb_.offer_rescinded == nullptr) return;
-    deliver(cb_.dropped, ctx_, "offerRescinded", [&] {
-      std::string id = offerId.SerializePartialAsString();
-      cb_.offer_rescinded(ctx_, view(id));
-    });
+    forward(cb_.offer_rescinded, "offerRescinded",
+            [&] { cb_.offer_rescinded(ctx_, view(serialized(offerId))); });
   }
 
   void statusUpdate(mesos::SchedulerDriver*, const mesos::TaskStatus& status) override {
-    probe_entry();
-    if (cb_.status_update == nullptr) return;
-    deliver(cb_.dropped, ctx_, "statusUpdate", [&] {
-      std::string bytes = status.SerializePartialAsString();
-      cb_.status_update(ctx_, view(bytes));
-    });
+    forward(cb_.status_update, "statusUpdate",
+            [&] { cb_.status_update(ctx_, view(serialized(status))); });
   }
 
   void frameworkMessage(mesos::SchedulerDriver*, const mesos::ExecutorID& executorId,
                         const mesos::SlaveID& slaveId, const std::string& data) override {
-    probe_entry();
-    if (cb_.framework_message == nullptr) return;
-    deliver(cb_.dropped, ctx_, "frameworkMessage", [&] {
-      std::string executor = executorId.SerializePartialAsString();
-      std::string slave = slaveId.SerializePartialAsString();
-      cb_.framework_message(ctx_, view(executor), view(slave), view(data));
+    forward(cb_.framework_message, "frameworkMessage", [&] {
+      cb_.framework_message(ctx_, view(serialized(executorId)), view(serialized(slaveId)),
+                            view(data));
     });
   }
 
   void slaveLost(mesos::SchedulerDriver*, const mesos::SlaveID& slaveId) override {
-    probe_entry();
-    if (cb_.slave_lost == nullptr) return;
-    deliver(cb_.dropped, ctx_, "slaveLost", [&] {
-      std::string slave = slaveId.SerializePartialAsString();
-      cb_.slave_lost(ctx_, view(slave));
-    });
+    forward(cb_.slave_lost, "slaveLost", [&] { cb_.slave_lost(ctx_, view(serialized(slaveId))); });
   }
 
   void executorLost(mesos::SchedulerDriver*, const mesos::ExecutorID& executorId,
                     const mesos::SlaveID& slaveId, int status) override {
-    probe_entry();
-    if (cb_.executor_lost == nullptr) return;
-    deliver(cb_.dropped, ctx_, "executorLost", [&] {
-      std::string executor = executorId.SerializePartialAsString();
-      std::string slave = slaveId.SerializePartialAsString();
-      cb_.executor_lost(ctx_, view(executor), view(slave), status);
+    forward(cb_.executor_lost, "executorLost", [&] {
+      cb_.executor_lost(ctx_, view(serialized(executorId)), view(serialized(slaveId)), status);
     });
   }
 
   void error(mesos::SchedulerDriver*, const std::string& message) override {
-    probe_entry();
-    if (counting_) ++errors_;
-    if (cb_.error == nullptr) return;
-    deliver(cb_.dropped, ctx_, "error", [&] { cb_.error(ctx_, view(message)); });
+    forward_error(message);
   }
-
-  // Turns counting of `error` callbacks on or off; returns the count so far. Used around
-  // libmesos' constructor, which reports errors synchronously on the constructing thread.
-  int count_errors(bool on) {
-    counting_ = on;
-    return errors_;
-  }
-
- private:
-  mesos_scheduler_callbacks cb_;
-  void* ctx_;
-  bool counting_ = false;
-  int errors_ = 0;
 };
 
 int32_t null_driver(mesos_shim_error* err) {

@@ -164,6 +164,55 @@ inline int32_t unsupported_call(mesos_shim_error* err, const char* call,
   return fail(err, MESOS_SHIM_ERR_UNSUPPORTED_CALL, -1, -1, "", detail);
 }
 
+// The serialized bytes of a message, for a callback argument: `view(serialized(m))` stays
+// valid until the end of the full expression that calls the C function.
+inline std::string serialized(const google::protobuf::Message& message) {
+  return message.SerializePartialAsString();
+}
+
+// What the forwarding mesos::Scheduler (scheduler.cpp) and mesos::Executor (executor.cpp) share:
+// the C callback table and its context, the guarded delivery of one callback, and the `error`
+// callback with its counting. `Callbacks` is mesos_scheduler_callbacks or
+// mesos_executor_callbacks; both have `dropped` and `error(ctx, message)` entries.
+template <typename Callbacks>
+class Forwarder {
+ public:
+  Forwarder(const Callbacks& callbacks, void* ctx) : cb_(callbacks), ctx_(ctx) {}
+
+  // Turns counting of `error` callbacks on or off; returns the count so far. Used around
+  // libmesos' constructor, which reports errors synchronously on the constructing thread.
+  int count_errors(bool on) {
+    counting_ = on;
+    return errors_;
+  }
+
+ protected:
+  // Delivers one callback named `name` (libmesos' name, for the drop report) whose table entry
+  // is `entry`: nothing when the table has no such entry; otherwise `body` (which serializes
+  // the arguments and calls the entry) runs under `deliver`. Never throws.
+  template <typename Entry, typename F>
+  void forward(Entry entry, const char* name, F body) noexcept {
+    probe_entry();
+    if (entry == nullptr) return;
+    deliver(cb_.dropped, ctx_, name, body);
+  }
+
+  // The `error` callback, counted while counting is on.
+  void forward_error(const std::string& message) noexcept {
+    probe_entry();
+    if (counting_) ++errors_;
+    if (cb_.error == nullptr) return;
+    deliver(cb_.dropped, ctx_, "error", [&] { cb_.error(ctx_, view(message)); });
+  }
+
+  Callbacks cb_;
+  void* ctx_;
+
+ private:
+  bool counting_ = false;
+  int errors_ = 0;
+};
+
 }  // namespace mesos_rs
 
 #endif

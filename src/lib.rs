@@ -87,13 +87,7 @@ mod error;
 pub mod executor;
 #[cfg(feature = "libmesos")]
 mod ffi;
-#[cfg(feature = "libmesos")]
-#[cfg_attr(docsrs, doc(cfg(feature = "libmesos")))]
-pub mod framework_id;
 pub mod ids;
-#[cfg(feature = "libmesos")]
-#[cfg_attr(docsrs, doc(cfg(feature = "libmesos")))]
-pub mod liveness;
 #[cfg(feature = "libmesos")]
 #[cfg_attr(docsrs, doc(cfg(feature = "libmesos")))]
 pub mod local;
@@ -127,6 +121,10 @@ pub use error::{Error, Result};
 #[cfg_attr(docsrs, doc(cfg(any(feature = "libmesos", feature = "http-executor"))))]
 pub use executor::{Executor, ExecutorDriver};
 pub use resources::Resources;
+// Scheduler features, kept at the crate root where users have always found them.
+#[cfg(feature = "libmesos")]
+#[cfg_attr(docsrs, doc(cfg(feature = "libmesos")))]
+pub use scheduler::{framework_id, liveness};
 #[cfg(feature = "libmesos")]
 #[cfg_attr(docsrs, doc(cfg(feature = "libmesos")))]
 pub use scheduler::{Scheduler, SchedulerDriver, SchedulerDriverBuilder, WeakSchedulerDriver};

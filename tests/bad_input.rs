@@ -63,6 +63,36 @@ fn missing(r: mesos::Result<impl std::fmt::Debug>) -> Missing {
     }
 }
 
+/// What `acknowledge_status_update` says is missing from `status`, given a uuid and an
+/// agent so that it needs acknowledging.
+fn missing_in_acknowledgement(d: &SchedulerDriver, mut status: TaskStatus) -> Missing {
+    status.set_uuid(vec![1; 16]);
+    status.slave_id = Some(mesos::ids::slave_id("s")).into();
+    missing(d.acknowledge_status_update(&status))
+}
+
+/// What an empty FrameworkInfo lacks.
+fn framework_without_user_and_name() -> Missing {
+    expected(
+        "mesos.FrameworkInfo",
+        Some("framework"),
+        Some(0),
+        None,
+        &["user", "name"],
+    )
+}
+
+/// The `Missing` a test expects.
+fn expected(
+    type_name: &str,
+    parameter: Option<&'static str>,
+    argument: Option<u32>,
+    element: Option<usize>,
+    fields: &[&str],
+) -> Missing {
+    (type_name.into(), parameter, argument, element, strs(fields))
+}
+
 fn strs(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
 }
@@ -71,16 +101,7 @@ fn strs(v: &[&str]) -> Vec<String> {
 fn framework_info_without_required_fields_is_rejected_naming_them() {
     let (p, _events) = probe();
     let r = SchedulerDriver::builder(FrameworkInfo::new(), UNREACHABLE).build(p);
-    assert_eq!(
-        missing(r),
-        (
-            "mesos.FrameworkInfo".into(),
-            Some("framework"),
-            Some(0),
-            None,
-            strs(&["user", "name"])
-        )
-    );
+    assert_eq!(missing(r), framework_without_user_and_name());
 
     // A nested required field: a capability is fine, a role-less... label without key is not.
     let mut info = framework("x");
@@ -103,12 +124,12 @@ fn framework_info_without_required_fields_is_rejected_naming_them() {
         .build(p);
     assert_eq!(
         missing(r),
-        (
-            "mesos.Credential".into(),
+        expected(
+            "mesos.Credential",
             Some("credential"),
             None,
             None,
-            strs(&["principal"])
+            &["principal"]
         )
     );
 }
@@ -435,23 +456,11 @@ fn driver_calls_with_missing_fields_name_argument_element_and_fields() {
 
     assert_eq!(
         missing(d.kill_task(&TaskID::new())),
-        (
-            "mesos.TaskID".into(),
-            Some("task_id"),
-            Some(0),
-            None,
-            strs(&["value"])
-        )
+        expected("mesos.TaskID", Some("task_id"), Some(0), None, &["value"])
     );
     assert_eq!(
         missing(d.decline_offer(&OfferID::new(), None)),
-        (
-            "mesos.OfferID".into(),
-            Some("offer_id"),
-            Some(0),
-            None,
-            strs(&["value"])
-        )
+        expected("mesos.OfferID", Some("offer_id"), Some(0), None, &["value"])
     );
 
     // A status without task id and state (both required), with a uuid and an agent so that
@@ -461,22 +470,22 @@ fn driver_calls_with_missing_fields_name_argument_element_and_fields() {
     status.slave_id = Some(mesos::ids::slave_id("s")).into();
     assert_eq!(
         missing(d.acknowledge_status_update(&status)),
-        (
-            "mesos.TaskStatus".into(),
+        expected(
+            "mesos.TaskStatus",
             Some("status"),
             Some(0),
             None,
-            strs(&["task_id", "state"])
+            &["task_id", "state"]
         )
     );
     assert_eq!(
         missing(d.reconcile_tasks(&[status])),
-        (
-            "mesos.TaskStatus".into(),
+        expected(
+            "mesos.TaskStatus",
             Some("statuses"),
             Some(0),
             Some(0),
-            strs(&["task_id", "state"])
+            &["task_id", "state"]
         )
     );
 
@@ -514,13 +523,7 @@ fn driver_calls_with_missing_fields_name_argument_element_and_fields() {
     );
     assert_eq!(
         missing(d.update_framework(&FrameworkInfo::new(), &[] as &[&str], None)),
-        (
-            "mesos.FrameworkInfo".into(),
-            Some("framework"),
-            Some(0),
-            None,
-            strs(&["user", "name"])
-        )
+        framework_without_user_and_name()
     );
     // The message names the Rust parameter, not the shim's argument number.
     assert_eq!(
@@ -554,16 +557,14 @@ fn out_of_range_enum_values() {
     let mut status = TaskStatus::new();
     status.task_id = Some(tid("t")).into();
     status.state = Some(EnumOrUnknown::from_i32(99));
-    status.set_uuid(vec![1; 16]);
-    status.slave_id = Some(mesos::ids::slave_id("s")).into();
     assert_eq!(
-        missing(d.acknowledge_status_update(&status)),
-        (
-            "mesos.TaskStatus".into(),
+        missing_in_acknowledgement(&d, status),
+        expected(
+            "mesos.TaskStatus",
             Some("status"),
             Some(0),
             None,
-            strs(&["state"])
+            &["state"]
         )
     );
     let mut r = Resource::new();
@@ -695,13 +696,7 @@ fn executor_driver_and_harness_misuse() {
     let harness = ExecutorHarness::new(Nothing).unwrap();
     assert_eq!(
         missing(harness.kill_task(&TaskID::new())),
-        (
-            "mesos.TaskID".into(),
-            Some("task_id"),
-            Some(0),
-            None,
-            strs(&["value"])
-        )
+        expected("mesos.TaskID", Some("task_id"), Some(0), None, &["value"])
     );
     assert_eq!(
         missing(harness.registered(

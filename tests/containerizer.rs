@@ -8,42 +8,23 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
-use mesos::local::LocalCluster;
+use mesos::local::LocalClusterGuard;
+use mesos::sandbox::TaskRef;
 use mesos::scheduler::SchedulerEvent;
 use mesos::types::*;
-use mesos::SchedulerDriver;
+use support::cluster::{self, Framework};
 use support::*;
 
-/// A directory holding an executable `mesos-containerizer` (and nothing else we build).
+/// A directory holding an executable `mesos-containerizer`: Mesos' own in the conformance
+/// run, else this project's.
 fn launcher_dir() -> (PathBuf, Option<tempfile::TempDir>) {
-    // The conformance run: Mesos' own launch helper.
-    if let Some(dir) = native_helpers_dir() {
-        return (dir, None);
+    match native_helpers_dir() {
+        Some(dir) => (dir, None),
+        None => cluster::built_containerizer_dir(),
     }
-    if let Some(dir) = std::env::var_os("MESOS_LAUNCHER_DIR") {
-        let dir = PathBuf::from(dir);
-        if dir.join("mesos-containerizer").is_file() {
-            return (dir, None);
-        }
-    }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let target = root.join("mesos-launcher").join("target");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = std::process::Command::new(cargo)
-        .args(["build", "--bin", "mesos-containerizer", "--manifest-path"])
-        .arg(root.join("mesos-launcher").join("Cargo.toml"))
-        .arg("--target-dir")
-        .arg(&target)
-        .status()
-        .expect("run cargo to build mesos-launcher");
-    assert!(status.success(), "building mesos-containerizer failed");
-    let built = target.join("debug").join("mesos-containerizer");
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(&built, dir.path().join("mesos-containerizer")).unwrap();
-    (dir.path().to_owned(), Some(dir))
 }
 
 fn resource(name: &str, value: f64) -> Resource {
@@ -78,36 +59,19 @@ fn executor_task(name: &str, offer: &Offer, shell: &str) -> TaskInfo {
     t
 }
 
-/// The sandbox of `executor_id`'s latest run under the cluster's work directory.
-fn sandbox(work: &Path, executor_id: &str) -> PathBuf {
-    find_sandbox(work, executor_id)
-        .unwrap_or_else(|| panic!("no sandbox for {executor_id} under {}", work.display()))
-}
-
-fn find_sandbox(work: &Path, executor_id: &str) -> Option<PathBuf> {
-    // The latest run of the executor, found by `mesos::sandbox`.
-    let task = mesos::sandbox::TaskRef::default().executor(executor_id);
-    mesos::sandbox::Sandbox::find_in(work, task)
-        .ok()
-        .map(|s| s.directory().to_owned())
+/// The sandbox directory of `executor_id`'s latest run on `cluster`.
+fn sandbox(cluster: &LocalClusterGuard, executor_id: &str) -> PathBuf {
+    cluster::sandbox(cluster, TaskRef::default().executor(executor_id))
+        .directory()
+        .to_owned()
 }
 
 #[test]
 fn the_real_agent_runs_executors_through_our_launch_helper() {
     let (dir, _keep) = launcher_dir();
-    // SAFETY: no other thread of this test reads or writes the environment while the
-    // cluster's variables are set, and libprocess has not started yet.
-    let cluster = unsafe {
-        LocalCluster::new()
-            .resources("cpus:2;mem:512")
-            .env("MESOS_LAUNCHER_DIR", dir.to_str().unwrap())
-            .apply_unchecked()
-            .unwrap()
-    };
-    let (probe, mut events) = probe();
-    let driver = SchedulerDriver::new(probe, framework("containerizer"), "local").unwrap();
-    driver.start().unwrap();
-    let offer = next_offers(&mut events).remove(0);
+    let cluster = cluster::spec().launcher_dir(&dir).start();
+    let mut fw = Framework::start("containerizer");
+    let offer = fw.next_offer();
 
     let exits = executor_task(
         "exits",
@@ -123,13 +87,11 @@ fn the_real_agent_runs_executors_through_our_launch_helper() {
     // process's fds 1 and 2) rather than the sandbox files: catch them while the helpers fork.
     let captured = tempfile::NamedTempFile::new().unwrap();
     let stdio = Redirect::to(captured.path());
-    driver
-        .launch_tasks(&[offer.id.clone().unwrap()], &[exits, killed], None)
-        .unwrap();
+    fw.launch(&offer, vec![exits, killed]);
 
     let mut updates = Vec::new();
     let mut lost = Vec::new();
-    events.wait_for(
+    fw.events.wait_for(
         Duration::from_secs(60),
         "both tasks ended and both executors lost",
         |e| {
@@ -148,7 +110,7 @@ fn the_real_agent_runs_executors_through_our_launch_helper() {
         },
     );
     drop(stdio);
-    driver.stop(false).unwrap();
+    fw.stop();
 
     let output = std::fs::read_to_string(captured.path()).unwrap();
     eprintln!("--- the executors' output (the agent's stdout/stderr) ---\n{output}---");
@@ -197,8 +159,7 @@ fn the_real_agent_runs_executors_through_our_launch_helper() {
     }
 
     // The commands ran in their sandboxes (their working directory).
-    let work = cluster.work_dir();
-    let exits = sandbox(work, "exits-executor");
+    let exits = sandbox(&cluster, "exits-executor");
     // The executor's environment is the one the agent built, not the agent's own.
     let env = std::fs::read_to_string(exits.join("env.txt")).unwrap();
     assert!(
@@ -218,7 +179,7 @@ fn the_real_agent_runs_executors_through_our_launch_helper() {
         !env.contains("MESOS_CONTAINERIZER_"),
         "helper flags leaked: {env}"
     );
-    let killed = sandbox(work, "killed-executor");
+    let killed = sandbox(&cluster, "killed-executor");
     assert_eq!(
         std::fs::read_to_string(killed.join("last-words.txt")).unwrap(),
         "about to die\n"
@@ -229,20 +190,12 @@ fn the_real_agent_runs_executors_through_our_launch_helper() {
 #[test]
 fn limits_from_the_agents_rlimits_isolator_reach_the_command() {
     let (dir, _keep) = launcher_dir();
-    // SAFETY: no other thread of this test reads or writes the environment while the
-    // cluster's variables are set, and libprocess has not started yet.
-    let cluster = unsafe {
-        LocalCluster::new()
-            .resources("cpus:2;mem:512")
-            .env("MESOS_LAUNCHER_DIR", dir.to_str().unwrap())
-            .env("MESOS_ISOLATION", "posix/cpu,posix/mem,posix/rlimits")
-            .apply_unchecked()
-            .unwrap()
-    };
-    let (probe, mut events) = probe();
-    let driver = SchedulerDriver::new(probe, framework("containerizer rlimits"), "local").unwrap();
-    driver.start().unwrap();
-    let offer = next_offers(&mut events).remove(0);
+    let cluster = cluster::spec()
+        .launcher_dir(&dir)
+        .env("MESOS_ISOLATION", "posix/cpu,posix/mem,posix/rlimits")
+        .start();
+    let mut fw = Framework::start("containerizer rlimits");
+    let offer = fw.next_offer();
     let mut task = executor_task(
         "limited",
         &offer,
@@ -263,16 +216,11 @@ fn limits_from_the_agents_rlimits_isolator_reach_the_command() {
     let limits = container.rlimit_info.mut_or_insert_default();
     limits.rlimits.push(nofile);
     limits.rlimits.push(core);
-    driver
-        .launch_tasks(&[offer.id.clone().unwrap()], &[task], None)
-        .unwrap();
-    let status = events.wait_for(Duration::from_secs(60), "the executor lost", |e| match e {
-        SchedulerEvent::ExecutorLost { status, .. } => Some(*status),
-        _ => None,
-    });
-    driver.stop(false).unwrap();
+    fw.launch(&offer, vec![task]);
+    let status = fw.executor_lost();
+    fw.stop();
     assert_eq!(status, 0, "the command failed");
-    let sandbox = sandbox(cluster.work_dir(), "limited-executor");
+    let sandbox = sandbox(&cluster, "limited-executor");
     assert_eq!(
         std::fs::read_to_string(sandbox.join("nofile.txt")).unwrap(),
         "321\n"
@@ -288,41 +236,24 @@ fn a_destroyed_container_takes_its_whole_process_tree_with_it() {
     // The task is killed; its executor never registers, so the agent destroys the container
     // at the registration timeout: the POSIX launcher's destroy.
     let (dir, _keep) = launcher_dir();
-    // SAFETY: no other thread of this test reads or writes the environment while the
-    // cluster's variables are set, and libprocess has not started yet.
-    let cluster = unsafe {
-        LocalCluster::new()
-            .resources("cpus:2;mem:512")
-            .env("MESOS_LAUNCHER_DIR", dir.to_str().unwrap())
-            .env("MESOS_EXECUTOR_REGISTRATION_TIMEOUT", "2secs")
-            .apply_unchecked()
-            .unwrap()
-    };
-    let (probe, mut events) = probe();
-    let driver = SchedulerDriver::new(probe, framework("containerizer kill"), "local").unwrap();
-    driver.start().unwrap();
-    let offer = next_offers(&mut events).remove(0);
-    let task = executor_task(
-        "sleeper",
-        &offer,
-        "echo $$ > shell.pid; sleep 600 & echo $! > child.pid; touch ready; wait",
+    let cluster = cluster::spec()
+        .launcher_dir(&dir)
+        .env("MESOS_EXECUTOR_REGISTRATION_TIMEOUT", "2secs")
+        .start();
+    let mut fw = Framework::start("containerizer kill");
+    fw.launch_one(|offer| {
+        executor_task(
+            "sleeper",
+            offer,
+            "echo $$ > shell.pid; sleep 600 & echo $! > child.pid; touch ready; wait",
+        )
+    });
+    let sandbox = cluster::wait_sandbox_file(
+        &cluster,
+        "sleeper-executor",
+        "ready",
+        Duration::from_secs(60),
     );
-    driver
-        .launch_tasks(&[offer.id.clone().unwrap()], &[task], None)
-        .unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    let sandbox = loop {
-        if let Some(s) = find_sandbox(cluster.work_dir(), "sleeper-executor") {
-            if s.join("ready").exists() {
-                break s;
-            }
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the executor never started"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
     let pids: Vec<i32> = ["shell.pid", "child.pid"]
         .iter()
         .map(|f| {
@@ -335,10 +266,10 @@ fn a_destroyed_container_takes_its_whole_process_tree_with_it() {
         .collect();
     assert!(pids.iter().all(|p| alive(*p)), "{pids:?} not running");
 
-    driver.kill_task(&tid("sleeper")).unwrap();
+    fw.driver.kill_task(&tid("sleeper")).unwrap();
     let mut killed = None;
     let mut lost = None;
-    events.wait_for(
+    fw.events.wait_for(
         Duration::from_secs(60),
         "TASK_KILLED and the executor lost",
         |e| {
@@ -352,7 +283,7 @@ fn a_destroyed_container_takes_its_whole_process_tree_with_it() {
             (killed.is_some() && lost.is_some()).then_some(())
         },
     );
-    driver.stop(false).unwrap();
+    fw.stop();
     let killed = killed.unwrap();
     eprintln!(
         "task sleeper: {:?} reason {:?} message {:?}; executor lost with wait status {:?}",
@@ -380,20 +311,12 @@ fn with_sandbox_stdio_the_output_lands_in_the_sandbox_files() {
     // `--sandbox_stdio` (not a Mesos flag) reaches the helper through the agent's own
     // environment, which the helper inherits.
     let (dir, _keep) = launcher_dir();
-    // SAFETY: no other thread of this test reads or writes the environment while the
-    // cluster's variables are set, and libprocess has not started yet.
-    let cluster = unsafe {
-        LocalCluster::new()
-            .resources("cpus:2;mem:512")
-            .env("MESOS_LAUNCHER_DIR", dir.to_str().unwrap())
-            .env("MESOS_CONTAINERIZER_SANDBOX_STDIO", "true")
-            .apply_unchecked()
-            .unwrap()
-    };
-    let (probe, mut events) = probe();
-    let driver = SchedulerDriver::new(probe, framework("containerizer stdio"), "local").unwrap();
-    driver.start().unwrap();
-    let offer = next_offers(&mut events).remove(0);
+    let cluster = cluster::spec()
+        .launcher_dir(&dir)
+        .env("MESOS_CONTAINERIZER_SANDBOX_STDIO", "true")
+        .start();
+    let mut fw = Framework::start("containerizer stdio");
+    let offer = fw.next_offer();
     let task = executor_task(
         "talks",
         &offer,
@@ -401,17 +324,12 @@ fn with_sandbox_stdio_the_output_lands_in_the_sandbox_files() {
     );
     let captured = tempfile::NamedTempFile::new().unwrap();
     let stdio = Redirect::to(captured.path());
-    driver
-        .launch_tasks(&[offer.id.clone().unwrap()], &[task], None)
-        .unwrap();
-    let status = events.wait_for(Duration::from_secs(60), "the executor lost", |e| match e {
-        SchedulerEvent::ExecutorLost { status, .. } => Some(*status),
-        _ => None,
-    });
+    fw.launch(&offer, vec![task]);
+    let status = fw.executor_lost();
     drop(stdio);
-    driver.stop(false).unwrap();
+    fw.stop();
     assert_eq!(status, 0);
-    let sandbox = sandbox(cluster.work_dir(), "talks-executor");
+    let sandbox = sandbox(&cluster, "talks-executor");
     let stdout = std::fs::read_to_string(sandbox.join("stdout")).unwrap();
     let stderr = std::fs::read_to_string(sandbox.join("stderr")).unwrap();
     let agents = std::fs::read_to_string(captured.path()).unwrap();

@@ -5,7 +5,6 @@
 
 mod support;
 
-use std::io::Write;
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -299,31 +298,11 @@ fn join_inside_a_callback_is_refused_instead_of_blocking_for_ever() {
     assert_eq!(driver.join().unwrap(), Status::DRIVER_STOPPED);
 }
 
-/// A `tracing` writer that appends to a shared buffer.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// The queue in front of slow callbacks is visible: `queue_depth` counts what waits, and a
 /// warning is logged once it passes the threshold.
 #[test]
 fn the_queue_depth_is_reported_and_warned_about() {
-    let capture = Capture::default();
-    let writer = capture.clone();
-    tracing_subscriber::fmt()
-        .with_env_filter("mesos=warn")
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .init();
+    let capture = Capture::install("mesos=warn");
     let _work = local_cluster("cpus:1;mem:128", &[]);
     let (gate, held) = channel();
     let (scheduler, registered, updates) = slow(Hold::Gate(held));
@@ -338,12 +317,12 @@ fn the_queue_depth_is_reported_and_warned_about() {
     // the depth 1, and updates answered before the offer came would not queue up).
     registered.recv_timeout(Duration::from_secs(30)).unwrap();
     assert!(driver.queue_depth() >= 1);
-    assert!(!capture_text(&capture).contains("WARN"));
+    assert!(!capture.text().contains("WARN"));
     let statuses: Vec<TaskStatus> = (0..8).map(unknown_task).collect();
     driver.reconcile_tasks(&statuses).unwrap();
     wait_until("eight queued updates", || driver.queue_depth() >= 9);
     assert!(driver.stats().queued >= 9, "{:?}", driver.stats());
-    let text = capture_text(&capture);
+    let text = capture.text();
     let warnings: Vec<&str> = text.lines().filter(|l| l.contains("WARN")).collect();
     assert_eq!(
         warnings.len(),
@@ -360,10 +339,6 @@ fn the_queue_depth_is_reported_and_warned_about() {
     wait_until("an empty queue", || driver.queue_depth() == 0);
     assert_eq!(driver.stats().dropped_events, 0);
     driver.stop(false).unwrap();
-}
-
-fn capture_text(c: &Capture) -> String {
-    String::from_utf8_lossy(&c.0.lock().unwrap()).into_owned()
 }
 
 /// Aborts its driver inside `status_update`, so that the implicit acknowledgement after it

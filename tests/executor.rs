@@ -281,7 +281,7 @@ use std::time::Instant;
 use mesos::local::{LocalCluster, LocalClusterGuard};
 use mesos::scheduler::SchedulerEvent;
 use mesos::SchedulerDriver;
-use support::{Helpers, Redirect};
+use support::{launch, Helpers, Redirect};
 
 /// The role variable of a re-run of this test binary.
 const ROLE_VAR: &str = "MESOS_RS_TEST_ROLE";
@@ -702,9 +702,7 @@ fn command_task_output_lands_in_the_sandbox_and_the_agent_serves_it() {
     // Mesos' helpers hand the task this process' own output (see below): catch it.
     let captured = tempfile::NamedTempFile::new().unwrap();
     let stdio = (support::helpers() == Helpers::Mesos).then(|| Redirect::to(captured.path()));
-    driver
-        .launch_tasks(&[offer.id.clone().unwrap()], &[t], None)
-        .unwrap();
+    launch(&driver, &offer, &[t]);
     // The command executor's own sequence, as Mesos': STARTING, RUNNING, FINISHED.
     let starting = w.state("speaks", TaskState::TASK_STARTING);
     assert_eq!(starting.source(), task_status::Source::SOURCE_EXECUTOR);
@@ -831,9 +829,7 @@ fn command_tasks_are_killed_within_their_grace_period_and_shutdown_leaves_nothin
     );
     polite.kill_policy = Some(grace(30)).into();
     let stubborn = command_task("stubborn", &offer, "sleep 600 & sleep 600");
-    driver
-        .launch_tasks(&[offer.id.clone().unwrap()], &[polite, stubborn], None)
-        .unwrap();
+    launch(&driver, &offer, &[polite, stubborn]);
     w.state("polite", TaskState::TASK_RUNNING);
     let deadline = Instant::now() + Duration::from_secs(60);
     while !ready.exists() {
@@ -878,9 +874,7 @@ fn sigterm_to_the_command_executor_kills_and_reports_its_task() {
     // process' output, which they were given: give them a file instead.
     let captured = tempfile::NamedTempFile::new().unwrap();
     let stdio = (support::helpers() == Helpers::Mesos).then(|| Redirect::to(captured.path()));
-    driver
-        .launch_tasks(&[offer.id.clone().unwrap()], &[t], None)
-        .unwrap();
+    launch(&driver, &offer, &[t]);
     w.state("signalled", TaskState::TASK_RUNNING);
     let pid_file = cluster
         .sandbox("signalled")
@@ -1012,9 +1006,7 @@ fn a_missing_executor_program_fails_its_tasks_instead_of_hanging() {
     let t = executor_task("orphaned", &offer, &e, "sleep 1");
     let captured = tempfile::NamedTempFile::new().unwrap();
     let stdio = (support::helpers() == Helpers::Mesos).then(|| Redirect::to(captured.path()));
-    driver
-        .launch_tasks(&[offer.id.clone().unwrap()], &[t], None)
-        .unwrap();
+    launch(&driver, &offer, &[t]);
     let failed = w.state("orphaned", TaskState::TASK_FAILED);
     drop(stdio);
     assert_eq!(
@@ -1217,9 +1209,7 @@ fn end_to_end_with_libmesos_executor_driver() {
     let t = executor_task("e2e-1", &offer, &executor, "sleep 1");
     let mut k = executor_task("e2e-kill", &offer, &executor, "sleep 600");
     k.kill_policy = Some(grace(5)).into();
-    driver
-        .launch_tasks(&[offer.id.clone().unwrap()], &[t, k], None)
-        .unwrap();
+    launch(&driver, &offer, &[t, k]);
     let running = w.state("e2e-1", TaskState::TASK_RUNNING);
     driver
         .send_framework_message(&running.executor_id, &running.slave_id, b"ping")

@@ -10,8 +10,7 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::sync::mpsc::{channel, Sender};
+use std::sync::mpsc::{channel, Receiver, Sender};
 use std::time::{Duration, Instant};
 
 use mesos::executor::{Backend, ExecutorDriver, ExecutorEvent};
@@ -22,39 +21,6 @@ use mesos::{Error, Executor, SchedulerDriver, Status};
 use support::*;
 
 const MODE: &str = "MESOS_RS_TEST_EXECUTOR";
-
-/// A directory holding an executable `mesos-containerizer`.
-fn launcher_dir() -> (PathBuf, Option<tempfile::TempDir>) {
-    if let Some(dir) = std::env::var_os("MESOS_LAUNCHER_DIR") {
-        let dir = PathBuf::from(dir);
-        if dir.join("mesos-containerizer").is_file() {
-            return (dir, None);
-        }
-    }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let manifest = root.join("mesos-launcher").join("Cargo.toml");
-    assert!(
-        manifest.is_file(),
-        "no mesos-containerizer: set MESOS_LAUNCHER_DIR to a directory holding one"
-    );
-    let target = root.join("mesos-launcher").join("target");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = std::process::Command::new(cargo)
-        .args(["build", "--bin", "mesos-containerizer", "--manifest-path"])
-        .arg(&manifest)
-        .arg("--target-dir")
-        .arg(&target)
-        .status()
-        .expect("run cargo to build mesos-launcher");
-    assert!(status.success(), "building mesos-containerizer failed");
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        target.join("debug").join("mesos-containerizer"),
-        dir.path().join("mesos-containerizer"),
-    )
-    .unwrap();
-    (dir.path().to_owned(), Some(dir))
-}
 
 fn scalar(name: &str, value: f64) -> Resource {
     let mut r = Resource::new();
@@ -168,7 +134,7 @@ fn http_executor_under_the_real_agent() {
     if std::env::var_os(MODE).is_some() {
         return run_child();
     }
-    let (launcher, _keep) = launcher_dir();
+    let (launcher, _keep) = support::cluster::built_containerizer_dir();
     let _work = local_cluster(
         "cpus:2;mem:1024;disk:1024",
         &[("MESOS_LAUNCHER_DIR", launcher.to_str().unwrap())],
@@ -330,6 +296,28 @@ fn dead_endpoint() -> String {
     addr.to_string()
 }
 
+/// An HTTP-backend driver whose [`Recorder`] sends to the returned receiver, with the agent
+/// environment of `endpoint` and `extra`.
+fn recorded_driver(
+    endpoint: &str,
+    extra: &[(&str, &str)],
+) -> (ExecutorDriver, Receiver<ExecutorEvent>) {
+    let (tx, rx) = channel();
+    let driver = ExecutorDriver::builder(Recorder(tx))
+        .backend(Backend::Http)
+        .environment(agent_env(endpoint, extra))
+        .build()
+        .unwrap();
+    (driver, rx)
+}
+
+/// Runs `driver`; its result and how long it took.
+fn run_timed(driver: &ExecutorDriver) -> (mesos::Result<Status>, Duration) {
+    let started = Instant::now();
+    let result = driver.run();
+    (result, started.elapsed())
+}
+
 fn agent_env(endpoint: &str, extra: &[(&str, &str)]) -> BTreeMap<String, String> {
     let mut env: BTreeMap<String, String> = [
         ("MESOS_FRAMEWORK_ID", "fw"),
@@ -348,15 +336,8 @@ fn agent_env(endpoint: &str, extra: &[(&str, &str)]) -> BTreeMap<String, String>
 #[test]
 fn unreachable_agent_without_checkpointing_ends_at_once() {
     let endpoint = dead_endpoint();
-    let (tx, rx) = channel();
-    let driver = ExecutorDriver::builder(Recorder(tx))
-        .backend(Backend::Http)
-        .environment(agent_env(&endpoint, &[("MESOS_CHECKPOINT", "0")]))
-        .build()
-        .unwrap();
-    let started = Instant::now();
-    let result = driver.run();
-    let took = started.elapsed();
+    let (driver, rx) = recorded_driver(&endpoint, &[("MESOS_CHECKPOINT", "0")]);
+    let (result, took) = run_timed(&driver);
     match &result {
         Err(Error::Agent {
             endpoint: e,
@@ -386,22 +367,15 @@ fn unreachable_agent_without_checkpointing_ends_at_once() {
 #[test]
 fn unreachable_agent_with_checkpointing_retries_for_the_recovery_timeout() {
     let endpoint = dead_endpoint();
-    let (tx, rx) = channel();
-    let driver = ExecutorDriver::builder(Recorder(tx))
-        .backend(Backend::Http)
-        .environment(agent_env(
-            &endpoint,
-            &[
-                ("MESOS_CHECKPOINT", "1"),
-                ("MESOS_RECOVERY_TIMEOUT", "2secs"),
-                ("MESOS_SUBSCRIPTION_BACKOFF_MAX", "200ms"),
-            ],
-        ))
-        .build()
-        .unwrap();
-    let started = Instant::now();
-    let result = driver.run();
-    let took = started.elapsed();
+    let (driver, rx) = recorded_driver(
+        &endpoint,
+        &[
+            ("MESOS_CHECKPOINT", "1"),
+            ("MESOS_RECOVERY_TIMEOUT", "2secs"),
+            ("MESOS_SUBSCRIPTION_BACKOFF_MAX", "200ms"),
+        ],
+    );
+    let (result, took) = run_timed(&driver);
     match &result {
         Err(Error::Agent { detail, .. }) => {
             assert!(detail.contains("recovery timeout"), "{detail}");

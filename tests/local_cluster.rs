@@ -10,6 +10,7 @@ use std::process::Command;
 
 use mesos::local::{devkit_launcher_dir, LocalCluster};
 use mesos::{SchedulerDriver, Status};
+use support::cluster::Framework;
 use support::*;
 
 /// `apply` changes the environment, which is only sound while no other thread runs; a test
@@ -36,9 +37,7 @@ fn child(mode: &str) {
             .unwrap()
     };
     println!("WORK_DIR={}", guard.work_dir().display());
-    let (probe, mut events) = probe();
-    let driver = SchedulerDriver::new(probe, framework("local child"), "local").unwrap();
-    driver.start().unwrap();
+    let Framework { driver, mut events } = Framework::start("local child");
     registered(&mut events);
     let offers = next_offers(&mut events);
     match mode {

@@ -4,48 +4,19 @@
 
 mod support;
 
-use std::io::Write;
 use std::process::Command;
-use std::sync::{Arc, Mutex};
 
 use mesos::local::LocalCluster;
 use mesos::{SchedulerDriver, Status};
+use support::cluster::Framework;
 use support::*;
-
-/// A `tracing` writer that appends to a shared buffer.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Capture {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
 
 #[test]
 fn binding_events_go_through_tracing() {
-    let capture = Capture::default();
-    let writer = capture.clone();
-    tracing_subscriber::fmt()
-        .with_env_filter("mesos=trace")
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .init();
+    let capture = Capture::install("mesos=trace");
 
     let _work = local_cluster("cpus:1;mem:128", &[]);
-    let (probe, mut events) = probe();
-    let driver = SchedulerDriver::new(probe, framework("logging"), "local").unwrap();
-    driver.start().unwrap();
+    let Framework { driver, mut events } = Framework::start("logging");
     let (id, _) = registered(&mut events);
     next_offers(&mut events);
     assert_eq!(driver.stop(false).unwrap(), Status::DRIVER_STOPPED);
@@ -101,9 +72,7 @@ fn child_cluster() {
                 .unwrap()
         })
     };
-    let (probe, mut events) = probe();
-    let driver = SchedulerDriver::new(probe, framework("logging-child"), "local").unwrap();
-    driver.start().unwrap();
+    let Framework { driver, mut events } = Framework::start("logging-child");
     registered(&mut events);
     next_offers(&mut events);
     driver.stop(false).unwrap();
@@ -241,13 +210,7 @@ fn a_bad_logging_switch_is_refused() {
 /// A ZooKeeper password in the master string never reaches the logs, even at trace level.
 #[test]
 fn master_passwords_are_redacted_in_logs() {
-    let capture = Capture::default();
-    let writer = capture.clone();
-    tracing_subscriber::fmt()
-        .with_env_filter("mesos=trace")
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .init();
+    let capture = Capture::install("mesos=trace");
     std::env::set_var("LIBPROCESS_IP", "127.0.0.1");
     std::env::set_var("GLOG_minloglevel", "2");
     let (probe, _events) = probe();

@@ -19,19 +19,12 @@ use std::time::{Duration, Instant};
 use mesos::scheduler::SchedulerEvent;
 use mesos::types::*;
 use mesos::{SchedulerDriver, Status};
-use support::hosted::{self, host_master, host_master_with, RoleChild};
-use support::zk::{Ensemble, ZkClient};
+use support::hosted::{self, host_master, host_master_with, Phases, RoleChild};
+use support::zk::Ensemble;
 use support::*;
 
 /// The master this child role connects to.
 const MASTER_VAR: &str = "MESOS_RS_TEST_MASTER";
-
-/// Settings for a framework process: loopback address, libmesos logging at WARNING.
-fn framework_process() {
-    std::env::set_var("LIBPROCESS_IP", "127.0.0.1");
-    std::env::set_var("MESOS_LOGGING_LEVEL", "WARNING");
-    std::env::set_var("GLOG_minloglevel", "1");
-}
 
 /// The JSON object of framework `id` in a `/master/frameworks` or `/master/state` body, up to
 /// its last field (`offer_constraints`): good enough to look for its fields and tasks.
@@ -88,7 +81,7 @@ const FAILOVER_TASKS: [&str; 2] = ["a-1", "a-2"];
 /// their terminal updates without acknowledging those, reports, and waits to be killed.
 fn framework_a() {
     let master = std::env::var(MASTER_VAR).expect("master address");
-    framework_process();
+    hosted::framework_process();
     let (probe, mut events) = probe();
     let mut info = framework("failing over");
     info.set_failover_timeout(300.0);
@@ -119,15 +112,10 @@ fn framework_a() {
 
 #[test]
 fn a_second_process_takes_over_a_killed_framework_and_reconciles_its_tasks() {
-    match hosted::role().as_deref() {
-        Some("host") => return hosted::host_role(),
-        Some("framework-a") => return framework_a(),
-        Some(other) => panic!("unknown role {other}"),
-        None => {}
+    if hosted::enter(&[("framework-a", framework_a)]) {
+        return;
     }
-    framework_process();
-    let t0 = Instant::now();
-    let mut phases = Vec::new();
+    let mut phases = Phases::start();
     let host = host_master(FAILOVER_TEST, hosted::free_port(), Duration::from_secs(60));
     let master = host.address.clone();
 
@@ -160,7 +148,7 @@ fn a_second_process_takes_over_a_killed_framework_and_reconciles_its_tasks() {
         assert_eq!(state, "TASK_FINISHED", "{name}: {a_states:?}");
     }
     let a_pid = pid_of(&before);
-    phases.push(("A reported", t0.elapsed()));
+    phases.mark("A reported");
     a.kill();
 
     // The master notices A is gone but keeps the framework for its failover timeout.
@@ -170,7 +158,7 @@ fn a_second_process_takes_over_a_killed_framework_and_reconciles_its_tasks() {
     assert!(gone.contains("\"connected\":false"), "{gone}");
     assert!(gone.contains("\"failover_timeout\":300"), "{gone}");
     let reregistrations = metric(&master, "master/messages_reregister_framework");
-    phases.push(("A seen gone", t0.elapsed()));
+    phases.mark("A seen gone");
 
     // Process B (this one) registers with A's FrameworkID and takes over.
     let (probe, mut events) = probe();
@@ -189,7 +177,7 @@ fn a_second_process_takes_over_a_killed_framework_and_reconciles_its_tasks() {
         _ => None,
     });
     assert_eq!(got, id, "B runs under A's framework id");
-    phases.push(("B registered", t0.elapsed()));
+    phases.mark("B registered");
     // A failover (FrameworkInfo with an id) is reported as `registered`, not `reregistered`.
     assert!(events
         .log
@@ -245,7 +233,7 @@ fn a_second_process_takes_over_a_killed_framework_and_reconciles_its_tasks() {
         implicit.insert(s.task_id.value().to_owned(), format!("{:?}", s.state()));
     }
     assert_eq!(implicit, a_states, "implicit reconciliation");
-    phases.push(("reconciled", t0.elapsed()));
+    phases.mark("reconciled");
 
     // A's unacknowledged updates are delivered again, to B, which can acknowledge them.
     let mut resent: BTreeMap<String, TaskStatus> = events
@@ -273,7 +261,7 @@ fn a_second_process_takes_over_a_killed_framework_and_reconciles_its_tasks() {
         assert_eq!(format!("{:?}", s.state()), a_states[s.task_id.value()]);
         b.acknowledge_status_update(s).unwrap();
     }
-    phases.push(("re-sent updates acknowledged", t0.elapsed()));
+    phases.mark("re-sent updates acknowledged");
     // Acknowledged terminal tasks leave the framework's active task list.
     wait_framework(
         &master,
@@ -289,7 +277,7 @@ fn a_second_process_takes_over_a_killed_framework_and_reconciles_its_tasks() {
         },
     );
 
-    phases.push(("tasks gone", t0.elapsed()));
+    phases.mark("tasks gone");
     eprintln!("A saw {a_states:?}; B reconciled {explicit:?}; phases {phases:?}");
     assert_eq!(b.stop(false).unwrap(), Status::DRIVER_STOPPED);
 }
@@ -298,14 +286,11 @@ const LOSS_TEST: &str = "a_framework_survives_the_loss_of_its_master_and_registe
 
 #[test]
 fn a_framework_survives_the_loss_of_its_master_and_registers_with_the_next() {
-    match hosted::role().as_deref() {
-        Some("host") => return hosted::host_role(),
-        Some(other) => panic!("unknown role {other}"),
-        None => {}
+    if hosted::enter(&[]) {
+        return;
     }
-    framework_process();
     let zk = Ensemble::standalone();
-    let observer = ZkClient::connect(&zk.servers(), None, Duration::from_secs(10));
+    let observer = zk.observer();
     let port = hosted::free_port();
     let with_zk = [(hosted::ZK_VAR, zk.url("/mesos"))];
     let mut first = host_master_with(LOSS_TEST, port, &with_zk, Duration::from_secs(60));

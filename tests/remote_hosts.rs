@@ -211,11 +211,8 @@ const ROUTED_TEST: &str = "a_scheduler_registers_with_a_master_on_another_subnet
 
 #[test]
 fn a_scheduler_registers_with_a_master_on_another_subnet() {
-    match hosted::role().as_deref() {
-        Some("host") => return hosted::host_role(),
-        Some("scheduler") => return scheduler_role(),
-        Some(other) => panic!("unknown role {other}"),
-        None => {}
+    if hosted::play(&[("scheduler", scheduler_role)]) {
+        return;
     }
     if let Some(why) = netns::unavailable() {
         println!("skipped: {why}");
@@ -246,11 +243,8 @@ const NAT_TEST: &str = "a_scheduler_behind_nat_registers_only_when_it_advertises
 
 #[test]
 fn a_scheduler_behind_nat_registers_only_when_it_advertises_the_nat_address() {
-    match hosted::role().as_deref() {
-        Some("host") => return hosted::host_role(),
-        Some("scheduler") => return scheduler_role(),
-        Some(other) => panic!("unknown role {other}"),
-        None => {}
+    if hosted::play(&[("scheduler", scheduler_role)]) {
+        return;
     }
     if let Some(why) = netns::unavailable() {
         println!("skipped: {why}");

@@ -107,6 +107,33 @@ struct Entropy<'a> {
     pos: usize,
 }
 
+/// A float of type `$t` from the generator `$gen`: zero, a small value, one of the special
+/// values, or any bit pattern (`$from_bits` makes one from 64 random bits); never NaN, which
+/// compares unequal to itself after the round trip.
+macro_rules! float {
+    ($gen:expr, $t:ty, $from_bits:expr) => {{
+        let g = $gen;
+        let v: $t = match g.below(4) {
+            0 => 0.0,
+            1 => (<$t>::from(g.byte()) - 128.0) / 4.0,
+            2 => [
+                -0.0,
+                <$t>::INFINITY,
+                <$t>::NEG_INFINITY,
+                <$t>::MAX,
+                <$t>::MIN_POSITIVE,
+                <$t>::from_bits(1),
+            ][g.below(6)],
+            _ => $from_bits(g.bits64()),
+        };
+        if v.is_nan() {
+            1.5
+        } else {
+            v
+        }
+    }};
+}
+
 impl<'a> Entropy<'a> {
     fn new(data: &'a [u8]) -> Self {
         Entropy { data, pos: 0 }
@@ -161,45 +188,11 @@ impl<'a> Entropy<'a> {
     }
 
     fn double(&mut self) -> f64 {
-        let v = match self.below(4) {
-            0 => 0.0,
-            1 => (f64::from(self.byte()) - 128.0) / 4.0,
-            2 => [
-                -0.0,
-                f64::INFINITY,
-                f64::NEG_INFINITY,
-                f64::MAX,
-                f64::MIN_POSITIVE,
-                f64::from_bits(1),
-            ][self.below(6)],
-            _ => f64::from_bits(self.bits64()),
-        };
-        if v.is_nan() {
-            1.5
-        } else {
-            v
-        }
+        float!(self, f64, f64::from_bits)
     }
 
     fn float(&mut self) -> f32 {
-        let v = match self.below(4) {
-            0 => 0.0,
-            1 => (f32::from(self.byte()) - 128.0) / 4.0,
-            2 => [
-                -0.0,
-                f32::INFINITY,
-                f32::NEG_INFINITY,
-                f32::MAX,
-                f32::MIN_POSITIVE,
-                f32::from_bits(1),
-            ][self.below(6)],
-            _ => f32::from_bits(self.bits64() as u32),
-        };
-        if v.is_nan() {
-            1.5
-        } else {
-            v
-        }
+        float!(self, f32, |bits: u64| f32::from_bits(bits as u32))
     }
 
     fn string(&mut self) -> String {
@@ -443,9 +436,8 @@ proptest! {
     fn offer_constraints(e in entropy()) { check::<scheduler::OfferConstraints>(&e)? }
 }
 
-/// The harness really reaches libmesos' classes: they insist on required fields.
-#[test]
-fn libmesos_checks_required_fields() {
+/// A TaskInfo with only its task id (`task-1`) and agent (`agent-1`) set.
+fn task_on_agent_1() -> types::TaskInfo {
     let mut task = types::TaskInfo::new();
     task.task_id
         .mut_or_insert_default()
@@ -453,6 +445,13 @@ fn libmesos_checks_required_fields() {
     task.slave_id
         .mut_or_insert_default()
         .set_value("agent-1".into());
+    task
+}
+
+/// The harness really reaches libmesos' classes: they insist on required fields.
+#[test]
+fn libmesos_checks_required_fields() {
+    let task = task_on_agent_1();
     // `name` is required but missing, so serialize without Rust's own required-field check.
     task.compute_size();
     let mut bytes = Vec::new();
@@ -476,14 +475,8 @@ fn libmesos_checks_required_fields() {
 /// back as unknown fields in Rust, which writes them out again.
 #[test]
 fn unknown_fields_survive_libmesos() {
-    let mut task = types::TaskInfo::new();
+    let mut task = task_on_agent_1();
     task.set_name("unknown-fields".into());
-    task.task_id
-        .mut_or_insert_default()
-        .set_value("task-1".into());
-    task.slave_id
-        .mut_or_insert_default()
-        .set_value("agent-1".into());
     task.set_data(b"payload".to_vec());
     let known = task.write_to_bytes().expect("serialize TaskInfo");
 

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use mesos::types::*;
 use mesos::{Error, SchedulerDriver, Status};
+use support::cluster::Framework;
 use support::*;
 
 #[test]
@@ -33,9 +34,7 @@ fn registers_and_gets_a_framework_id() {
 #[test]
 fn offers_carry_the_configured_resources() {
     let _work = local_cluster("cpus:3;mem:777;disk:1234", &[]);
-    let (probe, mut events) = probe();
-    let driver = SchedulerDriver::new(probe, framework("offers"), "local").unwrap();
-    driver.start().unwrap();
+    let Framework { driver, mut events } = Framework::start("offers");
     let (id, _) = registered(&mut events);
     let offers = next_offers(&mut events);
     let o = &offers[0];
@@ -50,14 +49,10 @@ fn offers_carry_the_configured_resources() {
 #[test]
 fn launched_task_reaches_a_terminal_state() {
     let _work = local_cluster("cpus:2;mem:256", &[]);
-    let (probe, mut events) = probe();
-    let driver = SchedulerDriver::new(probe, framework("launch"), "local").unwrap();
-    driver.start().unwrap();
+    let Framework { driver, mut events } = Framework::start("launch");
     let offer = next_offers(&mut events).remove(0);
     let t = task("t-1", &offer, 1.0, "true");
-    driver
-        .launch_tasks(&[offer.id.clone().unwrap()], &[t], None)
-        .unwrap();
+    launch(&driver, &offer, &[t]);
     let update = next_update(&mut events, "terminal update of t-1", |s| {
         s.task_id.value() == "t-1" && s.is_terminal()
     });
@@ -69,14 +64,10 @@ fn launched_task_reaches_a_terminal_state() {
 #[test]
 fn kill_task_yields_a_terminal_update_for_that_task() {
     let _work = local_cluster("cpus:2;mem:256", &[]);
-    let (probe, mut events) = probe();
-    let driver = SchedulerDriver::new(probe, framework("kill"), "local").unwrap();
-    driver.start().unwrap();
+    let Framework { driver, mut events } = Framework::start("kill");
     let offer = next_offers(&mut events).remove(0);
     let t = task("doomed", &offer, 1.0, "sleep 1000");
-    driver
-        .launch_tasks(&[offer.id.clone().unwrap()], &[t], None)
-        .unwrap();
+    launch(&driver, &offer, &[t]);
     driver.kill_task(&tid("doomed")).unwrap();
     let update = next_update(&mut events, "terminal update of the killed task", |s| {
         s.task_id.value() == "doomed" && s.is_terminal()

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use mesos::scheduler::SchedulerEvent;
 use mesos::types::*;
 use mesos::SchedulerDriver;
+use support::cluster::Framework;
 use support::*;
 
 const FAST_ALLOCATION: (&str, &str) = ("MESOS_ALLOCATION_INTERVAL", "100ms");
@@ -15,9 +16,7 @@ const FAST_ALLOCATION: (&str, &str) = ("MESOS_ALLOCATION_INTERVAL", "100ms");
 #[test]
 fn decline_with_refuse_seconds_holds_the_agent_back_for_that_long() {
     let _work = local_cluster("cpus:2;mem:256", &[FAST_ALLOCATION]);
-    let (probe, mut events) = probe();
-    let driver = SchedulerDriver::new(probe, framework("decline"), "local").unwrap();
-    driver.start().unwrap();
+    let Framework { driver, mut events } = Framework::start("decline");
     let (_, master) = registered(&mut events);
     let master = master_address(&master);
 
@@ -91,9 +90,7 @@ fn suppress_stops_offers_and_revive_resumes_them() {
 #[test]
 fn accept_offers_launches_with_a_launch_operation() {
     let _work = local_cluster("cpus:2;mem:256", &[]);
-    let (probe, mut events) = probe();
-    let driver = SchedulerDriver::new(probe, framework("accept launch"), "local").unwrap();
-    driver.start().unwrap();
+    let Framework { driver, mut events } = Framework::start("accept launch");
     let offer = next_offers(&mut events).remove(0);
     let mut op = offer::Operation::new();
     op.set_type(offer::operation::Type::LAUNCH);
@@ -196,9 +193,7 @@ fn reserve_and_unreserve_through_accept_offers() {
 #[test]
 fn request_resources_reaches_the_master() {
     let _work = local_cluster("cpus:1;mem:128", &[]);
-    let (probe, mut events) = probe();
-    let driver = SchedulerDriver::new(probe, framework("request"), "local").unwrap();
-    driver.start().unwrap();
+    let Framework { driver, mut events } = Framework::start("request");
     let (_, master) = registered(&mut events);
     let master = master_address(&master);
     assert_eq!(metric(&master, "master/messages_resource_request"), 0.0);

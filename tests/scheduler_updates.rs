@@ -8,14 +8,13 @@ use std::time::{Duration, Instant};
 use mesos::scheduler::SchedulerEvent;
 use mesos::types::*;
 use mesos::{Error, Scheduler, SchedulerDriver};
+use support::cluster::Framework;
 use support::*;
 
 #[test]
 fn explicit_reconciliation_answers_for_the_named_task() {
     let _work = local_cluster("cpus:1;mem:128", &[]);
-    let (probe, mut events) = probe();
-    let driver = SchedulerDriver::new(probe, framework("reconcile explicit"), "local").unwrap();
-    driver.start().unwrap();
+    let Framework { driver, mut events } = Framework::start("reconcile explicit");
     let offer = next_offers(&mut events).remove(0);
     let mut ghost = TaskStatus::new();
     ghost.task_id = Some(tid("ghost")).into();
@@ -43,9 +42,7 @@ fn unknown(i: usize) -> TaskStatus {
 #[test]
 fn a_long_reconciliation_list_is_answered_whole_and_a_bad_one_sends_nothing() {
     let _work = local_cluster("cpus:1;mem:128", &[]);
-    let (probe, mut events) = probe();
-    let driver = SchedulerDriver::new(probe, framework("reconcile long"), "local").unwrap();
-    driver.start().unwrap();
+    let Framework { driver, mut events } = Framework::start("reconcile long");
     registered(&mut events);
 
     let n = 3000;
@@ -98,13 +95,7 @@ fn explicit_ack_driver_with_task(
         .unwrap();
     driver.start().unwrap();
     let offer = next_offers(&mut events).remove(0);
-    driver
-        .launch_tasks(
-            &[offer.id.clone().unwrap()],
-            &[task(task_name, &offer, 1.0, "true")],
-            None,
-        )
-        .unwrap();
+    launch(&driver, &offer, &[task(task_name, &offer, 1.0, "true")]);
     (driver, events)
 }
 

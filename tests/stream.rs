@@ -115,13 +115,7 @@ async fn driver_with_task(
         .await
         .remove(0);
     driver.suppress_offers().unwrap();
-    driver
-        .launch_tasks(
-            &[offer.id.clone().unwrap()],
-            &[task(task_name, &offer, 1.0, "true")],
-            None,
-        )
-        .unwrap();
+    launch(&driver, &offer, &[task(task_name, &offer, 1.0, "true")]);
     (driver, events, master)
 }
 

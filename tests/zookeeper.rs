@@ -11,18 +11,11 @@ use std::time::{Duration, Instant};
 
 use mesos::scheduler::SchedulerEvent;
 use mesos::{SchedulerDriver, Status};
-use support::hosted::{self, host_master_with, HostedMaster, RoleChild};
+use support::hosted::{self, host_master_with, HostedMaster, Phases, RoleChild};
 use support::zk::{self, Ensemble, ZkClient};
 use support::*;
 
 const GROUP: &str = "/mesos";
-
-/// Settings for a framework process: loopback address, libmesos logging at WARNING.
-fn framework_process() {
-    std::env::set_var("LIBPROCESS_IP", "127.0.0.1");
-    std::env::set_var("MESOS_LOGGING_LEVEL", "WARNING");
-    std::env::set_var("GLOG_minloglevel", "1");
-}
 
 /// Starts `n` masters one after the other, each joining the group of `url`; the first one
 /// started leads.
@@ -76,19 +69,15 @@ const ELECTION_TEST: &str =
 
 #[test]
 fn the_framework_follows_the_next_leader_and_a_lost_ensemble_member_goes_unnoticed() {
-    match hosted::role().as_deref() {
-        Some("host") => return hosted::host_role(),
-        Some(other) => panic!("unknown role {other}"),
-        None => {}
+    if hosted::enter(&[]) {
+        return;
     }
-    framework_process();
-    let t0 = Instant::now();
-    let mut phases = Vec::new();
+    let mut phases = Phases::start();
     let mut ensemble = Ensemble::three();
     let url = ensemble.url(GROUP);
-    let observer = ZkClient::connect(&ensemble.servers(), None, Duration::from_secs(10));
+    let observer = ensemble.observer();
     let masters = start_masters(ELECTION_TEST, &url, 3);
-    phases.push(("ensemble and 3 masters up", t0.elapsed()));
+    phases.mark("ensemble and 3 masters up");
 
     // Three members, in the order the masters joined, with their MasterInfo as JSON.
     let members = observer.masters(GROUP);
@@ -117,7 +106,7 @@ fn the_framework_follows_the_next_leader_and_a_lost_ensemble_member_goes_unnotic
     );
     let offer = next_offers(&mut events).remove(0);
     assert!(offer.id.value().starts_with(masters[0].info.id()));
-    phases.push(("registered with the leader", t0.elapsed()));
+    phases.mark("registered with the leader");
 
     // One ensemble member dies: the ensemble's leader, which makes the others elect a new
     // one (they drop their clients meanwhile). Clients reconnect within their sessions.
@@ -149,7 +138,7 @@ fn the_framework_follows_the_next_leader_and_a_lost_ensemble_member_goes_unnotic
     assert!(framework_on(&masters[0].address, &id).is_some_and(|f| f.contains("\"active\":true")));
     ensemble.start_member(zk_leader);
     ensemble.wait_serving(Duration::from_secs(30));
-    phases.push(("ensemble member lost and back", t0.elapsed()));
+    phases.mark("ensemble member lost and back");
 
     // The leading master dies. Its member goes when its session times out; the driver is
     // disconnected, then registers with the next master under the same FrameworkID.
@@ -179,7 +168,7 @@ fn the_framework_follows_the_next_leader_and_a_lost_ensemble_member_goes_unnotic
         framework_on(&third.address, &id).is_none(),
         "only the leader hears from the framework"
     );
-    phases.push(("followed the next leader", t0.elapsed()));
+    phases.mark("followed the next leader");
 
     assert_eq!(
         connection_events(&events),
@@ -194,18 +183,14 @@ const QUORUM_TEST: &str = "the_ensemble_loses_its_quorum_and_regains_it";
 
 #[test]
 fn the_ensemble_loses_its_quorum_and_regains_it() {
-    match hosted::role().as_deref() {
-        Some("host") => return hosted::host_role(),
-        Some(other) => panic!("unknown role {other}"),
-        None => {}
+    if hosted::enter(&[]) {
+        return;
     }
-    framework_process();
-    let t0 = Instant::now();
-    let mut phases = Vec::new();
+    let mut phases = Phases::start();
     let mut ensemble = Ensemble::three();
     let url = ensemble.url(GROUP);
     let mut master = start_masters(QUORUM_TEST, &url, 1).remove(0);
-    let observer = ZkClient::connect(&ensemble.servers(), None, Duration::from_secs(10));
+    let observer = ensemble.observer();
     let member = observer.masters(GROUP).remove(0).0;
 
     let (probe, mut events) = probe();
@@ -215,7 +200,7 @@ fn the_ensemble_loses_its_quorum_and_regains_it() {
     driver.start().unwrap();
     let (id, _) = registered(&mut events);
     let id = id.value().to_owned();
-    phases.push(("registered", t0.elapsed()));
+    phases.mark("registered");
 
     // A short loss: two of three members down, started again at once (back well before
     // any session times out).
@@ -247,7 +232,7 @@ fn the_ensemble_loses_its_quorum_and_regains_it() {
         "the master's membership survived"
     );
     assert!(!master.child.exited());
-    phases.push(("short quorum loss unnoticed", t0.elapsed()));
+    phases.mark("short quorum loss unnoticed");
 
     // A long loss: no quorum for longer than a session. The driver's detector gives up its
     // session and reports no master; the master, like a Mesos master, loses its candidacy
@@ -264,7 +249,7 @@ fn the_ensemble_loses_its_quorum_and_regains_it() {
         .wait_line(hosted::LOST, 3 * zk::MAX_SESSION)
         .unwrap_or_else(|| panic!("the master kept its candidacy: {:?}", master.child.seen));
     assert!(lost.starts_with(&format!("{GROUP}/{member}")), "{lost}");
-    phases.push(("long quorum loss: disconnected, master gone", t0.elapsed()));
+    phases.mark("long quorum loss: disconnected, master gone");
 
     // Quorum again; a master is started again (a supervisor's job) and the framework
     // registers with it under the same FrameworkID.
@@ -278,11 +263,11 @@ fn the_ensemble_loses_its_quorum_and_regains_it() {
     assert_eq!(by, restarted.info.id());
     // The test's own session expired in the outage too: look with a new one.
     drop(observer);
-    let observer = ZkClient::connect(&ensemble.servers(), None, Duration::from_secs(10));
+    let observer = ensemble.observer();
     let members = observer.masters(GROUP);
     assert_eq!(members.len(), 1, "{members:?}");
     assert!(zk::sequence(&members[0].0) > zk::sequence(&member));
-    phases.push(("registered after quorum came back", t0.elapsed()));
+    phases.mark("registered after quorum came back");
     eprintln!(
         "connection events {:?}; phases {phases:?}",
         connection_events(&events)
@@ -341,11 +326,8 @@ fn digest_framework() {
 
 #[test]
 fn digest_credentials_in_the_zk_url_work_and_are_never_shown() {
-    match hosted::role().as_deref() {
-        Some("host") => return hosted::host_role(),
-        Some("framework") => return digest_framework(),
-        Some(other) => panic!("unknown role {other}"),
-        None => {}
+    if hosted::play(&[("framework", digest_framework)]) {
+        return;
     }
     let ensemble = Ensemble::standalone();
     let credentials = format!("{ZK_USER}:{ZK_PASSWORD}");
@@ -371,7 +353,7 @@ fn digest_credentials_in_the_zk_url_work_and_are_never_shown() {
         "{acl:?}"
     );
     // Without the credentials the group cannot even be listed.
-    let stranger = ZkClient::connect(&ensemble.servers(), None, Duration::from_secs(10));
+    let stranger = ensemble.observer();
     assert!(stranger.children(GROUP).is_err());
 
     let run = |url: &str, wait: u64| {

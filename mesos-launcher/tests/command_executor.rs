@@ -20,20 +20,12 @@ use mesos::types::{
 };
 use mesos_launcher::command::process::{all_processes, LaunchSpec, Program, Reaping, TaskProcess};
 
-use fake_agent::FakeAgent;
+mod support;
+
+use support::fake_agent::{self, FakeAgent};
+use support::*;
 
 const OURS: &str = env!("CARGO_BIN_EXE_mesos-executor");
-
-fn native_dir() -> Option<PathBuf> {
-    std::env::var_os("MESOS_RS_NATIVE_HELPERS")
-        .filter(|d| !d.is_empty())
-        .map(PathBuf::from)
-}
-
-/// Whether the program under test is Mesos' own.
-fn native() -> bool {
-    native_dir().is_some()
-}
 
 /// The command executor under test and the launcher directory it is given.
 fn program() -> (PathBuf, PathBuf) {
@@ -52,6 +44,40 @@ fn program() -> (PathBuf, PathBuf) {
             let ours = PathBuf::from(OURS);
             let dir = ours.parent().unwrap().to_owned();
             (ours, dir)
+        }
+    }
+}
+
+/// A task script that loops until it is killed, for the kill tests. Once its TERM handling
+/// is in place it writes its pid to `ready`; with `ignore_term` it ignores SIGTERM, else it
+/// answers it by writing "term" to `got` and exiting with status 0.
+struct Looper {
+    /// Holds `ready` and `got`.
+    _dir: tempfile::TempDir,
+    ready: PathBuf,
+    got: PathBuf,
+    script: String,
+}
+
+impl Looper {
+    fn new(ignore_term: bool) -> Looper {
+        let dir = tempfile::tempdir().unwrap();
+        let ready = dir.path().join("ready");
+        let got = dir.path().join("got");
+        let on_term = if ignore_term {
+            String::new()
+        } else {
+            format!("echo term > {}; exit 0", got.display())
+        };
+        let script = format!(
+            "trap '{on_term}' TERM; echo $$ > {}; while :; do sleep 0.05; done",
+            ready.display()
+        );
+        Looper {
+            _dir: dir,
+            ready,
+            got,
+            script,
         }
     }
 }
@@ -179,6 +205,33 @@ impl Harness {
         let mut e = fake_agent::event(event::Type::LAUNCH);
         e.launch.mut_or_insert_default().task = Some(task).into();
         self.agent.send(e);
+    }
+
+    /// Launches `task` and waits for its `TASK_STARTING` and `TASK_RUNNING` updates.
+    fn launch_running(&self, task: TaskInfo) -> TaskStatus {
+        self.launch(task);
+        self.expect(TaskState::TASK_STARTING);
+        self.expect(TaskState::TASK_RUNNING)
+    }
+
+    /// Launches `task` (until `TASK_RUNNING`) and waits until it has written its pid to
+    /// `ready`; returns that pid.
+    fn run_until_ready(&self, task: TaskInfo, ready: &Path) -> i32 {
+        self.launch_running(task);
+        wait_file(ready).trim().parse().unwrap()
+    }
+
+    /// Launches task `t1` running `script` (until `TASK_RUNNING`), in which `{pids}` names a
+    /// file the script writes process ids to, on one line; returns them.
+    fn run_reporting_pids(&self, script: &str) -> Vec<i32> {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("pids");
+        let script = script.replace("{pids}", &file.display().to_string());
+        self.launch_running(task("t1", shell(&script)));
+        wait_file(&file)
+            .split_whitespace()
+            .map(|p| p.parse().unwrap())
+            .collect()
     }
 
     fn kill(&self, id: &str, kill_policy: Option<KillPolicy>) {
@@ -314,6 +367,15 @@ fn shell(script: &str) -> CommandInfo {
     c
 }
 
+/// An argv command (no shell): `program` with `args` (`args[0]` included).
+fn argv(program: &str, args: &[&str]) -> CommandInfo {
+    let mut c = CommandInfo::new();
+    c.set_shell(false);
+    c.set_value(program.into());
+    c.arguments = args.iter().map(|a| (*a).to_owned()).collect();
+    c
+}
+
 fn task_id(id: &str) -> TaskID {
     let mut t = TaskID::new();
     t.set_value(id.into());
@@ -331,64 +393,10 @@ fn grace(secs: f64) -> KillPolicy {
     }
 }
 
-fn alive(pid: i32) -> bool {
-    all_processes()
-        .iter()
-        .any(|p| p.pid == pid && p.state != 'Z' && p.state != 'X')
-}
-
-/// Waits until `pid` is gone (or a zombie), up to `within`.
-fn gone_within(pid: i32, within: Duration) -> bool {
-    let deadline = Instant::now() + within;
-    while alive(pid) {
-        if Instant::now() > deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    true
-}
-
-/// Waits until `path` holds a line, and returns the file's content.
-fn wait_file(path: &Path) -> String {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Ok(s) = std::fs::read_to_string(path) {
-            if s.ends_with('\n') {
-                return s;
-            }
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{} never written",
-            path.display()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    unsafe { libc::geteuid() == 0 }
-}
-
-/// A directory every user may write to (for a task run as `nobody`).
-fn open_dir() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::set_permissions(
-        dir.path(),
-        std::os::unix::fs::PermissionsExt::from_mode(0o777),
-    )
-    .unwrap();
-    dir
-}
-
 #[test]
 fn a_successful_command_goes_starting_running_finished_and_exits_on_the_ack() {
     let mut h = Setup::default().start();
-    h.launch(task("t1", shell("exit 0")));
-    h.expect(TaskState::TASK_STARTING);
-    h.expect(TaskState::TASK_RUNNING);
+    h.launch_running(task("t1", shell("exit 0")));
     let done = h.expect(TaskState::TASK_FINISHED);
     assert_eq!(done.message(), "Command exited with status 0");
     assert_eq!(done.task_id.value(), "t1");
@@ -398,9 +406,7 @@ fn a_successful_command_goes_starting_running_finished_and_exits_on_the_ack() {
 #[test]
 fn a_failing_command_reports_its_exit_status() {
     let mut h = Setup::default().start();
-    h.launch(task("t1", shell("exit 3")));
-    h.expect(TaskState::TASK_STARTING);
-    h.expect(TaskState::TASK_RUNNING);
+    h.launch_running(task("t1", shell("exit 3")));
     let failed = h.expect(TaskState::TASK_FAILED);
     assert_eq!(failed.message(), "Command exited with status 3");
     assert_eq!(h.exit().code(), Some(0));
@@ -422,14 +428,7 @@ fn variable(name: &str, value: &str) -> mesos::types::environment::Variable {
 fn the_task_environment_is_the_executors_layered_and_never_holds_its_token() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("env");
-    let mut command = CommandInfo::new();
-    command.set_shell(false);
-    command.set_value("/bin/sh".into());
-    command.arguments = vec![
-        "sh".into(),
-        "-c".into(),
-        "env > \"$OUT\"; pwd >> \"$OUT\"".into(),
-    ];
+    let mut command = argv("/bin/sh", &["sh", "-c", "env > \"$OUT\"; pwd >> \"$OUT\""]);
     let cenv = command.environment.mut_or_insert_default();
     cenv.variables.push(variable("OVERRIDDEN", "command"));
     let mut secret = mesos::types::environment::Variable::new();
@@ -474,9 +473,7 @@ fn the_task_environment_is_the_executors_layered_and_never_holds_its_token() {
         ..Setup::default()
     }
     .start();
-    h.launch(task("t1", command));
-    h.expect(TaskState::TASK_STARTING);
-    h.expect(TaskState::TASK_RUNNING);
+    h.launch_running(task("t1", command));
     h.expect(TaskState::TASK_FINISHED);
     h.exit();
     let text = std::fs::read_to_string(&out).unwrap();
@@ -516,24 +513,15 @@ fn the_task_environment_is_the_executors_layered_and_never_holds_its_token() {
 
 #[test]
 fn a_kill_within_the_grace_period_is_task_killed_with_task_killing_first() {
-    let dir = tempfile::tempdir().unwrap();
-    let ready = dir.path().join("ready");
-    let script = format!(
-        "trap 'echo term > {dir}/got; exit 0' TERM; echo up > {r}; while :; do sleep 0.05; done",
-        dir = dir.path().display(),
-        r = ready.display()
-    );
-    let mut t = task("t1", shell(&script));
+    let looper = Looper::new(false);
+    let mut t = task("t1", shell(&looper.script));
     t.kill_policy = Some(grace(20.0)).into();
     let mut h = Setup {
         killing_capable: true,
         ..Setup::default()
     }
     .start();
-    h.launch(t);
-    h.expect(TaskState::TASK_STARTING);
-    h.expect(TaskState::TASK_RUNNING);
-    wait_file(&ready);
+    h.run_until_ready(t, &looper.ready);
     let asked = Instant::now();
     h.kill("t1", None);
     h.expect(TaskState::TASK_KILLING);
@@ -545,10 +533,7 @@ fn a_kill_within_the_grace_period_is_task_killed_with_task_killing_first() {
     );
     // The task handled SIGTERM itself (exit 0), yet it was killed: TASK_KILLED.
     assert_eq!(killed.message(), "Command exited with status 0");
-    assert_eq!(
-        std::fs::read_to_string(dir.path().join("got")).unwrap(),
-        "term\n"
-    );
+    assert_eq!(std::fs::read_to_string(&looper.got).unwrap(), "term\n");
     assert_eq!(h.exit().code(), Some(0));
 }
 
@@ -556,19 +541,11 @@ fn a_kill_within_the_grace_period_is_task_killed_with_task_killing_first() {
 /// seconds at launch is SIGKILLed after the 0.7 seconds of the `KILL`.
 #[test]
 fn the_kill_events_policy_takes_precedence_over_the_tasks() {
-    let dir = tempfile::tempdir().unwrap();
-    let ready = dir.path().join("ready");
-    let script = format!(
-        "trap '' TERM; echo $$ > {}; while :; do sleep 0.05; done",
-        ready.display()
-    );
-    let mut t = task("t1", shell(&script));
+    let looper = Looper::new(true);
+    let mut t = task("t1", shell(&looper.script));
     t.kill_policy = Some(grace(60.0)).into();
     let mut h = Setup::default().start();
-    h.launch(t);
-    h.expect(TaskState::TASK_STARTING);
-    h.expect(TaskState::TASK_RUNNING);
-    let pid: i32 = wait_file(&ready).trim().parse().unwrap();
+    let pid = h.run_until_ready(t, &looper.ready);
     let asked = Instant::now();
     h.kill("t1", Some(grace(0.7)));
     // No TASK_KILLING: the framework lacks the capability.
@@ -583,17 +560,9 @@ fn the_kill_events_policy_takes_precedence_over_the_tasks() {
 
 #[test]
 fn a_second_kill_can_shorten_the_grace_period() {
-    let dir = tempfile::tempdir().unwrap();
-    let ready = dir.path().join("ready");
-    let script = format!(
-        "trap '' TERM; echo up > {}; while :; do sleep 0.05; done",
-        ready.display()
-    );
+    let looper = Looper::new(true);
     let mut h = Setup::default().start();
-    h.launch(task("t1", shell(&script)));
-    h.expect(TaskState::TASK_STARTING);
-    h.expect(TaskState::TASK_RUNNING);
-    wait_file(&ready);
+    h.run_until_ready(task("t1", shell(&looper.script)), &looper.ready);
     let asked = Instant::now();
     h.kill("t1", Some(grace(60.0)));
     // A longer one changes nothing, a shorter one brings SIGKILL closer.
@@ -613,14 +582,9 @@ fn a_second_kill_can_shorten_the_grace_period() {
 /// make every kill wait out its grace period and end in SIGKILL.
 #[test]
 fn the_task_starts_with_no_signal_blocked() {
-    let mut c = CommandInfo::new();
-    c.set_shell(false);
-    c.set_value("/bin/grep".into());
-    c.arguments = vec!["grep".into(), "SigBlk".into(), "/proc/self/status".into()];
+    let c = argv("/bin/grep", &["grep", "SigBlk", "/proc/self/status"]);
     let mut h = Setup::default().start();
-    h.launch(task("t1", c));
-    h.expect(TaskState::TASK_STARTING);
-    h.expect(TaskState::TASK_RUNNING);
+    h.launch_running(task("t1", c));
     h.expect(TaskState::TASK_FINISHED);
     assert_eq!(h.exit().code(), Some(0));
     let out = std::fs::read_to_string(h.dir().join("stdout")).unwrap();
@@ -634,22 +598,11 @@ fn the_task_starts_with_no_signal_blocked() {
 /// kill must reach the children, including one that started a session of its own.
 #[test]
 fn a_kill_reaches_every_process_of_the_task_and_none_is_left() {
-    let dir = tempfile::tempdir().unwrap();
-    let pids = dir.path().join("pids");
-    let script = format!(
-        "sleep 600 & a=$!; setsid sleep 600 & b=$!; (sleep 600; true) & c=$!; \
-         echo \"$$ $a $b $c\" > {}; wait",
-        pids.display()
-    );
     let mut h = Setup::default().start();
-    h.launch(task("t1", shell(&script)));
-    h.expect(TaskState::TASK_STARTING);
-    h.expect(TaskState::TASK_RUNNING);
-    let text = wait_file(&pids);
-    let pids: Vec<i32> = text
-        .split_whitespace()
-        .map(|p| p.parse().unwrap())
-        .collect();
+    let pids = h.run_reporting_pids(
+        "sleep 600 & a=$!; setsid sleep 600 & b=$!; (sleep 600; true) & c=$!; \
+         echo \"$$ $a $b $c\" > {pids}; wait",
+    );
     assert_eq!(pids.len(), 4);
     for p in &pids {
         assert!(alive(*p), "{p} should be running");
@@ -663,7 +616,7 @@ fn a_kill_reaches_every_process_of_the_task_and_none_is_left() {
     for p in &pids {
         assert!(
             gone_within(*p, Duration::from_secs(10)),
-            "{p} survived the kill: {text}"
+            "{p} survived the kill: {pids:?}"
         );
     }
     assert_eq!(h.exit().code(), Some(0));
@@ -677,9 +630,7 @@ fn leftovers_of_a_finished_task_are_killed_before_its_terminal_update() {
     let pids = dir.path().join("pids");
     let script = format!("sleep 600 & echo $! > {}; exit 0", pids.display());
     let mut h = Setup::default().start();
-    h.launch(task("t1", shell(&script)));
-    h.expect(TaskState::TASK_STARTING);
-    h.expect(TaskState::TASK_RUNNING);
+    h.launch_running(task("t1", shell(&script)));
     h.expect(TaskState::TASK_FINISHED);
     let pid: i32 = wait_file(&pids).trim().parse().unwrap();
     if native() {
@@ -701,21 +652,13 @@ fn shutdown_before_a_launch_exits_at_once() {
 /// second for its reaper's polling and one to send the update).
 #[test]
 fn shutdown_kills_the_task_within_the_agents_grace_period() {
-    let dir = tempfile::tempdir().unwrap();
-    let ready = dir.path().join("ready");
-    let script = format!(
-        "trap '' TERM; echo $$ > {}; while :; do sleep 0.05; done",
-        ready.display()
-    );
+    let looper = Looper::new(true);
     let mut h = Setup {
         shutdown_grace: Some("4secs".into()),
         ..Setup::default()
     }
     .start();
-    h.launch(task("t1", shell(&script)));
-    h.expect(TaskState::TASK_STARTING);
-    h.expect(TaskState::TASK_RUNNING);
-    let pid: i32 = wait_file(&ready).trim().parse().unwrap();
+    let pid = h.run_until_ready(task("t1", shell(&looper.script)), &looper.ready);
     let asked = Instant::now();
     h.shutdown();
     h.expect(TaskState::TASK_KILLED);
@@ -733,9 +676,7 @@ fn shutdown_kills_the_task_within_the_agents_grace_period() {
 #[test]
 fn a_second_task_is_refused() {
     let mut h = Setup::default().start();
-    h.launch(task("t1", shell("sleep 1")));
-    h.expect(TaskState::TASK_STARTING);
-    h.expect(TaskState::TASK_RUNNING);
+    h.launch_running(task("t1", shell("sleep 1")));
     h.launch(task("t2", shell("exit 0")));
     let refused = h.expect(TaskState::TASK_FAILED);
     assert_eq!(refused.task_id.value(), "t2");
@@ -768,9 +709,7 @@ fn max_completion_time_fails_the_task_with_its_reason() {
         ..Setup::default()
     }
     .start();
-    h.launch(t);
-    h.expect(TaskState::TASK_STARTING);
-    h.expect(TaskState::TASK_RUNNING);
+    h.launch_running(t);
     // No TASK_KILLING for this kill, even with the capability.
     let failed = h.expect(TaskState::TASK_FAILED);
     assert_eq!(failed.reason(), Reason::REASON_MAX_COMPLETION_TIME_REACHED);
@@ -813,10 +752,7 @@ fn isolation_flags_fail_the_task() {
 /// at once naming the program (see docs/executor.md).
 #[test]
 fn a_program_that_cannot_start_fails_the_task() {
-    let mut c = CommandInfo::new();
-    c.set_shell(false);
-    c.set_value("/nonexistent/program".into());
-    c.arguments = vec!["program".into()];
+    let c = argv("/nonexistent/program", &["program"]);
     let mut h = Setup::default().start();
     h.launch(task("t1", c));
     h.expect(TaskState::TASK_STARTING);
@@ -845,11 +781,7 @@ fn a_task_without_a_command_value() {
     h.expect(TaskState::TASK_STARTING);
     if native() {
         let status = h.exit();
-        assert_eq!(
-            std::os::unix::process::ExitStatusExt::signal(&status),
-            Some(libc::SIGABRT),
-            "{status:?}"
-        );
+        assert_killed_by(&status, libc::SIGABRT);
     } else {
         let failed = h.expect(TaskState::TASK_FAILED);
         assert!(failed.message().contains("not set"), "{}", failed.message());
@@ -891,9 +823,7 @@ fn an_unacknowledged_terminal_update_ends_the_executor_with_failure_after_the_wa
 fn a_refused_terminal_update_ends_the_executor_with_failure() {
     let mut h = Setup::default().start();
     h.agent.reject_updates(TaskState::TASK_FINISHED);
-    h.launch(task("t1", shell("exit 0")));
-    h.expect(TaskState::TASK_STARTING);
-    h.expect(TaskState::TASK_RUNNING);
+    h.launch_running(task("t1", shell("exit 0")));
     assert_eq!(h.raw_next().state(), TaskState::TASK_FINISHED);
     assert_eq!(h.exit_within(Duration::from_secs(120)).code(), Some(1));
 }
@@ -904,32 +834,18 @@ fn a_refused_terminal_update_ends_the_executor_with_failure() {
 /// status 0 once the task is gone (see docs/executor.md).
 #[test]
 fn losing_the_agent_kills_the_task() {
-    let dir = tempfile::tempdir().unwrap();
-    let ready = dir.path().join("ready");
-    let got = dir.path().join("got");
-    let script = format!(
-        "trap 'echo term > {}; exit 0' TERM; echo $$ > {}; while :; do sleep 0.05; done",
-        got.display(),
-        ready.display()
-    );
+    let looper = Looper::new(false);
     let mut h = Setup::default().start();
-    h.launch(task("t1", shell(&script)));
-    h.expect(TaskState::TASK_STARTING);
-    h.expect(TaskState::TASK_RUNNING);
-    let pid: i32 = wait_file(&ready).trim().parse().unwrap();
+    let pid = h.run_until_ready(task("t1", shell(&looper.script)), &looper.ready);
     h.agent.disappear();
     let status = h.exit();
     assert!(
         gone_within(pid, Duration::from_secs(10)),
         "the task outlived its executor"
     );
-    assert_eq!(std::fs::read_to_string(&got).unwrap(), "term\n");
+    assert_eq!(std::fs::read_to_string(&looper.got).unwrap(), "term\n");
     if native() {
-        assert_eq!(
-            std::os::unix::process::ExitStatusExt::signal(&status),
-            Some(libc::SIGKILL),
-            "{status:?}"
-        );
+        assert_killed_by(&status, libc::SIGKILL);
     } else {
         assert_eq!(status.code(), Some(0), "{status:?}; stderr: {}", h.stderr());
     }
@@ -942,37 +858,36 @@ fn a_kill_before_any_launch_ends_the_executor() {
     let mut h = Setup::default().start();
     h.kill("t1", None);
     let status = h.exit_within(Duration::from_secs(30));
-    if native() {
-        assert_eq!(
-            std::os::unix::process::ExitStatusExt::signal(&status),
-            Some(libc::SIGABRT),
-            "{status:?}"
-        );
-    } else {
-        assert_eq!(status.code(), Some(1), "{status:?}");
-    }
+    assert_ended(&status, libc::SIGABRT, 1);
 }
 
 #[test]
 fn the_user_flag_switches_user() {
-    if !is_root() {
-        eprintln!("skipped: switching users needs root");
+    let Some((mut h, dir)) = as_nobody() else {
         return;
-    }
-    let dir = open_dir();
+    };
     let out = dir.path().join("id");
-    let mut h = Setup {
-        args: vec!["--user=nobody".into()],
-        ..Setup::default()
-    }
-    .start();
-    h.launch(task("t1", shell(&format!("id -u > {}", out.display()))));
-    h.expect(TaskState::TASK_STARTING);
-    h.expect(TaskState::TASK_RUNNING);
+    h.launch_running(task("t1", shell(&format!("id -u > {}", out.display()))));
     h.expect(TaskState::TASK_FINISHED);
     let uid = std::fs::read_to_string(&out).unwrap();
     assert_eq!(uid.trim(), nobody_uid().to_string());
     assert_eq!(h.exit().code(), Some(0));
+}
+
+/// An executor started with `--user=nobody`, and a directory its task may write to; `None`
+/// (the test is skipped) without root.
+fn as_nobody() -> Option<(Harness, tempfile::TempDir)> {
+    if !is_root() {
+        eprintln!("skipped: switching users needs root");
+        return None;
+    }
+    let dir = open_dir();
+    let h = Setup {
+        args: vec!["--user=nobody".into()],
+        ..Setup::default()
+    }
+    .start();
+    Some((h, dir))
 }
 
 fn nobody_uid() -> u32 {
@@ -991,17 +906,10 @@ fn nobody_uid() -> u32 {
 /// docs/executor.md).
 #[test]
 fn a_task_run_as_another_user_dies_when_its_executor_is_killed() {
-    if !is_root() {
-        eprintln!("skipped: switching users needs root");
+    let Some((mut h, dir)) = as_nobody() else {
         return;
-    }
-    let dir = open_dir();
+    };
     let ready = dir.path().join("ready");
-    let mut h = Setup {
-        args: vec!["--user=nobody".into()],
-        ..Setup::default()
-    }
-    .start();
     h.launch(task(
         "t1",
         shell(&format!("echo $$ > {}; exec sleep 600", ready.display())),
@@ -1030,36 +938,18 @@ fn a_task_run_as_another_user_dies_when_its_executor_is_killed() {
 /// keeps its grace period.
 #[test]
 fn shutdown_followed_by_the_end_of_the_connection_still_kills_gracefully() {
-    let dir = tempfile::tempdir().unwrap();
-    let ready = dir.path().join("ready");
-    let got = dir.path().join("got");
-    let script = format!(
-        "trap 'echo term > {}; exit 0' TERM; echo $$ > {}; while :; do sleep 0.05; done",
-        got.display(),
-        ready.display()
-    );
+    let looper = Looper::new(false);
     let mut h = Setup::default().start();
-    h.launch(task("t1", shell(&script)));
-    h.expect(TaskState::TASK_STARTING);
-    h.expect(TaskState::TASK_RUNNING);
-    let pid: i32 = wait_file(&ready).trim().parse().unwrap();
+    let pid = h.run_until_ready(task("t1", shell(&looper.script)), &looper.ready);
     h.shutdown();
     h.agent.disappear();
     let status = h.exit();
     // SIGTERM, not SIGKILL: the task's handler ran.
-    assert_eq!(std::fs::read_to_string(&got).unwrap(), "term\n");
+    assert_eq!(std::fs::read_to_string(&looper.got).unwrap(), "term\n");
     assert!(gone_within(pid, Duration::from_secs(10)));
-    if native() {
-        // As when the agent goes away: Mesos' executor library SIGKILLs its process group
-        // once the shutdown grace period has passed.
-        assert_eq!(
-            std::os::unix::process::ExitStatusExt::signal(&status),
-            Some(libc::SIGKILL),
-            "{status:?}"
-        );
-    } else {
-        assert_eq!(status.code(), Some(0), "{status:?}");
-    }
+    // As when the agent goes away: Mesos' executor library SIGKILLs its process group
+    // once the shutdown grace period has passed.
+    assert_ended(&status, libc::SIGKILL, 0);
 }
 
 /// SIGTERM to the executor itself (what a stopping agent or an operator sends). Mesos' executor
@@ -1067,18 +957,8 @@ fn shutdown_followed_by_the_end_of_the_connection_still_kills_gracefully() {
 /// period, reports TASK_KILLED and leaves nothing (see docs/executor.md).
 #[test]
 fn sigterm_to_the_executor() {
-    let dir = tempfile::tempdir().unwrap();
-    let pids = dir.path().join("pids");
-    let script = format!("sleep 600 & echo \"$$ $!\" > {}; wait", pids.display());
     let mut h = Setup::default().start();
-    h.launch(task("t1", shell(&script)));
-    h.expect(TaskState::TASK_STARTING);
-    h.expect(TaskState::TASK_RUNNING);
-    let text = wait_file(&pids);
-    let pids: Vec<i32> = text
-        .split_whitespace()
-        .map(|p| p.parse().unwrap())
-        .collect();
+    let pids = h.run_reporting_pids("sleep 600 & echo \"$$ $!\" > {pids}; wait");
     // SAFETY: signalling the executor this test started.
     assert_eq!(unsafe { libc::kill(h.pid(), libc::SIGTERM) }, 0);
     let mut states = Vec::new();
@@ -1096,11 +976,7 @@ fn sigterm_to_the_executor() {
         // Mesos' executor dies of the signal without a word (the agent then fails the task
         // with "Executor terminated"); the task is left running, orphaned (ended by this
         // harness when it is dropped).
-        assert_eq!(
-            std::os::unix::process::ExitStatusExt::signal(&status),
-            Some(libc::SIGTERM),
-            "{status:?}"
-        );
+        assert_killed_by(&status, libc::SIGTERM);
         assert!(states.is_empty(), "{states:?}");
         assert_eq!(left, pids, "{states:?}");
     } else {
@@ -1123,9 +999,7 @@ fn sigterm_to_the_executor() {
 #[test]
 fn after_a_shutdown_an_unacknowledged_terminal_update_is_waited_for_briefly() {
     let mut h = Setup::default().start();
-    h.launch(task("t1", shell("sleep 600")));
-    h.expect(TaskState::TASK_STARTING);
-    h.expect(TaskState::TASK_RUNNING);
+    h.launch_running(task("t1", shell("sleep 600")));
     h.shutdown();
     assert_eq!(h.raw_next().state(), TaskState::TASK_KILLED);
     let sent = Instant::now();
@@ -1133,11 +1007,7 @@ fn after_a_shutdown_an_unacknowledged_terminal_update_is_waited_for_briefly() {
     let waited = sent.elapsed();
     if native() {
         // Its library SIGKILLs its process group once the shutdown grace period is over.
-        assert_eq!(
-            std::os::unix::process::ExitStatusExt::signal(&status),
-            Some(libc::SIGKILL),
-            "{status:?}"
-        );
+        assert_killed_by(&status, libc::SIGKILL);
     } else {
         assert_eq!(status.code(), Some(0), "{status:?}");
         assert!(waited < Duration::from_secs(5), "{waited:?}");
@@ -1194,250 +1064,4 @@ fn a_reused_pid_of_the_reaped_first_process_is_never_signalled() {
         return;
     }
     panic!("the task's pid was never reused in 50 attempts");
-}
-/// A stand-in for the agent's side of the v1 executor HTTP API (`/slave(1)/api/v1/executor`,
-/// `application/x-protobuf`), enough to run a command executor program: it answers
-/// `SUBSCRIBE` with `SUBSCRIBED` on a RecordIO event stream, records every `UPDATE` (and its
-/// `Authorization` header), and sends `LAUNCH`, `KILL`, `SHUTDOWN` and `ACKNOWLEDGED` when a
-/// test says so.
-mod fake_agent {
-    use std::io::{BufRead, BufReader, Read, Write};
-    use std::net::{Shutdown, TcpListener, TcpStream};
-    use std::sync::atomic::{AtomicBool, Ordering};
-    use std::sync::mpsc::{channel, Receiver, Sender};
-    use std::sync::{Arc, Mutex};
-
-    use mesos::types::executor::{call, event, Call, Event};
-    use mesos::types::{TaskState, TaskStatus};
-    use protobuf::Message;
-
-    /// What the test can change about the agent's answers.
-    #[derive(Default)]
-    struct Control {
-        /// Event streams open now.
-        streams: Vec<TcpStream>,
-        /// Where events go (the open stream's writer).
-        events: Option<Sender<Event>>,
-        /// Answer `UPDATE`s for these states with `500`.
-        reject: Vec<TaskState>,
-        /// `Authorization` headers seen.
-        authorization: Vec<Option<String>>,
-    }
-
-    pub struct FakeAgent {
-        pub port: u16,
-        control: Arc<Mutex<Control>>,
-        gone: Arc<AtomicBool>,
-        updates: Mutex<Receiver<TaskStatus>>,
-        subscribed: Mutex<Receiver<()>>,
-    }
-
-    impl FakeAgent {
-        pub fn start(framework: mesos::types::FrameworkInfo, executor_id: &str) -> FakeAgent {
-            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-            let port = listener.local_addr().unwrap().port();
-            let control = Arc::new(Mutex::new(Control::default()));
-            let gone = Arc::new(AtomicBool::new(false));
-            let (utx, updates) = channel();
-            let (stx, subscribed) = channel();
-            let (c, g) = (control.clone(), gone.clone());
-            let executor_id = executor_id.to_owned();
-            std::thread::spawn(move || {
-                for conn in listener.incoming() {
-                    let Ok(conn) = conn else { continue };
-                    if g.load(Ordering::SeqCst) {
-                        let _ = conn.shutdown(Shutdown::Both);
-                        continue;
-                    }
-                    let (c, utx, stx) = (c.clone(), utx.clone(), stx.clone());
-                    let framework = framework.clone();
-                    let executor_id = executor_id.clone();
-                    std::thread::spawn(move || serve(conn, c, utx, stx, framework, &executor_id));
-                }
-            });
-            FakeAgent {
-                port,
-                control,
-                gone,
-                updates: Mutex::new(updates),
-                subscribed: Mutex::new(subscribed),
-            }
-        }
-
-        /// Waits for the executor's subscription.
-        pub fn wait_subscribed(&self, within: std::time::Duration) -> bool {
-            self.subscribed.lock().unwrap().recv_timeout(within).is_ok()
-        }
-
-        pub fn send(&self, e: Event) {
-            assert!(e.is_initialized(), "incomplete event {e:?}");
-            let c = self.control.lock().unwrap();
-            c.events
-                .as_ref()
-                .expect("no event stream open")
-                .send(e)
-                .unwrap();
-        }
-
-        pub fn next_update(&self, within: std::time::Duration) -> Option<TaskStatus> {
-            self.updates.lock().unwrap().recv_timeout(within).ok()
-        }
-
-        pub fn reject_updates(&self, state: TaskState) {
-            self.control.lock().unwrap().reject.push(state);
-        }
-
-        pub fn authorization(&self) -> Vec<Option<String>> {
-            self.control.lock().unwrap().authorization.clone()
-        }
-
-        /// The agent goes away: event streams end, new connections are closed at once.
-        pub fn disappear(&self) {
-            self.gone.store(true, Ordering::SeqCst);
-            let mut c = self.control.lock().unwrap();
-            c.events = None;
-            for s in c.streams.drain(..) {
-                let _ = s.shutdown(Shutdown::Both);
-            }
-        }
-    }
-
-    pub fn event(t: event::Type) -> Event {
-        let mut e = Event::new();
-        e.set_type(t);
-        e
-    }
-
-    struct Request {
-        path: String,
-        headers: Vec<(String, String)>,
-        body: Vec<u8>,
-    }
-
-    fn read_request(r: &mut BufReader<TcpStream>) -> Option<Request> {
-        let mut line = String::new();
-        if r.read_line(&mut line).ok()? == 0 {
-            return None;
-        }
-        let path = line.split_whitespace().nth(1)?.to_owned();
-        let mut headers = Vec::new();
-        loop {
-            let mut h = String::new();
-            r.read_line(&mut h).ok()?;
-            let h = h.trim_end();
-            if h.is_empty() {
-                break;
-            }
-            let (k, v) = h.split_once(':')?;
-            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_owned()));
-        }
-        let get = |k: &str| headers.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-        let mut body = Vec::new();
-        if let Some(n) = get("content-length") {
-            body.resize(n.parse().ok()?, 0);
-            r.read_exact(&mut body).ok()?;
-        } else if get("transfer-encoding").is_some_and(|v| v.contains("chunked")) {
-            loop {
-                let mut size = String::new();
-                r.read_line(&mut size).ok()?;
-                let n = usize::from_str_radix(size.trim().split(';').next()?, 16).ok()?;
-                let mut chunk = vec![0; n + 2];
-                r.read_exact(&mut chunk).ok()?;
-                if n == 0 {
-                    break;
-                }
-                body.extend_from_slice(&chunk[..n]);
-            }
-        }
-        Some(Request {
-            path,
-            headers,
-            body,
-        })
-    }
-
-    fn serve(
-        conn: TcpStream,
-        control: Arc<Mutex<Control>>,
-        updates: Sender<TaskStatus>,
-        subscribed: Sender<()>,
-        framework: mesos::types::FrameworkInfo,
-        executor_id: &str,
-    ) {
-        let mut w = conn.try_clone().unwrap();
-        let mut r = BufReader::new(conn);
-        while let Some(req) = read_request(&mut r) {
-            let auth = req
-                .headers
-                .iter()
-                .find(|(k, _)| k == "authorization")
-                .map(|(_, v)| v.clone());
-            control.lock().unwrap().authorization.push(auth);
-            if req.path != "/slave(1)/api/v1/executor" {
-                let _ = w.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
-                continue;
-            }
-            let Ok(call) = Call::parse_from_bytes(&req.body) else {
-                let _ = w.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
-                continue;
-            };
-            match call.type_() {
-                call::Type::SUBSCRIBE => {
-                    let (tx, rx) = channel::<Event>();
-                    {
-                        let mut c = control.lock().unwrap();
-                        c.streams.push(w.try_clone().unwrap());
-                        c.events = Some(tx.clone());
-                    }
-                    let _ = w.write_all(
-                        b"HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\n\
-                          Transfer-Encoding: chunked\r\n\r\n",
-                    );
-                    let mut e = event(event::Type::SUBSCRIBED);
-                    let s = e.subscribed.mut_or_insert_default();
-                    let ei = s.executor_info.mut_or_insert_default();
-                    ei.executor_id
-                        .mut_or_insert_default()
-                        .set_value(executor_id.into());
-                    ei.framework_id = framework.id.clone();
-                    ei.command
-                        .mut_or_insert_default()
-                        .set_value("mesos-executor".into());
-                    s.framework_info = Some(framework.clone()).into();
-                    let si = s.slave_info.mut_or_insert_default();
-                    si.set_hostname("fake-agent".into());
-                    si.id.mut_or_insert_default().set_value("agent-1".into());
-                    tx.send(e).unwrap();
-                    let _ = subscribed.send(());
-                    for e in rx {
-                        let bytes = e.write_to_bytes().unwrap();
-                        let mut record = format!("{}\n", bytes.len()).into_bytes();
-                        record.extend_from_slice(&bytes);
-                        let mut chunk = format!("{:x}\r\n", record.len()).into_bytes();
-                        chunk.extend_from_slice(&record);
-                        chunk.extend_from_slice(b"\r\n");
-                        if w.write_all(&chunk).is_err() {
-                            break;
-                        }
-                    }
-                    let _ = w.shutdown(Shutdown::Both);
-                    return;
-                }
-                call::Type::UPDATE => {
-                    let status = call.update.status.clone().unwrap_or_default();
-                    let reject = control.lock().unwrap().reject.contains(&status.state());
-                    let _ = updates.send(status);
-                    let answer: &[u8] = if reject {
-                        b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 8\r\n\r\nrejected"
-                    } else {
-                        b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n"
-                    };
-                    let _ = w.write_all(answer);
-                }
-                _ => {
-                    let _ = w.write_all(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n");
-                }
-            }
-        }
-    }
 }

@@ -10,6 +10,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+mod support;
+
+use support::*;
+
 const OURS: &str = env!("CARGO_BIN_EXE_mesos-containerizer");
 const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -17,28 +21,10 @@ const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/s
 /// directory holding Mesos' `mesos-containerizer` (the same tests then check that ours
 /// behaves as Mesos' does, and assert each documented difference for each).
 fn helper() -> String {
-    match native_dir() {
-        Some(dir) => {
-            let p = Path::new(&dir).join("mesos-containerizer");
-            assert!(
-                p.is_file(),
-                "MESOS_RS_NATIVE_HELPERS={dir} holds no mesos-containerizer"
-            );
-            p.to_str().unwrap().to_owned()
-        }
-        None => OURS.to_owned(),
-    }
-}
-
-fn native_dir() -> Option<String> {
-    std::env::var("MESOS_RS_NATIVE_HELPERS")
-        .ok()
-        .filter(|d| !d.is_empty())
-}
-
-/// Whether the helper under test is Mesos' own.
-fn native() -> bool {
-    native_dir().is_some()
+    program_under_test("mesos-containerizer", OURS)
+        .to_str()
+        .unwrap()
+        .to_owned()
 }
 
 /// How to start the helper for one test.
@@ -331,11 +317,6 @@ impl Running {
 
 fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap_or_default()
-}
-
-fn is_root() -> bool {
-    // SAFETY: geteuid cannot fail.
-    unsafe { libc::geteuid() == 0 }
 }
 
 #[test]

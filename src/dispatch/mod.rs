@@ -22,7 +22,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{sync_channel, SyncSender};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError, RwLock};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError, RwLock, Weak};
 use std::thread::{JoinHandle, ThreadId};
 use std::time::{Duration, Instant};
 
@@ -341,10 +341,20 @@ impl Shared {
     }
 }
 
-/// The sending side, handed to the shim as the callbacks' context.
+/// The sending side, handed to the shim as the callbacks' context (or, cloned, to a backend
+/// that queues events from threads of its own).
 pub(crate) struct Context<E> {
     pub(crate) tx: Tx<Item<E>>,
     pub(crate) shared: Arc<Shared>,
+}
+
+impl<E> Clone for Context<E> {
+    fn clone(&self) -> Self {
+        Context {
+            tx: self.tx.clone(),
+            shared: self.shared.clone(),
+        }
+    }
 }
 
 impl<E> Context<E> {
@@ -379,6 +389,14 @@ impl<E> CtxPtr<E> {
     /// The pointer to hand to the shim.
     pub(crate) fn as_c(&self) -> *mut c_void {
         self.0.as_ptr().cast()
+    }
+
+    /// The context itself.
+    #[cfg_attr(not(feature = "http-executor"), allow(dead_code))]
+    pub(crate) fn get(&self) -> &Context<E> {
+        // SAFETY: the pointer came from Box::leak in `new` and stays valid until `free`, which
+        // consumes `self`; it is only ever read through shared references.
+        unsafe { self.0.as_ref() }
     }
 
     /// Frees the context.
@@ -455,15 +473,6 @@ pub(crate) struct Dispatcher<E> {
 }
 
 impl<E: Send + 'static> Dispatcher<E> {
-    /// Creates the channel with the executor driver's default settings; returns the
-    /// dispatcher (not yet running), the shim context (boxed, kept by its owner) and the
-    /// receiving end for [`start`](Self::start).
-    pub(crate) fn new() -> (Self, Box<Context<E>>, Rx<Item<E>>) {
-        let shared = Shared::new("executor", DEFAULT_QUEUE_WARNING, Vec::new());
-        let (d, ctx, rx) = Self::with_shared(Arc::new(shared));
-        (d, Box::new(ctx), rx)
-    }
-
     /// Creates the channel around `shared`.
     pub(crate) fn with_shared(shared: Arc<Shared>) -> (Self, Context<E>, Rx<Item<E>>) {
         let (tx, rx) = queue::queue();
@@ -578,23 +587,17 @@ impl<E: Send + 'static> Dispatcher<E> {
             }
         }
     }
-
-    /// [`close`](Self::close) after dropping a boxed context (for drivers that keep theirs
-    /// in a `Box`).
-    pub(crate) fn finish(&mut self, ctx: Box<Context<E>>) {
-        drop(ctx);
-        self.close();
-    }
 }
 
-/// A shim object behind driver handles: how to wake `join` and how to free it.
-pub(crate) trait ShimObject: Copy + Send + Sync + 'static {
+/// A shim object behind driver handles (libmesos' driver, or an executor backend): how to wake
+/// `join` and how to free it.
+pub(crate) trait ShimObject: Send + Sync + 'static {
     /// Makes every thread blocked in the driver's `join` return (a stop that keeps the
     /// framework registered, as freeing does). Called just before [`free`](Self::free).
     ///
     /// # Safety
     /// The object is live.
-    unsafe fn release_waiters(self);
+    unsafe fn release_waiters(&self);
 
     /// Frees the object; afterwards libmesos makes no more callbacks with its context.
     ///
@@ -629,9 +632,9 @@ impl<S: ShimObject, E: Send + 'static> Core<S, E> {
 
     /// Runs `f` with the shim object, which stays live until `f` returns; [`Error::Closed`]
     /// once the driver was closed. `f` must not close the driver.
-    pub(crate) fn with<T>(&self, f: impl FnOnce(S) -> Result<T>) -> Result<T> {
+    pub(crate) fn with<T>(&self, f: impl FnOnce(&S) -> Result<T>) -> Result<T> {
         let guard = self.raw.read().unwrap_or_else(PoisonError::into_inner);
-        match *guard {
+        match &*guard {
             Some(raw) => f(raw),
             None => Err(Error::Closed),
         }
@@ -652,7 +655,7 @@ impl<S: ShimObject, E: Send + 'static> Core<S, E> {
     pub(crate) fn close(&self) -> bool {
         {
             let guard = self.raw.read().unwrap_or_else(PoisonError::into_inner);
-            match *guard {
+            match &*guard {
                 // SAFETY: live while the read lock is held.
                 Some(raw) => unsafe { raw.release_waiters() },
                 None => return false,
@@ -685,7 +688,7 @@ impl<S: ShimObject, E: Send + 'static> Core<S, E> {
     pub(crate) fn replace(&self, make: impl FnOnce(*mut c_void) -> Result<S>) -> Result<()> {
         {
             let guard = self.raw.read().unwrap_or_else(PoisonError::into_inner);
-            match *guard {
+            match &*guard {
                 // SAFETY: live while the read lock is held.
                 Some(raw) => unsafe { raw.release_waiters() },
                 None => return Err(Error::Closed),
@@ -731,12 +734,29 @@ impl<S: ShimObject, E: Send + 'static> Drop for Core<S, E> {
 /// Something a driver handle closes when the last handle goes.
 pub(crate) trait Closable: Send + Sync + 'static {
     fn close(&self);
+    fn is_closed(&self) -> bool;
 }
 
 /// What every strong driver handle shares: dropping the last one closes the driver. The
 /// callback thread and weak handles hold only a `Weak<Owner<T>>` (and the thread an `Arc<T>`
 /// to build closed handles for events still queued), so they never keep a driver alive.
 pub(crate) struct Owner<T: Closable>(pub(crate) Arc<T>);
+
+impl<T: Closable> Owner<T> {
+    /// What a weak handle upgrades to: the owner, while a strong handle exists and the driver
+    /// is not closed.
+    pub(crate) fn upgrade(weak: &Weak<Owner<T>>) -> Option<Arc<Owner<T>>> {
+        weak.upgrade().filter(|owner| !owner.0.is_closed())
+    }
+
+    /// The handle the callback thread passes to the user's code: the owner while a strong
+    /// handle exists, else a closed one (for the events still queued after the driver was
+    /// freed; dropping it closes nothing more).
+    pub(crate) fn for_callback(weak: &Weak<Owner<T>>, inner: &Arc<T>) -> Arc<Owner<T>> {
+        weak.upgrade()
+            .unwrap_or_else(|| Arc::new(Owner(inner.clone())))
+    }
+}
 
 impl<T: Closable> Drop for Owner<T> {
     fn drop(&mut self) {

@@ -1047,7 +1047,7 @@ impl EngineOps for Driver {
         self.shared.interrupt();
     }
 
-    fn release(&mut self) -> Option<Box<Context<Incoming>>> {
+    fn release(&mut self) {
         {
             let mut state = lock(&self.shared.state);
             if state.status == Status::DRIVER_RUNNING {
@@ -1066,7 +1066,8 @@ impl EngineOps for Driver {
         if let Some(conn) = lock(&self.shared.calls).take() {
             conn.shutdown();
         }
-        lock(&self.shared.ctx).take()
+        // The callback queue's sender: the callback thread ends once every sender is gone.
+        drop(lock(&self.shared.ctx).take());
     }
 }
 

@@ -9,7 +9,7 @@ use mesos_sys as sys;
 
 use super::env::{self, Env};
 use super::{Engine, EngineOps, Executor, ExecutorDriver, ExecutorEvent, Incoming};
-use crate::dispatch::{enqueue, Context, Dispatcher};
+use crate::dispatch::enqueue;
 use crate::error::{Error, Result};
 use crate::ffi::{self, action_call, encode, status_call, ErrorSlot, Params, SendPtr};
 use crate::types::{ExecutorInfo, FrameworkInfo, SlaveInfo, Status, TaskID, TaskInfo, TaskStatus};
@@ -104,54 +104,19 @@ const CALLBACKS: sys::mesos_executor_callbacks = sys::mesos_executor_callbacks {
     dropped: Some(crate::dispatch::cb_dropped::<Incoming>),
 };
 
-/// The callback context handed to the shim: a `Box` turned into a raw pointer with
-/// `Box::into_raw`, so that no `Box` (and no reference) to it exists while the shim may use
-/// it; reclaimed with `Box::from_raw` once the shim object is freed.
-struct ContextPtr(*mut Context<Incoming>);
-
-// SAFETY: the pointer is only dereferenced as a shared reference by the shim's callbacks
-// (through `dispatch::enqueue`, and `Context` is `Sync`), and reclaimed exactly once, in
-// `ContextPtr::reclaim`, after the shim object that used it is gone.
-unsafe impl Send for ContextPtr {}
-// SAFETY: as above.
-unsafe impl Sync for ContextPtr {}
-
-impl ContextPtr {
-    fn new(ctx: Box<Context<Incoming>>) -> Self {
-        ContextPtr(Box::into_raw(ctx))
-    }
-
-    fn as_c(&self) -> *mut c_void {
-        self.0.cast()
-    }
-
-    /// Takes the context back.
-    ///
-    /// # Safety
-    /// The shim object it was given to must be freed (or never created), and this must be
-    /// called at most once.
-    unsafe fn reclaim(&mut self) -> Option<Box<Context<Incoming>>> {
-        let p = std::mem::replace(&mut self.0, std::ptr::null_mut());
-        // SAFETY: p came from Box::into_raw and, per the contract, nothing uses it anymore.
-        (!p.is_null()).then(|| unsafe { Box::from_raw(p) })
-    }
-}
-
 /// libmesos' `MesosExecutorDriver`.
 pub(crate) struct Driver {
     ptr: SendPtr<sys::mesos_executor_driver>,
-    ctx: ContextPtr,
     /// The environment `start()` checks before libmesos reads it.
     env: Env,
     /// Whether `start()` reached libmesos: stop/abort/join on a driver that never started
     /// are answered here, never by libmesos (which cannot handle them).
     started: AtomicBool,
-    freed: bool,
 }
 
 impl Driver {
     pub(super) fn new(
-        ctx: Box<Context<Incoming>>,
+        ctx: *mut c_void,
         environment: Option<&BTreeMap<String, String>>,
         mut env: Env,
     ) -> Result<Driver> {
@@ -173,13 +138,12 @@ impl Driver {
         let k = ffi::Buffers::strings(&keys);
         let v = ffi::Buffers::strings(&values);
         let mut slot = ErrorSlot::new();
-        let mut ctx = ContextPtr::new(ctx);
         // SAFETY: key/value buffers live across the call; the context stays valid until
-        // `release`, which frees the shim driver before reclaiming it.
+        // the `Core` has freed the shim driver (through `release`).
         let raw = unsafe {
             sys::mesos_executor_driver_new(
                 &CALLBACKS,
-                ctx.as_c(),
+                ctx,
                 i32::from(environment.is_some()),
                 k.ptr(),
                 v.ptr(),
@@ -188,16 +152,12 @@ impl Driver {
             )
         };
         if raw.is_null() {
-            // SAFETY: no shim object holds the context.
-            drop(unsafe { ctx.reclaim() });
             return Err(slot.to_error(slot.0.code, Params::NONE));
         }
         Ok(Driver {
             ptr: SendPtr(raw),
-            ctx,
             env,
             started: AtomicBool::new(false),
-            freed: false,
         })
     }
 
@@ -281,23 +241,17 @@ impl EngineOps for Driver {
         })
     }
 
-    fn release(&mut self) -> Option<Box<Context<Incoming>>> {
-        if !self.freed {
-            self.freed = true;
-            // SAFETY: the pointer came from the shim's constructor and is freed exactly once.
-            // This thread is never libmesos' own, so the shim may wait for libmesos.
-            unsafe { sys::mesos_executor_driver_free(self.ptr.0) };
-        }
-        // SAFETY: the shim driver, the only user of the context, is gone.
-        unsafe { self.ctx.reclaim() }
+    fn release(&mut self) {
+        // SAFETY: the pointer came from the shim's constructor and is freed exactly once
+        // (`ShimObject::free` consumes the engine). This thread is never libmesos' own, so the
+        // shim may wait for libmesos.
+        unsafe { sys::mesos_executor_driver_free(self.ptr.0) };
     }
 }
 
 /// The shim's forwarding executor alone, driven by an [`ExecutorHarness`].
 pub(crate) struct Adapter {
     ptr: SendPtr<sys::mesos_executor_adapter>,
-    ctx: ContextPtr,
-    freed: bool,
 }
 
 fn adapter_only() -> Error {
@@ -325,14 +279,9 @@ impl EngineOps for Adapter {
     fn send_framework_message(&self, _: &[u8]) -> Result<()> {
         Err(adapter_only())
     }
-    fn release(&mut self) -> Option<Box<Context<Incoming>>> {
-        if !self.freed {
-            self.freed = true;
-            // SAFETY: the pointer came from the shim's constructor and is freed exactly once.
-            unsafe { sys::mesos_executor_adapter_free(self.ptr.0) };
-        }
-        // SAFETY: the adapter, the only user of the context, is gone.
-        unsafe { self.ctx.reclaim() }
+    fn release(&mut self) {
+        // SAFETY: the pointer came from the shim's constructor and is freed exactly once.
+        unsafe { sys::mesos_executor_adapter_free(self.ptr.0) };
     }
 }
 
@@ -366,21 +315,17 @@ impl std::fmt::Debug for ExecutorHarness {
 impl ExecutorHarness {
     /// Creates the adapter with `executor` behind it.
     pub fn new<E: Executor>(executor: E) -> Result<ExecutorHarness> {
-        let (dispatcher, ctx, rx) = Dispatcher::new();
-        let mut ctx = ContextPtr::new(ctx);
-        // SAFETY: the context stays valid until `Adapter::release` frees the adapter first.
-        let adapter = unsafe { sys::mesos_executor_adapter_new(&CALLBACKS, ctx.as_c()) };
-        if adapter.is_null() {
-            // SAFETY: no adapter holds the context.
-            drop(unsafe { ctx.reclaim() });
-            return Err(Error::Cpp("could not create the executor adapter".into()));
-        }
-        let engine = Engine::Adapter(Adapter {
-            ptr: SendPtr(adapter),
-            ctx,
-            freed: false,
-        });
-        let driver = ExecutorDriver::assemble(engine, dispatcher, rx, executor);
+        let driver = ExecutorDriver::assemble(executor, |ctx| {
+            // SAFETY: the context stays valid until the adapter is freed (the `Core` frees
+            // the engine before the context).
+            let adapter = unsafe { sys::mesos_executor_adapter_new(&CALLBACKS, ctx.as_c()) };
+            if adapter.is_null() {
+                return Err(Error::Cpp("could not create the executor adapter".into()));
+            }
+            Ok(Engine::Adapter(Adapter {
+                ptr: SendPtr(adapter),
+            }))
+        })?;
         Ok(ExecutorHarness { driver })
     }
 
@@ -391,15 +336,16 @@ impl ExecutorHarness {
         params: &'static [&'static str],
         f: impl FnOnce(*mut sys::mesos_executor_adapter, *mut sys::mesos_shim_error) -> i32,
     ) -> Result<()> {
-        let live = self.driver.live()?;
-        let Engine::Adapter(adapter) = &live.engine else {
-            return Err(Error::Unexpected(0));
-        };
-        let mut slot = ErrorSlot::new();
-        match f(adapter.ptr.0, slot.as_mut_ptr()) {
-            0 => Ok(()),
-            code => Err(slot.to_error(code, Params::Method(params))),
-        }
+        self.driver.with(|engine| {
+            let Engine::Adapter(adapter) = engine else {
+                return Err(Error::Unexpected(0));
+            };
+            let mut slot = ErrorSlot::new();
+            match f(adapter.ptr.0, slot.as_mut_ptr()) {
+                0 => Ok(()),
+                code => Err(slot.to_error(code, Params::Method(params))),
+            }
+        })
     }
 
     /// Invokes `registered` with libmesos' `ExecutorInfo`, `FrameworkInfo` and `SlaveInfo`.
@@ -489,16 +435,14 @@ impl ExecutorHarness {
 
     /// Waits until every callback invoked so far has run on the callback thread.
     pub fn drain(&self) {
-        if let Ok(live) = self.driver.live() {
-            live.dispatcher.drain();
+        let core = &self.driver.inner().core;
+        if !core.is_closed() {
+            core.dispatcher.drain();
         }
     }
 
     /// The message of a callback panic, if one happened.
     pub fn panic_message(&self) -> Option<String> {
-        self.driver
-            .live()
-            .ok()
-            .and_then(|live| live.dispatcher.shared.panic_message())
+        self.driver.inner().core.shared().panic_message()
     }
 }

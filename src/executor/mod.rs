@@ -115,13 +115,18 @@
 //!   only a weak reference, but your [`Executor`] lives on that thread: if it stores an
 //!   `ExecutorDriver` clone, the driver can never be freed by dropping handles (a cycle).
 //!   Store a [`WeakExecutorDriver`] ([`ExecutorDriver::downgrade`]) instead, or call `close`.
+//!   Events queued before the driver was freed are still delivered, with a closed handle
+//!   (whose calls return [`Error::Closed`]); then the callback thread drops your `Executor`
+//!   and ends. These are the scheduler driver's rules: both drivers share one mechanism.
 //! * [`ExecutorDriver::join`] (and `run`) on the callback thread would wait for itself, so it
 //!   returns [`Error::JoinInCallback`] there.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Weak};
 
-use crate::dispatch::{Dispatcher, Handler};
+use crate::dispatch::{
+    Closable, Core, CtxPtr, Dispatcher, Handler, Owner, Shared, ShimObject, DEFAULT_QUEUE_WARNING,
+};
 use crate::error::{Error, Result};
 use crate::types::{
     ExecutorInfo, FrameworkInfo, KillPolicy, SlaveInfo, Status, TaskID, TaskInfo, TaskStatus,
@@ -406,30 +411,41 @@ trait EngineOps {
     }
     /// Breaks the connection to the agent as a failure would (tests only).
     fn break_connection(&self) {}
-    /// Frees the backend's resources; afterwards no more events are queued. Returns the
-    /// context of the callback channel, once nothing else can use it.
-    fn release(&mut self) -> Option<Box<crate::dispatch::Context<Incoming>>>;
+    /// Frees the backend's resources; afterwards no more events are queued. Called once,
+    /// through [`ShimObject::free`], after `stop` and once no call is in progress.
+    fn release(&mut self);
 }
 
-/// A driver that has not been closed.
-pub(crate) struct Live {
-    engine: Engine,
-    dispatcher: Dispatcher<Incoming>,
-}
+// The backends sit behind the lifetime mechanism libmesos' scheduler driver uses: a `Core`
+// frees the engine once no call on it is in progress, after waking `join`, and then the
+// callback context and thread.
+impl ShimObject for Engine {
+    unsafe fn release_waiters(&self) {
+        // A stop wakes every thread blocked in `join` (freeing stops the driver anyway).
+        let _ = with_engine!(self, e => e.stop());
+    }
 
-impl Drop for Live {
-    fn drop(&mut self) {
-        let ctx = with_engine!(&mut self.engine, e => e.release());
-        // Every backend hands its context back exactly once, here.
-        debug_assert!(ctx.is_some(), "a backend lost its callback context");
-        if let Some(ctx) = ctx {
-            self.dispatcher.finish(ctx);
-        }
+    unsafe fn free(mut self) {
+        with_engine!(&mut self, e => e.release())
     }
 }
 
+/// Everything behind the handles of one driver.
 pub(crate) struct Inner {
-    live: Mutex<Option<Arc<Live>>>,
+    core: Core<Engine, Incoming>,
+}
+
+impl Closable for Inner {
+    fn close(&self) {
+        if !self.core.is_closed() {
+            tracing::debug!("freeing the executor driver");
+            self.core.close();
+        }
+    }
+
+    fn is_closed(&self) -> bool {
+        self.core.is_closed()
+    }
 }
 
 /// A handle to an executor driver: libmesos' `MesosExecutorDriver` or the HTTP backend (see
@@ -447,26 +463,20 @@ pub(crate) struct Inner {
 /// ```
 #[derive(Clone)]
 pub struct ExecutorDriver {
-    inner: Arc<Inner>,
+    owner: Arc<Owner<Inner>>,
 }
 
 /// A weak reference to an [`ExecutorDriver`] that does not keep it alive: what an
 /// [`Executor`] should store instead of a driver clone. See [`ExecutorDriver::downgrade`].
 #[derive(Clone, Default)]
 pub struct WeakExecutorDriver {
-    inner: Weak<Inner>,
+    owner: Weak<Owner<Inner>>,
 }
 
 impl WeakExecutorDriver {
     /// The driver, unless every handle was dropped or it was closed.
     pub fn upgrade(&self) -> Option<ExecutorDriver> {
-        let inner = self.inner.upgrade()?;
-        let open = inner
-            .live
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .is_some();
-        open.then_some(ExecutorDriver { inner })
+        Owner::upgrade(&self.owner).map(|owner| ExecutorDriver { owner })
     }
 }
 
@@ -489,17 +499,17 @@ impl std::fmt::Debug for ExecutorDriver {
 
 struct TraitHandler<E> {
     executor: E,
-    driver: Weak<Inner>,
+    driver: Weak<Owner<Inner>>,
+    inner: Arc<Inner>,
 }
 
 impl<E: Executor> Handler<Incoming> for TraitHandler<E> {
     // Without libmesos the match below has a single arm.
     #[allow(clippy::infallible_destructuring_match)]
     fn deliver(&mut self, item: Incoming) {
-        let Some(inner) = self.driver.upgrade() else {
-            return;
+        let driver = ExecutorDriver {
+            owner: Owner::for_callback(&self.driver, &self.inner),
         };
-        let driver = ExecutorDriver { inner };
         let event = match item {
             #[cfg(feature = "libmesos")]
             Incoming::Raw(raw) => match raw.decode() {
@@ -527,10 +537,8 @@ impl<E: Executor> Handler<Incoming> for TraitHandler<E> {
     }
 
     fn panicked(&mut self, message: &str) {
-        if let Some(inner) = self.driver.upgrade() {
-            tracing::error!(panic = message, "aborting the executor driver");
-            let _ = ExecutorDriver { inner }.abort();
-        }
+        tracing::error!(panic = message, "aborting the executor driver");
+        let _ = self.inner.core.with(|e| with_engine!(e, e => e.abort()));
     }
 }
 
@@ -610,26 +618,30 @@ impl<E: Executor> ExecutorDriverBuilder<E> {
                 env
             }
         };
-        let (dispatcher, ctx, rx) = Dispatcher::new();
-        let engine = match backend {
-            #[cfg(feature = "libmesos")]
-            Backend::Libmesos => {
-                Engine::Libmesos(libmesos::Driver::new(ctx, self.environment.as_ref(), env)?)
-            }
-            #[cfg(feature = "http-executor")]
-            Backend::Http => Engine::Http(http::Driver::new(ctx, env, self.heartbeat_interval)?),
-            other => {
-                return Err(Error::unsupported(format!(
-                    "the {other:?} executor backend is not in this build of mesos-rs (see its crate features)"
-                )))
-            }
-        };
-        Ok(ExecutorDriver::assemble(
-            engine,
-            dispatcher,
-            rx,
-            self.executor,
-        ))
+        let (environment, heartbeat_interval) = (self.environment, self.heartbeat_interval);
+        ExecutorDriver::assemble(self.executor, move |ctx| {
+            // Silences the unused-variable lint in builds with one backend only.
+            let _ = (&environment, &heartbeat_interval, ctx);
+            Ok(match backend {
+                #[cfg(feature = "libmesos")]
+                Backend::Libmesos => Engine::Libmesos(libmesos::Driver::new(
+                    ctx.as_c(),
+                    environment.as_ref(),
+                    env,
+                )?),
+                #[cfg(feature = "http-executor")]
+                Backend::Http => Engine::Http(http::Driver::new(
+                    Box::new(ctx.get().clone()),
+                    env,
+                    heartbeat_interval,
+                )?),
+                other => {
+                    return Err(Error::unsupported(format!(
+                        "the {other:?} executor backend is not in this build of mesos-rs (see its crate features)"
+                    )))
+                }
+            })
+        })
     }
 }
 
@@ -670,69 +682,86 @@ impl ExecutorDriver {
         }
     }
 
+    /// Creates the callback channel, the backend `make` builds around its context, and the
+    /// callback thread; the handle owns them all from then on.
     fn assemble<E: Executor>(
-        engine: Engine,
-        dispatcher: Dispatcher<Incoming>,
-        rx: crate::dispatch::Rx<crate::dispatch::Item<Incoming>>,
         executor: E,
-    ) -> ExecutorDriver {
-        let live = Arc::new(Live { engine, dispatcher });
+        make: impl FnOnce(&CtxPtr<Incoming>) -> Result<Engine>,
+    ) -> Result<ExecutorDriver> {
+        let shared = Shared::new("executor", DEFAULT_QUEUE_WARNING, Vec::new());
+        let (dispatcher, ctx, rx) = Dispatcher::with_shared(Arc::new(shared));
+        let ctx = CtxPtr::new(ctx);
+        let engine = match make(&ctx) {
+            Ok(engine) => engine,
+            Err(e) => {
+                // SAFETY: no backend was made, so nothing holds the context.
+                unsafe { ctx.free() };
+                return Err(e);
+            }
+        };
         let inner = Arc::new(Inner {
-            live: Mutex::new(Some(live.clone())),
+            core: Core::new(engine, ctx, dispatcher),
         });
+        let owner = Arc::new(Owner(inner.clone()));
         let handler = TraitHandler {
             executor,
-            driver: Arc::downgrade(&inner),
+            driver: Arc::downgrade(&owner),
+            inner: inner.clone(),
         };
-        live.dispatcher.start("mesos-executor", rx, handler);
-        ExecutorDriver { inner }
+        inner.core.dispatcher.start("mesos-executor", rx, handler);
+        Ok(ExecutorDriver { owner })
     }
 
-    fn live(&self) -> Result<Arc<Live>> {
-        self.inner
-            .live
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-            .ok_or(Error::Closed)
+    pub(crate) fn inner(&self) -> &Arc<Inner> {
+        &self.owner.0
+    }
+
+    /// Runs `f` with the backend, which stays live until `f` returns; [`Error::Closed`]
+    /// after [`close`](Self::close).
+    fn with<T>(&self, f: impl FnOnce(&Engine) -> Result<T>) -> Result<T> {
+        self.inner().core.with(f)
     }
 
     /// The backend this driver uses ([`Error::Closed`] after [`close`](Self::close)).
     pub fn backend(&self) -> Result<Backend> {
-        Ok(match self.live()?.engine {
-            #[cfg(feature = "libmesos")]
-            Engine::Libmesos(_) | Engine::Adapter(_) => Backend::Libmesos,
-            #[cfg(feature = "http-executor")]
-            Engine::Http(_) => Backend::Http,
+        self.with(|engine| {
+            Ok(match engine {
+                #[cfg(feature = "libmesos")]
+                Engine::Libmesos(_) | Engine::Adapter(_) => Backend::Libmesos,
+                #[cfg(feature = "http-executor")]
+                Engine::Http(_) => Backend::Http,
+            })
         })
     }
 
     /// Starts the driver: it registers (subscribes) with the agent.
     pub fn start(&self) -> Result<Status> {
-        with_engine!(&self.live()?.engine, e => e.start())
+        self.with(|engine| with_engine!(engine, e => e.start()))
     }
 
     /// Stops the driver: it disconnects from the agent and makes no more callbacks.
     pub fn stop(&self) -> Result<Status> {
-        with_engine!(&self.live()?.engine, e => e.stop())
+        self.with(|engine| with_engine!(engine, e => e.stop()))
     }
 
     /// Aborts the driver: no more callbacks, calls fail with [`Error::NotRunning`].
     pub fn abort(&self) -> Result<Status> {
-        with_engine!(&self.live()?.engine, e => e.abort())
+        self.with(|engine| with_engine!(engine, e => e.abort()))
     }
 
     /// Waits until the driver is stopped or aborted and the queued callbacks have run.
     /// [`Error::CallbackPanicked`] if a callback panicked; [`Error::JoinInCallback`] when called
     /// on the callback thread (inside a callback), where it would wait for itself.
     pub fn join(&self) -> Result<Status> {
-        let live = self.live()?;
-        if live.dispatcher.shared.on_callback_thread() {
+        let core = &self.inner().core;
+        if core.shared().on_callback_thread() {
             return Err(Error::JoinInCallback);
         }
-        let status = with_engine!(&live.engine, e => e.join());
-        live.dispatcher.drain();
-        if let Some(msg) = live.dispatcher.shared.panic_message() {
+        // The backend is held (a read lock) only while it waits, not while the callbacks
+        // are drained, which may themselves call the driver.
+        let status = core.with(|engine| Ok(with_engine!(engine, e => e.join())))?;
+        core.dispatcher.drain();
+        if let Some(msg) = core.shared().panic_message() {
             return Err(Error::CallbackPanicked(msg));
         }
         status
@@ -740,7 +769,10 @@ impl ExecutorDriver {
 
     /// [`start`](Self::start), then [`join`](Self::join).
     pub fn run(&self) -> Result<Status> {
-        if self.live()?.dispatcher.shared.on_callback_thread() {
+        if self.is_closed() {
+            return Err(Error::Closed);
+        }
+        if self.inner().core.shared().on_callback_thread() {
             return Err(Error::JoinInCallback);
         }
         match self.start()? {
@@ -751,12 +783,12 @@ impl ExecutorDriver {
 
     /// Reports a task's state to the framework (through the agent).
     pub fn send_status_update(&self, status: &TaskStatus) -> Result<()> {
-        with_engine!(&self.live()?.engine, e => e.send_status_update(status))
+        self.with(|engine| with_engine!(engine, e => e.send_status_update(status)))
     }
 
     /// Sends `data` to the scheduler.
     pub fn send_framework_message(&self, data: &[u8]) -> Result<()> {
-        with_engine!(&self.live()?.engine, e => e.send_framework_message(data))
+        self.with(|engine| with_engine!(engine, e => e.send_framework_message(data)))
     }
 
     /// Waits until the agent has acknowledged every status update this driver sent, for at
@@ -768,7 +800,7 @@ impl ExecutorDriver {
     /// backend only ([`Error::Unsupported`] with libmesos' driver, which does not tell).
     /// Never waits for callbacks, so it may be called inside one.
     pub fn wait_acknowledged(&self, timeout: std::time::Duration) -> Result<bool> {
-        with_engine!(&self.live()?.engine, e => e.wait_acknowledged(timeout))
+        self.with(|engine| with_engine!(engine, e => e.wait_acknowledged(timeout)))
     }
 
     /// Not part of the API: breaks the HTTP backend's event stream as a network failure would,
@@ -776,9 +808,10 @@ impl ExecutorDriver {
     /// driver.
     #[doc(hidden)]
     pub fn __break_connection(&self) {
-        if let Ok(live) = self.live() {
-            with_engine!(&live.engine, e => e.break_connection())
-        }
+        let _ = self.with(|engine| {
+            with_engine!(engine, e => e.break_connection());
+            Ok(())
+        });
     }
 
     /// A weak handle that does not keep the driver alive; what an [`Executor`] should keep
@@ -799,7 +832,7 @@ impl ExecutorDriver {
     /// ```
     pub fn downgrade(&self) -> WeakExecutorDriver {
         WeakExecutorDriver {
-            inner: Arc::downgrade(&self.inner),
+            owner: Arc::downgrade(&self.owner),
         }
     }
 
@@ -807,17 +840,14 @@ impl ExecutorDriver {
     /// still hold clones: from then on every call through any handle returns
     /// [`Error::Closed`]. A call still running on another thread (a `join`, which the stop
     /// ends) finishes first; the driver is freed when it returns. Called inside a callback,
-    /// the current callback finishes normally and no further callback runs.
+    /// the current callback finishes normally; events queued before the close are still
+    /// delivered (with a closed handle), and no new ones come.
     pub fn close(self) {
-        let live = self
-            .inner
-            .live
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
-        if let Some(live) = live {
-            let _ = with_engine!(&live.engine, e => e.stop());
-            drop(live);
-        }
+        self.inner().close();
+    }
+
+    /// Whether the driver was closed (by [`close`](Self::close) through any handle).
+    pub(crate) fn is_closed(&self) -> bool {
+        self.inner().is_closed()
     }
 }

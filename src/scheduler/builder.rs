@@ -4,12 +4,12 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use super::driver::{Inner, TraitHandler};
+use super::framework_id::FrameworkIdStore;
+use super::liveness::Liveness;
 use super::master::redact;
 use super::{RawEvent, Scheduler, SchedulerDriver};
 use crate::dispatch::{Handler, Owner, DEFAULT_QUEUE_WARNING};
 use crate::error::Result;
-use crate::framework_id::FrameworkIdStore;
-use crate::liveness::Liveness;
 use crate::types::{Credential, FrameworkInfo};
 
 /// Configures and creates a [`SchedulerDriver`] (the constructors of the C++

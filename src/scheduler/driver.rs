@@ -9,6 +9,8 @@ use mesos_sys as sys;
 
 use super::builder::SchedulerDriverBuilder;
 use super::event::CALLBACKS;
+use super::framework_id::StoreHandler;
+use super::liveness::{self, Pulse, PulseHandler};
 use super::master::{Kind, Master};
 use super::{RawEvent, Scheduler, SchedulerEvent};
 use crate::dispatch::{
@@ -16,8 +18,6 @@ use crate::dispatch::{
 };
 use crate::error::{Error, Result};
 use crate::ffi::{action_call, encode, status_call, Buffers, ErrorSlot, Params, SendPtr};
-use crate::framework_id::StoreHandler;
-use crate::liveness::{self, Pulse, PulseHandler};
 use crate::types::{
     offer, ExecutorID, Filters, FrameworkInfo, OfferConstraints, OfferID, Request, SlaveID, Status,
     TaskID, TaskInfo, TaskStatus,
@@ -26,7 +26,7 @@ use crate::types::{
 type Raw = SendPtr<sys::mesos_scheduler_driver>;
 
 impl ShimObject for Raw {
-    unsafe fn release_waiters(self) {
+    unsafe fn release_waiters(&self) {
         let mut slot = ErrorSlot::new();
         // SAFETY: live, per the trait's contract. A stop that keeps the framework registered
         // (as freeing does) triggers the latch every join() waits on.
@@ -66,6 +66,10 @@ impl Closable for Inner {
             crate::local::local_driver_freed();
         }
     }
+
+    fn is_closed(&self) -> bool {
+        self.core.is_closed()
+    }
 }
 
 impl Inner {
@@ -80,13 +84,13 @@ impl Inner {
     ) -> Result<()> {
         // SAFETY (every shim call through here): `raw` is live while `with` runs, and the
         // error slot pointer is valid for the call.
-        self.core.with(|raw| action_call(params, |e| f(raw, e)))
+        self.core.with(|raw| action_call(params, |e| f(*raw, e)))
     }
 
     fn status(&self, f: impl FnOnce(Raw, *mut sys::mesos_shim_error) -> i32) -> Result<Status> {
         let status = self
             .core
-            .with(|raw| status_call(Params::NONE, |e| f(raw, e)))?;
+            .with(|raw| status_call(Params::NONE, |e| f(*raw, e)))?;
         self.shared().set_status(status);
         Ok(status)
     }
@@ -307,8 +311,7 @@ pub struct WeakSchedulerDriver {
 impl WeakSchedulerDriver {
     /// A handle to the driver, unless it was freed or closed.
     pub fn upgrade(&self) -> Option<SchedulerDriver> {
-        let owner = self.owner.upgrade()?;
-        (!owner.0.core.is_closed()).then_some(SchedulerDriver { owner })
+        Owner::upgrade(&self.owner).map(|owner| SchedulerDriver { owner })
     }
 }
 
@@ -361,11 +364,8 @@ impl<S> TraitHandler<S> {
     /// A handle for a callback: the driver's, or, once every handle is gone, a closed one
     /// (so that events queued before the driver was freed are still delivered).
     fn handle(&self) -> SchedulerDriver {
-        match self.driver.upgrade() {
-            Some(owner) => SchedulerDriver { owner },
-            None => SchedulerDriver {
-                owner: Arc::new(Owner(self.inner.clone())),
-            },
+        SchedulerDriver {
+            owner: Owner::for_callback(&self.driver, &self.inner),
         }
     }
 }
@@ -447,7 +447,7 @@ impl SchedulerDriver {
             fresh
         });
         if let Some(store) = &b.framework_id_store {
-            crate::framework_id::prepare(&mut b.framework, store.as_ref())
+            super::framework_id::prepare(&mut b.framework, store.as_ref())
                 .map_err(|e| Error::InvalidArgument(format!("framework_id_store: {e}")))?;
         }
         let shared = Arc::new(Shared::new(

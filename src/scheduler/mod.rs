@@ -1,10 +1,14 @@
 //! The scheduler side: the [`Scheduler`] trait, the [`SchedulerDriver`] handle and its
 //! builder, [`WeakSchedulerDriver`], and [`SchedulerEvent`] (one libmesos callback as a
-//! value).
+//! value); with the driver's own features [`framework_id`] (keeping the FrameworkID across
+//! restarts) and [`liveness`] (noticing a silent master), also reachable as
+//! `mesos::framework_id` and `mesos::liveness`.
 
 mod builder;
 mod driver;
 mod event;
+pub mod framework_id;
+pub mod liveness;
 mod master;
 
 pub use builder::SchedulerDriverBuilder;

@@ -188,6 +188,73 @@ impl Drop for RoleChild {
     }
 }
 
+/// Plays this process' role when it is a child (see the module documentation): `"host"`
+/// (a hosted master, [`host_role`]) or one of `roles` (a name and its body). Returns whether
+/// it played one; the test then returns at once:
+///
+/// ```ignore
+/// if hosted::play(&[("scheduler", scheduler_role)]) {
+///     return;
+/// }
+/// ```
+pub fn play(roles: &[(&str, fn())]) -> bool {
+    let Some(role) = role() else {
+        return false;
+    };
+    match roles.iter().find(|(name, _)| *name == role) {
+        Some((_, body)) => body(),
+        None if role == "host" => host_role(),
+        None => panic!("unknown role {role}"),
+    }
+    true
+}
+
+/// The start of a test whose frameworks talk to hosted masters: as a child, plays its role
+/// ([`play`]) and returns `true` (the test returns at once); otherwise applies the settings
+/// of such a process (loopback address, libmesos logging at WARNING) and returns `false`.
+pub fn enter(roles: &[(&str, fn())]) -> bool {
+    if play(roles) {
+        return true;
+    }
+    framework_process();
+    false
+}
+
+/// Settings for a process whose frameworks talk to hosted masters: loopback address,
+/// libmesos logging at WARNING.
+pub fn framework_process() {
+    std::env::set_var("LIBPROCESS_IP", "127.0.0.1");
+    std::env::set_var("MESOS_LOGGING_LEVEL", "WARNING");
+    std::env::set_var("GLOG_minloglevel", "1");
+}
+
+/// How long each phase of a long test took from its start, for the test's output.
+pub struct Phases {
+    start: Instant,
+    done: Vec<(&'static str, Duration)>,
+}
+
+impl Phases {
+    /// Starts the clock.
+    pub fn start() -> Phases {
+        Phases {
+            start: Instant::now(),
+            done: Vec::new(),
+        }
+    }
+
+    /// Phase `name` is over.
+    pub fn mark(&mut self, name: &'static str) {
+        self.done.push((name, self.start.elapsed()));
+    }
+}
+
+impl std::fmt::Debug for Phases {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(&self.done).finish()
+    }
+}
+
 /// A local master in a child process.
 pub struct HostedMaster {
     /// The hosting child.

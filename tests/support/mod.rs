@@ -1,10 +1,13 @@
 //! Shared test support: a local cluster per test process, a probe scheduler that turns
-//! callbacks into events, and small HTTP reads of the local master's endpoints.
+//! callbacks into events, and small HTTP reads of the local master's endpoints; the harness
+//! of tests that run tasks ([`cluster`]) and of tests that host masters in child processes
+//! ([`hosted`]).
 #![allow(dead_code)]
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use mesos::scheduler::SchedulerEvent;
@@ -481,6 +484,48 @@ pub fn offers_event(e: &SchedulerEvent) -> Option<Vec<Offer>> {
     }
 }
 
+/// Launches `tasks` on `offer`.
+pub fn launch(driver: &SchedulerDriver, offer: &Offer, tasks: &[TaskInfo]) {
+    driver
+        .launch_tasks(&[offer.id.clone().unwrap()], tasks, None)
+        .unwrap();
+}
+
+/// A `tracing` writer that appends to a shared buffer: what the crate logged.
+#[derive(Clone, Default)]
+pub struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Capture {
+    /// Makes a subscriber with `filter` (e.g. `"mesos=trace"`) that writes into a fresh
+    /// capture the global default of this test process.
+    pub fn install(filter: &str) -> Capture {
+        let capture = Capture::default();
+        let writer = capture.clone();
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .init();
+        capture
+    }
+
+    /// Everything written so far.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+pub mod cluster;
 pub mod hosted;
 pub mod netns;
 pub mod zk;

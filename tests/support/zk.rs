@@ -81,6 +81,11 @@ pub struct Ensemble {
 }
 
 impl Ensemble {
+    /// A client of the ensemble without credentials, to watch what the masters announce.
+    pub fn observer(&self) -> ZkClient {
+        ZkClient::connect(&self.servers(), None, Duration::from_secs(10))
+    }
+
     /// A standalone server, up and serving.
     pub fn standalone() -> Ensemble {
         Ensemble::start(1)

@@ -455,11 +455,11 @@ pub(crate) struct StoreHandler<H> {
     pub(crate) on_save_failed: Box<dyn FnMut(&str) + Send>,
 }
 
-impl<H: crate::dispatch::Handler<crate::scheduler::RawEvent>>
-    crate::dispatch::Handler<crate::scheduler::RawEvent> for StoreHandler<H>
+impl<H: crate::dispatch::Handler<super::RawEvent>> crate::dispatch::Handler<super::RawEvent>
+    for StoreHandler<H>
 {
-    fn deliver(&mut self, event: crate::scheduler::RawEvent) {
-        use crate::scheduler::RawEvent;
+    fn deliver(&mut self, event: super::RawEvent) {
+        use super::RawEvent;
         let Some(store) = &self.store else {
             return self.inner.deliver(event);
         };

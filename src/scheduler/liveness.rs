@@ -35,9 +35,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::RawEvent;
 use crate::dispatch::{Arrivals, Handler};
 use crate::error::{Error, Result};
-use crate::scheduler::RawEvent;
 use crate::types::{TaskID, TaskStatus};
 
 /// How often to check that the master hears the framework, and how long a silence means

@@ -72,15 +72,10 @@ fn linked_release(program: &std::path::Path) -> String {
 #[test]
 fn a_framework_of_another_release_runs_tasks_on_this_releases_cluster() {
     let _work = local_cluster("cpus:2;mem:512", &[("MESOS_ALLOCATION_INTERVAL", "200ms")]);
-    // A host framework brings the cluster up and says where its master listens; its offers
-    // are declined (the probe does not accept them), so the peer gets the agent.
-    let (probe, mut events) = probe();
-    let host =
-        mesos::SchedulerDriver::new(probe, framework("cross-version host"), "local").unwrap();
-    host.start().unwrap();
-    let (_, master) = registered(&mut events);
+    // A host framework brings the cluster up and says where its master listens; it takes no
+    // offers, so the peer gets the agent.
+    let (host, _events, master) = start_host(framework("cross-version host"));
     let master = master_address(&master);
-    host.suppress_offers().unwrap();
 
     let peer = peer_framework();
     let ours = mesos::libmesos_version().to_string();

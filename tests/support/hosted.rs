@@ -333,13 +333,7 @@ pub fn host_role() {
             ("MESOS_ALLOCATION_INTERVAL", "100ms"),
         ],
     );
-    let (probe, mut events) = probe();
-    let driver = SchedulerDriver::builder(framework("host"), "local")
-        .suppressed_roles(["*"])
-        .build(probe)
-        .unwrap();
-    driver.start().unwrap();
-    let (_, master) = registered(&mut events);
+    let (driver, _events, master) = start_host(framework("host"));
     let _contender = std::env::var(ZK_VAR).ok().map(|url| {
         let url = super::zk::ZkUrl::parse(&url);
         let zk = super::zk::ZkClient::connect(

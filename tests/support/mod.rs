@@ -387,17 +387,15 @@ pub fn metric(master: &str, name: &str) -> f64 {
 /// Several values of one `/metrics/snapshot` (each snapshot takes the master a while).
 pub fn metrics(master: &str, names: &[&str]) -> Vec<f64> {
     let body = http_get(master, "/metrics/snapshot");
+    // Parsed as JSON: masters before 1.7 write the '/' in the names as "\/".
+    let snapshot: serde_json::Value = serde_json::from_str(&body)
+        .unwrap_or_else(|e| panic!("/metrics/snapshot is not JSON ({e}): {body}"));
     names
         .iter()
         .map(|name| {
-            let key = format!("\"{name}\":");
-            let start = body
-                .find(&key)
+            snapshot[name]
+                .as_f64()
                 .unwrap_or_else(|| panic!("metric {name} not in {body}"))
-                + key.len();
-            let rest = &body[start..];
-            let end = rest.find([',', '}']).unwrap();
-            rest[..end].trim().parse().unwrap()
         })
         .collect()
 }
@@ -529,3 +527,26 @@ pub mod cluster;
 pub mod hosted;
 pub mod netns;
 pub mod zk;
+
+/// Starts a framework whose only job is to bring up (host) the local cluster: it takes no
+/// offers. From Mesos 1.9 on it starts with its role suppressed; older releases cannot do that,
+/// so it suppresses itself once registered and declines, for an hour, what it was offered
+/// before. Returns once it is registered.
+pub fn start_host(info: FrameworkInfo) -> (SchedulerDriver, Events, MasterInfo) {
+    let (probe, mut events) = probe();
+    let role_calls = mesos::libmesos_version().has_role_offer_calls();
+    let mut builder = SchedulerDriver::builder(info, "local");
+    if role_calls {
+        builder = builder.suppressed_roles(["*"]);
+    }
+    let driver = builder.build(probe).unwrap();
+    driver.start().unwrap();
+    let (_, master) = registered(&mut events);
+    if !role_calls {
+        driver.suppress_offers().unwrap();
+        for offers in events.during(std::time::Duration::from_millis(500), offers_event) {
+            decline_all(&driver, &offers, 3600.0);
+        }
+    }
+    (driver, events, master)
+}

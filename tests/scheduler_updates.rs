@@ -39,7 +39,8 @@ fn unknown(i: usize) -> TaskStatus {
 }
 
 /// A list longer than one request to libmesos is answered for every task exactly once; a
-/// list with one bad status deep inside fails with that status' position and sends nothing.
+/// list with one bad status deep inside (a missing field, a state that is no `TaskState`)
+/// fails with that status' position and sends nothing.
 #[test]
 fn a_long_reconciliation_list_is_answered_whole_and_a_bad_one_sends_nothing() {
     let _work = local_cluster("cpus:1;mem:128", &[]);
@@ -57,6 +58,19 @@ fn a_long_reconciliation_list_is_answered_whole_and_a_bad_one_sends_nothing() {
         }) => {
             assert_eq!(element, Some(2500));
             assert_eq!(fields, vec!["task_id".to_string()]);
+        }
+        other => panic!("expected MissingFields, got {other:?}"),
+    }
+    // A state that is no TaskState: libmesos' classes keep it as an unknown field, so the
+    // status lacks its required state. Refused before anything is sent too.
+    let mut bad: Vec<TaskStatus> = (0..n).map(unknown).collect();
+    bad[2600].state = Some(protobuf::EnumOrUnknown::from_i32(999));
+    match driver.reconcile_tasks(&bad) {
+        Err(Error::MissingFields {
+            element, fields, ..
+        }) => {
+            assert_eq!(element, Some(2600));
+            assert_eq!(fields, vec!["state".to_string()]);
         }
         other => panic!("expected MissingFields, got {other:?}"),
     }

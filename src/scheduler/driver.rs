@@ -957,17 +957,23 @@ impl SchedulerDriver {
     /// position) with nothing sent.
     pub fn reconcile_tasks(&self, statuses: &[TaskStatus]) -> Result<()> {
         let inner = self.inner();
-        if statuses.is_empty() || !statuses.iter().all(packable) {
+        // One pass: each status is checked as it is written.
+        let mut packed = Packed::with_capacity(statuses.len());
+        let all_packable = statuses.iter().all(|status| {
+            let ok = packable(status);
+            if ok {
+                packed.push(status, false);
+            }
+            ok
+        });
+        if statuses.is_empty() || !all_packable {
             // Implicit reconciliation (the empty list), or a bad status: one request with the
             // statuses as given, which the shim refuses naming the status and what is wrong.
+            drop(packed);
             let all = Buffers::messages(statuses);
             return inner.call(Params::Method(&["statuses"]), |raw, e| unsafe {
                 sys::mesos_scheduler_driver_reconcile_tasks(raw.0, all.ptr(), all.len(), e)
             });
-        }
-        let mut packed = Packed::with_capacity(statuses.len());
-        for status in statuses {
-            packed.push(status, false);
         }
         inner.call(Params::Method(&["statuses"]), |raw, e| unsafe {
             sys::mesos_scheduler_driver_reconcile_tasks_packed(

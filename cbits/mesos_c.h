@@ -219,6 +219,12 @@ int32_t mesos_scheduler_driver_suppress_offers_for_roles(mesos_scheduler_driver*
 int32_t mesos_scheduler_driver_acknowledge_status_update(mesos_scheduler_driver* d,
                                                          mesos_bytes task_status,
                                                          mesos_shim_error* err) MESOS_SHIM_NOEXCEPT;
+/* packed: `count` mesos.TaskStatus (task_id, slave_id, uuid and state are what libmesos reads),
+ * one after another, each a 4-byte length in the host's byte order then its bytes; each is
+ * acknowledged in turn. A malformed one (its position in `element`) stops the walk there. */
+int32_t mesos_scheduler_driver_acknowledge_status_updates_packed(
+    mesos_scheduler_driver* d, mesos_bytes packed, size_t count,
+    mesos_shim_error* err) MESOS_SHIM_NOEXCEPT;
 int32_t mesos_scheduler_driver_send_framework_message(mesos_scheduler_driver* d,
                                                       mesos_bytes executor_id,
                                                       mesos_bytes slave_id, mesos_bytes data,
@@ -227,6 +233,14 @@ int32_t mesos_scheduler_driver_send_framework_message(mesos_scheduler_driver* d,
 int32_t mesos_scheduler_driver_reconcile_tasks(mesos_scheduler_driver* d,
                                                const mesos_bytes* statuses, size_t count,
                                                mesos_shim_error* err) MESOS_SHIM_NOEXCEPT;
+/* Explicit reconciliation of `count` (> 0) statuses packed as for
+ * mesos_scheduler_driver_acknowledge_status_updates_packed, handed to libmesos in consecutive
+ * requests of at most `part` statuses each, as soon as each is parsed. A malformed status
+ * stops the call there (the caller checks the list before, so that nothing is sent). */
+int32_t mesos_scheduler_driver_reconcile_tasks_packed(mesos_scheduler_driver* d,
+                                                      mesos_bytes packed, size_t count,
+                                                      size_t part,
+                                                      mesos_shim_error* err) MESOS_SHIM_NOEXCEPT;
 /* offer_constraints: mesos.scheduler.OfferConstraints or NULL for none */
 int32_t mesos_scheduler_driver_update_framework(mesos_scheduler_driver* d,
                                                 mesos_bytes framework_info,

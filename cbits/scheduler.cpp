@@ -1,6 +1,7 @@
 // The scheduler side of the shim: a mesos::Scheduler that forwards every callback to a C
 // function table as serialized bytes, and C entry points for every SchedulerDriver method.
 #include <atomic>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -93,6 +94,43 @@ int32_t null_driver(mesos_shim_error* err) {
 int32_t optional_filters(const mesos_bytes* filters, mesos::Filters* out, mesos_shim_error* err,
                          int32_t argument) {
   return filters == nullptr ? 0 : parse(*filters, out, err, argument);
+}
+
+// Walks `count` statuses packed one after another in `packed` (each a 4-byte length in the
+// host's byte order, then that many bytes of a serialized mesos.TaskStatus): parses status
+// `i` into `*slot()` (a message reused from one status to the next keeps its allocations),
+// then calls `done(i)`. Stops at the first status that is malformed or lacks a required field
+// (naming its position) and at the first non-zero result of `done`, and returns that code.
+template <typename Slot, typename Done>
+int32_t each_packed(const mesos_bytes& packed, size_t count, mesos_shim_error* err,
+                    int32_t argument, Slot slot, Done done) {
+  static const char kType[] = "mesos.TaskStatus";
+  if (packed.data == nullptr && packed.len != 0) {
+    return mesos_rs::fail(err, MESOS_SHIM_ERR_NULL_ARGUMENT, argument, -1, kType, "data is NULL");
+  }
+  size_t at = 0;
+  for (size_t i = 0; i < count; ++i) {
+    uint32_t len = 0;
+    if (packed.len - at < sizeof len) {
+      return mesos_rs::fail(err, MESOS_SHIM_ERR_PARSE, argument, static_cast<int32_t>(i), kType,
+                            "the packed list ends before this status");
+    }
+    std::memcpy(&len, packed.data + at, sizeof len);
+    at += sizeof len;
+    if (packed.len - at < len) {
+      return mesos_rs::fail(err, MESOS_SHIM_ERR_PARSE, argument, static_cast<int32_t>(i), kType,
+                            "the packed list ends inside this status");
+    }
+    mesos_bytes one{packed.data + at, len};
+    at += len;
+    MESOS_RS_TRY(parse(one, slot(), err, argument, static_cast<int32_t>(i)));
+    MESOS_RS_TRY(done(i));
+  }
+  if (at != packed.len) {
+    return mesos_rs::fail(err, MESOS_SHIM_ERR_PARSE, argument, -1, kType,
+                          "bytes left after the last status of the packed list");
+  }
+  return 0;
 }
 
 }  // namespace
@@ -351,6 +389,19 @@ int32_t mesos_scheduler_driver_acknowledge_status_update(mesos_scheduler_driver*
   });
 }
 
+int32_t mesos_scheduler_driver_acknowledge_status_updates_packed(mesos_scheduler_driver* d,
+                                                                 mesos_bytes packed, size_t count,
+                                                                 mesos_shim_error* err) noexcept {
+  return MESOS_RS_DRIVER_CALL(d, err, {
+    mesos::TaskStatus status;
+    MESOS_RS_TRY(each_packed(packed, count, err, 1, [&] { return &status; }, [&](size_t) {
+      int32_t s = d->driver->acknowledgeStatusUpdate(status);
+      return s == mesos::DRIVER_RUNNING ? 0 : s;
+    }));
+    return mesos::DRIVER_RUNNING;
+  });
+}
+
 int32_t mesos_scheduler_driver_send_framework_message(mesos_scheduler_driver* d,
                                                       mesos_bytes executor_id,
                                                       mesos_bytes slave_id, mesos_bytes data,
@@ -374,6 +425,30 @@ int32_t mesos_scheduler_driver_reconcile_tasks(mesos_scheduler_driver* d,
     std::vector<mesos::TaskStatus> list;
     MESOS_RS_TRY(parse_list(statuses, count, &list, err, 1));
     return d->driver->reconcileTasks(list);
+  });
+}
+
+int32_t mesos_scheduler_driver_reconcile_tasks_packed(mesos_scheduler_driver* d,
+                                                      mesos_bytes packed, size_t count,
+                                                      size_t part, mesos_shim_error* err) noexcept {
+  return MESOS_RS_DRIVER_CALL(d, err, {
+    if (count == 0 || part == 0) {
+      return mesos_rs::fail(err, MESOS_SHIM_ERR_INVALID_ARGUMENT, count == 0 ? 2 : 3, -1, "",
+                            "count and part must not be 0");
+    }
+    // One part's statuses, parsed into again for every part, so that the only allocations
+    // per status are those of libmesos' own copy.
+    std::vector<mesos::TaskStatus> list(count < part ? count : part);
+    size_t filled = 0;
+    MESOS_RS_TRY(each_packed(packed, count, err, 1, [&] { return &list[filled]; },
+                             [&](size_t i) {
+      if (++filled < list.size() && i + 1 < count) return 0;
+      list.resize(filled);
+      filled = 0;
+      int32_t s = d->driver->reconcileTasks(list);
+      return s == mesos::DRIVER_RUNNING ? 0 : s;
+    }));
+    return mesos::DRIVER_RUNNING;
   });
 }
 

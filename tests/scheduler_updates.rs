@@ -38,7 +38,8 @@ fn unknown(i: usize) -> TaskStatus {
 }
 
 /// A list longer than one request to libmesos is answered for every task exactly once; a
-/// list with one bad status deep inside fails with that status' position and sends nothing.
+/// list with one bad status deep inside (a missing field, a state that is no `TaskState`)
+/// fails with that status' position and sends nothing.
 #[test]
 fn a_long_reconciliation_list_is_answered_whole_and_a_bad_one_sends_nothing() {
     let _work = local_cluster("cpus:1;mem:128", &[]);
@@ -46,16 +47,30 @@ fn a_long_reconciliation_list_is_answered_whole_and_a_bad_one_sends_nothing() {
     registered(&mut events);
 
     let n = 3000;
-    let mut bad: Vec<TaskStatus> = (0..n).map(unknown).collect();
-    bad[2500].task_id = Default::default();
-    match driver.reconcile_tasks(&bad) {
-        Err(Error::MissingFields {
-            element, fields, ..
-        }) => {
-            assert_eq!(element, Some(2500));
-            assert_eq!(fields, vec!["task_id".to_string()]);
+    // A missing task ID; a state that is no TaskState (libmesos' classes keep it as an
+    // unknown field, so the status lacks its required state). Both refused before anything
+    // is sent.
+    fn no_task_id(s: &mut TaskStatus) {
+        s.task_id = Default::default();
+    }
+    fn bad_state(s: &mut TaskStatus) {
+        s.state = Some(protobuf::EnumOrUnknown::from_i32(999));
+    }
+    type Spoil = fn(&mut TaskStatus);
+    let cases: [(usize, Spoil, &str); 2] =
+        [(2500, no_task_id, "task_id"), (2600, bad_state, "state")];
+    for (at, spoil, field) in cases {
+        let mut bad: Vec<TaskStatus> = (0..n).map(unknown).collect();
+        spoil(&mut bad[at]);
+        match driver.reconcile_tasks(&bad) {
+            Err(Error::MissingFields {
+                element, fields, ..
+            }) => {
+                assert_eq!(element, Some(at));
+                assert_eq!(fields, vec![field.to_string()]);
+            }
+            other => panic!("expected MissingFields, got {other:?}"),
         }
-        other => panic!("expected MissingFields, got {other:?}"),
     }
 
     let good: Vec<TaskStatus> = (0..n).map(unknown).collect();

@@ -28,6 +28,8 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <mesos/scheduler.hpp>
@@ -69,6 +71,22 @@ double scalar(const mesos::Offer& offer, const char* name) {
   return total;
 }
 
+// A task of 0.01 cpus and 1 MB of mem on the agent of `offer`, as every run launches them.
+mesos::TaskInfo small_task(const std::string& name, const std::string& id,
+                           const mesos::Offer& offer) {
+  mesos::TaskInfo task;
+  task.set_name(name);
+  task.mutable_task_id()->set_value(id);
+  task.mutable_slave_id()->CopyFrom(offer.slave_id());
+  for (const auto& r : {std::make_pair("cpus", 0.01), std::make_pair("mem", 1.0)}) {
+    mesos::Resource* resource = task.add_resources();
+    resource->set_name(r.first);
+    resource->set_type(mesos::Value::SCALAR);
+    resource->mutable_scalar()->set_value(r.second);
+  }
+  return task;
+}
+
 mesos::FrameworkInfo framework_info(const char* name) {
   mesos::FrameworkInfo info;
   info.set_user("");
@@ -76,16 +94,33 @@ mesos::FrameworkInfo framework_info(const char* name) {
   return info;
 }
 
-// Launches `total` tasks (cpus 0.01, mem 1, command "true") as offers allow, declines offers
-// it cannot use, acknowledges every update and stops once every task reached a terminal state.
-class E2eScheduler : public mesos::Scheduler {
+// What every framework of the bench shares: every callback it does not override does
+// nothing, and libmesos' errors are printed.
+class BenchScheduler : public mesos::Scheduler {
  public:
-  explicit E2eScheduler(uint32_t total) : total_(total), done_(total, false) {}
-
   void registered(mesos::SchedulerDriver*, const mesos::FrameworkID&,
                   const mesos::MasterInfo&) override {}
   void reregistered(mesos::SchedulerDriver*, const mesos::MasterInfo&) override {}
   void disconnected(mesos::SchedulerDriver*) override {}
+  void resourceOffers(mesos::SchedulerDriver*, const std::vector<mesos::Offer>&) override {}
+  void offerRescinded(mesos::SchedulerDriver*, const mesos::OfferID&) override {}
+  void statusUpdate(mesos::SchedulerDriver*, const mesos::TaskStatus&) override {}
+  void frameworkMessage(mesos::SchedulerDriver*, const mesos::ExecutorID&, const mesos::SlaveID&,
+                        const std::string&) override {}
+  void slaveLost(mesos::SchedulerDriver*, const mesos::SlaveID&) override {}
+  void executorLost(mesos::SchedulerDriver*, const mesos::ExecutorID&, const mesos::SlaveID&,
+                    int) override {}
+  void error(mesos::SchedulerDriver*, const std::string& message) override {
+    std::fprintf(stderr, "C++ framework error: %s\n", message.c_str());
+  }
+};
+
+// Launches `total` tasks (cpus 0.01, mem 1, command "true") as offers allow, declines offers
+// it cannot use, acknowledges every update and stops once every task reached a terminal state.
+class E2eScheduler : public BenchScheduler {
+ public:
+  explicit E2eScheduler(uint32_t total) : total_(total), done_(total, false) {}
+
 
   void resourceOffers(mesos::SchedulerDriver* driver,
                       const std::vector<mesos::Offer>& offers) override {
@@ -109,18 +144,7 @@ class E2eScheduler : public mesos::Scheduler {
       tasks.reserve(n);
       for (uint64_t i = 0; i < n; ++i) {
         std::string id = std::to_string(launched_++);
-        mesos::TaskInfo task;
-        task.set_name("task " + id);
-        task.mutable_task_id()->set_value(id);
-        task.mutable_slave_id()->CopyFrom(offer.slave_id());
-        mesos::Resource* cpus = task.add_resources();
-        cpus->set_name("cpus");
-        cpus->set_type(mesos::Value::SCALAR);
-        cpus->mutable_scalar()->set_value(0.01);
-        mesos::Resource* mem = task.add_resources();
-        mem->set_name("mem");
-        mem->set_type(mesos::Value::SCALAR);
-        mem->mutable_scalar()->set_value(1.0);
+        mesos::TaskInfo task = small_task("task " + id, id, offer);
         task.mutable_command()->set_value("true");
         tasks.push_back(std::move(task));
       }
@@ -129,7 +153,6 @@ class E2eScheduler : public mesos::Scheduler {
     }
   }
 
-  void offerRescinded(mesos::SchedulerDriver*, const mesos::OfferID&) override {}
 
   void statusUpdate(mesos::SchedulerDriver* driver, const mesos::TaskStatus& status) override {
     if (status.has_uuid() && status.has_slave_id()) driver->acknowledgeStatusUpdate(status);
@@ -144,14 +167,6 @@ class E2eScheduler : public mesos::Scheduler {
     }
   }
 
-  void frameworkMessage(mesos::SchedulerDriver*, const mesos::ExecutorID&, const mesos::SlaveID&,
-                        const std::string&) override {}
-  void slaveLost(mesos::SchedulerDriver*, const mesos::SlaveID&) override {}
-  void executorLost(mesos::SchedulerDriver*, const mesos::ExecutorID&, const mesos::SlaveID&,
-                    int) override {}
-  void error(mesos::SchedulerDriver*, const std::string& message) override {
-    std::fprintf(stderr, "C++ framework error: %s\n", message.c_str());
-  }
 
   static bool terminal(mesos::TaskState s) {
     switch (s) {
@@ -182,16 +197,12 @@ class E2eScheduler : public mesos::Scheduler {
 
 // Declines every offer with refuse_seconds = 0; notes time and RSS after `warmup` offers and
 // after `total`, then stops.
-class StormScheduler : public mesos::Scheduler {
+class StormScheduler : public BenchScheduler {
  public:
   StormScheduler(uint64_t warmup, uint64_t total) : warmup_(warmup), total_(total) {
     filters_.set_refuse_seconds(0);
   }
 
-  void registered(mesos::SchedulerDriver*, const mesos::FrameworkID&,
-                  const mesos::MasterInfo&) override {}
-  void reregistered(mesos::SchedulerDriver*, const mesos::MasterInfo&) override {}
-  void disconnected(mesos::SchedulerDriver*) override {}
 
   void resourceOffers(mesos::SchedulerDriver* driver,
                       const std::vector<mesos::Offer>& offers) override {
@@ -212,16 +223,6 @@ class StormScheduler : public mesos::Scheduler {
     }
   }
 
-  void offerRescinded(mesos::SchedulerDriver*, const mesos::OfferID&) override {}
-  void statusUpdate(mesos::SchedulerDriver*, const mesos::TaskStatus&) override {}
-  void frameworkMessage(mesos::SchedulerDriver*, const mesos::ExecutorID&, const mesos::SlaveID&,
-                        const std::string&) override {}
-  void slaveLost(mesos::SchedulerDriver*, const mesos::SlaveID&) override {}
-  void executorLost(mesos::SchedulerDriver*, const mesos::ExecutorID&, const mesos::SlaveID&,
-                    int) override {}
-  void error(mesos::SchedulerDriver*, const std::string& message) override {
-    std::fprintf(stderr, "C++ framework error: %s\n", message.c_str());
-  }
 
   uint64_t warmup_;
   uint64_t total_;
@@ -237,6 +238,8 @@ class StormScheduler : public mesos::Scheduler {
 
 // CLOCK_MONOTONIC in ns (the clock of std::chrono::steady_clock and Rust's Instant on Linux),
 // so that timestamps taken on either side can be compared with the RSS sampler's.
+extern "C" uint64_t bench_thread_cpu_ns(void);
+
 uint64_t monotonic_ns() {
   struct timespec ts;
   if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0) return 0;
@@ -272,7 +275,7 @@ __attribute__((noinline)) void user_callback(ReconcileScheduler* s, const mesos:
 // calls reconcileTasks; the clock stops in the callback of the n-th answer. Master 1.11
 // answers each such task once, TASK_LOST (the framework is not PARTITION_AWARE) with reason
 // REASON_RECONCILIATION and no uuid; only those answers are counted, once per task.
-class ReconcileScheduler : public mesos::Scheduler {
+class ReconcileScheduler : public BenchScheduler {
  public:
   ReconcileScheduler(uint64_t n, uint64_t batch, uint64_t* samples)
       : n_(n), batch_(batch), seen_(n, false), samples_(samples) {}
@@ -290,12 +293,14 @@ class ReconcileScheduler : public mesos::Scheduler {
     rss_start_ = rss_kib();
     start_ns_ = monotonic_ns();
     start_ = Clock::now();
+    uint64_t cpu_start = bench_thread_cpu_ns();
     if (batch_ == 0) {
       driver->reconcileTasks(statuses_);
     } else {
       send_next(driver);
     }
     call_end_ = Clock::now();
+    call_cpu_ns_ = bench_thread_cpu_ns() - cpu_start;
     if (n_ == 0) finish(driver);
   }
 
@@ -307,15 +312,12 @@ class ReconcileScheduler : public mesos::Scheduler {
     driver->reconcileTasks(part);
   }
 
-  void reregistered(mesos::SchedulerDriver*, const mesos::MasterInfo&) override {}
-  void disconnected(mesos::SchedulerDriver*) override {}
   void resourceOffers(mesos::SchedulerDriver* driver,
                       const std::vector<mesos::Offer>& offers) override {
     mesos::Filters filters;
     filters.set_refuse_seconds(3600);
     for (const mesos::Offer& offer : offers) driver->declineOffer(offer.id(), filters);
   }
-  void offerRescinded(mesos::SchedulerDriver*, const mesos::OfferID&) override {}
 
   void statusUpdate(mesos::SchedulerDriver* driver, const mesos::TaskStatus& status) override {
     if (samples_ != nullptr) {
@@ -343,14 +345,6 @@ class ReconcileScheduler : public mesos::Scheduler {
     driver->stop(false);
   }
 
-  void frameworkMessage(mesos::SchedulerDriver*, const mesos::ExecutorID&, const mesos::SlaveID&,
-                        const std::string&) override {}
-  void slaveLost(mesos::SchedulerDriver*, const mesos::SlaveID&) override {}
-  void executorLost(mesos::SchedulerDriver*, const mesos::ExecutorID&, const mesos::SlaveID&,
-                    int) override {}
-  void error(mesos::SchedulerDriver*, const std::string& message) override {
-    std::fprintf(stderr, "C++ framework error: %s\n", message.c_str());
-  }
 
   uint64_t n_;
   uint64_t batch_;  // 0: all statuses in one call; else this many per call, paced
@@ -363,6 +357,7 @@ class ReconcileScheduler : public mesos::Scheduler {
   uint64_t bad_ = 0;
   Clock::time_point start_;
   Clock::time_point call_end_;
+  uint64_t call_cpu_ns_ = 0;
   Clock::time_point end_;
   uint64_t start_ns_ = 0;
   uint64_t end_ns_ = 0;
@@ -391,17 +386,13 @@ bool file_exists(const std::string& path) {
 // sent everything); then the clock starts. From there every update is timed until the last
 // one is in. Duplicates (the agent re-sends an unacknowledged update after 10 s) are counted
 // apart and not timed twice; an update without uuid or a terminal one fails the run.
-class UpdatesScheduler : public mesos::Scheduler {
+class UpdatesScheduler : public BenchScheduler {
  public:
   UpdatesScheduler(uint32_t tasks, uint32_t per_task, const mesos::ExecutorInfo& executor,
                    const std::string& ready_file, bool implicit, double timeout)
       : tasks_(tasks), per_task_(per_task), executor_(executor), ready_file_(ready_file),
         implicit_(implicit), timeout_(timeout), next_(tasks, 0) {}
 
-  void registered(mesos::SchedulerDriver*, const mesos::FrameworkID&,
-                  const mesos::MasterInfo&) override {}
-  void reregistered(mesos::SchedulerDriver*, const mesos::MasterInfo&) override {}
-  void disconnected(mesos::SchedulerDriver*) override {}
 
   void resourceOffers(mesos::SchedulerDriver* driver,
                       const std::vector<mesos::Offer>& offers) override {
@@ -415,19 +406,8 @@ class UpdatesScheduler : public mesos::Scheduler {
       std::vector<mesos::TaskInfo> list;
       list.reserve(tasks_);
       for (uint32_t i = 0; i < tasks_; ++i) {
-        mesos::TaskInfo task;
         std::string id = "t-" + std::to_string(i);
-        task.set_name(id);
-        task.mutable_task_id()->set_value(id);
-        task.mutable_slave_id()->CopyFrom(offer.slave_id());
-        mesos::Resource* cpus = task.add_resources();
-        cpus->set_name("cpus");
-        cpus->set_type(mesos::Value::SCALAR);
-        cpus->mutable_scalar()->set_value(0.01);
-        mesos::Resource* mem = task.add_resources();
-        mem->set_name("mem");
-        mem->set_type(mesos::Value::SCALAR);
-        mem->mutable_scalar()->set_value(1.0);
+        mesos::TaskInfo task = small_task(id, id, offer);
         task.mutable_executor()->CopyFrom(executor_);
         list.push_back(std::move(task));
       }
@@ -437,7 +417,6 @@ class UpdatesScheduler : public mesos::Scheduler {
     }
   }
 
-  void offerRescinded(mesos::SchedulerDriver*, const mesos::OfferID&) override {}
 
   void statusUpdate(mesos::SchedulerDriver* driver, const mesos::TaskStatus& status) override {
     if (!gate_open_) {
@@ -487,16 +466,10 @@ class UpdatesScheduler : public mesos::Scheduler {
     }
   }
 
-  void frameworkMessage(mesos::SchedulerDriver*, const mesos::ExecutorID&, const mesos::SlaveID&,
-                        const std::string&) override {}
-  void slaveLost(mesos::SchedulerDriver*, const mesos::SlaveID&) override {}
   void executorLost(mesos::SchedulerDriver* driver, const mesos::ExecutorID&,
                     const mesos::SlaveID&, int status) override {
     std::fprintf(stderr, "C++ framework: the executor ended (status %d)\n", status);
     driver->stop(false);
-  }
-  void error(mesos::SchedulerDriver*, const std::string& message) override {
-    std::fprintf(stderr, "C++ framework error: %s\n", message.c_str());
   }
 
   uint32_t tasks_;
@@ -548,9 +521,55 @@ mesos::Status run_with_timeout(mesos::MesosSchedulerDriver* driver, double timeo
   return status;
 }
 
+// The skeleton of every C++ run: builds the framework with `make` (a std::unique_ptr, or
+// null when its arguments are unusable), runs a driver for it against master "local" (the
+// environment describes the cluster) until it stops or `timeout` passes, then returns
+// `report(framework, final status)`. An exception is printed under `what`; it and an unusable
+// argument return 2.
+template <typename Make, typename Report>
+int32_t run_framework(const char* what, const char* name, bool implicit, double timeout,
+                      Make make, Report report) {
+  try {
+    auto framework = make();
+    if (!framework) return 2;
+    mesos::MesosSchedulerDriver driver(framework.get(), framework_info(name), "local", implicit);
+    mesos::Status status = run_with_timeout(&driver, timeout);
+    return report(*framework, status);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "C++ %s: %s\n", what, e.what());
+    return 2;
+  } catch (...) {
+    return 2;
+  }
+}
+
 // ---- marshalling ----
 
 enum Kind { OFFER = 0, TASK_INFO = 1, TASK_STATUS = 2 };
+
+// Calls `f` with a null `const T*` for the message class T of `kind`, so that one generic
+// lambda serves every kind.
+template <typename F>
+auto by_kind(int32_t kind, F f) -> decltype(f(static_cast<const mesos::Offer*>(nullptr))) {
+  switch (kind) {
+    case OFFER:
+      return f(static_cast<const mesos::Offer*>(nullptr));
+    case TASK_INFO:
+      return f(static_cast<const mesos::TaskInfo*>(nullptr));
+    default:
+      return f(static_cast<const mesos::TaskStatus*>(nullptr));
+  }
+}
+
+// by_kind for the marshalling loops, which return a count: an exception counts as 0.
+template <typename F>
+uint64_t loop_by_kind(int32_t kind, F f) {
+  try {
+    return by_kind(kind, f);
+  } catch (...) {
+    return 0;
+  }
+}
 
 google::protobuf::Message* new_message(int32_t kind) {
   switch (kind) {
@@ -565,26 +584,21 @@ google::protobuf::Message* new_message(int32_t kind) {
   }
 }
 
-// What a C++ framework does to move a message of type T through bytes: serialize it, parse
-// the bytes into a fresh object.
+// What a C++ framework does to move a message of type T through bytes: serialize it, and
+// (with `parse`) parse the bytes into a fresh object; `iterations` times. Returns the bytes
+// seen (0 when a parse failed).
 template <typename T>
-uint64_t roundtrip_loop(const T& msg, uint64_t iterations) {
+uint64_t serialize_loop(const T& msg, uint64_t iterations, bool parse) {
   uint64_t bytes = 0;
   for (uint64_t i = 0; i < iterations; ++i) {
     std::string s = msg.SerializePartialAsString();
+    if (!parse) {
+      bytes += s.size();
+      continue;
+    }
     T copy;
     if (!copy.ParsePartialFromString(s)) return 0;
     bytes += static_cast<uint64_t>(copy.ByteSizeLong());
-  }
-  return bytes;
-}
-
-template <typename T>
-uint64_t serialize_loop(const T& msg, uint64_t iterations) {
-  uint64_t bytes = 0;
-  for (uint64_t i = 0; i < iterations; ++i) {
-    std::string s = msg.SerializePartialAsString();
-    bytes += s.size();
   }
   return bytes;
 }
@@ -636,35 +650,34 @@ struct bench_storm_result {
 // Runs the C++ end-to-end framework against master "local" (the environment must already
 // describe the cluster). Returns 0 when every task reached a terminal state.
 int32_t bench_cpp_e2e(uint32_t tasks, double timeout, bench_e2e_result* out) {
-  try {
-    E2eScheduler scheduler(tasks);
-    mesos::MesosSchedulerDriver driver(&scheduler, framework_info("mesos-rs bench (C++)"),
-                                       "local", false);
-    mesos::Status status = run_with_timeout(&driver, timeout);
-    out->launched = scheduler.launched_;
-    out->finished = scheduler.finished_;
-    out->seconds = scheduler.finished_ == tasks ? seconds_between(scheduler.start_, scheduler.end_)
-                                                : 0.0;
-    out->cpu_seconds = scheduler.cpu_end_ - scheduler.cpu_start_;
-    out->final_status = static_cast<int32_t>(status);
-    return scheduler.finished_ == tasks ? 0 : 1;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "C++ e2e: %s\n", e.what());
-    return 2;
-  } catch (...) {
-    return 2;
-  }
+  return run_framework(
+      "e2e", "mesos-rs bench (C++)", false, timeout,
+      [&] { return std::unique_ptr<E2eScheduler>(new E2eScheduler(tasks)); },
+      [&](const E2eScheduler& f, mesos::Status status) {
+        out->launched = f.launched_;
+        out->finished = f.finished_;
+        out->seconds = f.finished_ == tasks ? seconds_between(f.start_, f.end_) : 0.0;
+        out->cpu_seconds = f.cpu_end_ - f.cpu_start_;
+        out->final_status = static_cast<int32_t>(status);
+        return f.finished_ == tasks ? 0 : 1;
+      });
 }
+
+// When a sampled storm's clock started and stopped (CLOCK_MONOTONIC), and RSS at both.
+struct bench_window {
+  uint64_t start_ns;
+  uint64_t end_ns;
+  int64_t rss_start_kib;
+  int64_t rss_end_kib;
+};
 
 struct bench_reconcile_result {
   uint64_t answered;
   uint64_t bad;  // updates that were not a first answer of the expected kind
   double seconds;  // reconcileTasks call -> n-th answer
   double call_seconds;  // the reconcileTasks call alone
-  uint64_t start_ns;  // CLOCK_MONOTONIC at the clock's start and end
-  uint64_t end_ns;
-  int64_t rss_start_kib;
-  int64_t rss_end_kib;
+  double call_cpu_seconds;  // CPU time of the calling thread during the call
+  bench_window window;
   uint64_t samples;  // latency samples written
   int32_t final_status;
 };
@@ -676,10 +689,7 @@ struct bench_updates_result {
   uint64_t missing_uuid;
   uint64_t bad;
   double seconds;  // gate opened -> last distinct update
-  uint64_t start_ns;
-  uint64_t end_ns;
-  int64_t rss_start_kib;
-  int64_t rss_end_kib;
+  bench_window window;
   int32_t final_status;
 };
 
@@ -689,29 +699,23 @@ struct bench_updates_result {
 // ns. Returns 0 when all `n` answers arrived.
 int32_t bench_cpp_reconcile(uint64_t n, uint64_t batch, double timeout, uint64_t* samples,
                             bench_reconcile_result* out) {
-  try {
-    ReconcileScheduler scheduler(n, batch, samples);
-    mesos::MesosSchedulerDriver driver(&scheduler, framework_info("mesos-bench reconcile (C++)"),
-                                       "local", false);
-    mesos::Status status = run_with_timeout(&driver, timeout);
-    out->answered = scheduler.answered_;
-    out->bad = scheduler.bad_;
-    bool complete = scheduler.answered_ == n;
-    out->seconds = complete ? seconds_between(scheduler.start_, scheduler.end_) : 0.0;
-    out->call_seconds = seconds_between(scheduler.start_, scheduler.call_end_);
-    out->start_ns = scheduler.start_ns_;
-    out->end_ns = scheduler.end_ns_;
-    out->rss_start_kib = scheduler.rss_start_;
-    out->rss_end_kib = scheduler.rss_end_;
-    out->samples = scheduler.recorded_;
-    out->final_status = static_cast<int32_t>(status);
-    return complete ? 0 : 1;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "C++ reconcile: %s\n", e.what());
-    return 2;
-  } catch (...) {
-    return 2;
-  }
+  return run_framework(
+      "reconcile", "mesos-bench reconcile (C++)", false, timeout,
+      [&] {
+        return std::unique_ptr<ReconcileScheduler>(new ReconcileScheduler(n, batch, samples));
+      },
+      [&](const ReconcileScheduler& f, mesos::Status status) {
+        bool complete = f.answered_ == n;
+        out->answered = f.answered_;
+        out->bad = f.bad_;
+        out->seconds = complete ? seconds_between(f.start_, f.end_) : 0.0;
+        out->call_seconds = seconds_between(f.start_, f.call_end_);
+        out->call_cpu_seconds = f.call_cpu_ns_ / 1e9;
+        out->window = {f.start_ns_, f.end_ns_, f.rss_start_, f.rss_end_};
+        out->samples = f.recorded_;
+        out->final_status = static_cast<int32_t>(status);
+        return complete ? 0 : 1;
+      });
 }
 
 // The update storm with the C++ framework against master "local". `executor` is a serialized
@@ -719,36 +723,31 @@ int32_t bench_cpp_reconcile(uint64_t n, uint64_t batch, double timeout, uint64_t
 int32_t bench_cpp_updates(uint32_t tasks, uint32_t per_task, const uint8_t* executor,
                           size_t executor_len, const char* ready_file, int32_t implicit,
                           double timeout, bench_updates_result* out) {
-  try {
-    mesos::ExecutorInfo info;
-    if (!info.ParseFromArray(executor, static_cast<int>(executor_len))) {
-      std::fprintf(stderr, "C++ updates: cannot parse the ExecutorInfo\n");
-      return 2;
-    }
-    UpdatesScheduler scheduler(tasks, per_task, info, ready_file, implicit != 0, timeout);
-    mesos::MesosSchedulerDriver driver(&scheduler, framework_info("mesos-bench updates (C++)"),
-                                       "local", implicit != 0);
-    mesos::Status status = run_with_timeout(&driver, timeout);
-    uint64_t total = static_cast<uint64_t>(tasks) * per_task;
-    bool complete = scheduler.distinct_ == total && scheduler.missing_uuid_ == 0;
-    out->distinct = scheduler.distinct_;
-    out->timed = scheduler.handled_after_start_;
-    out->duplicates = scheduler.duplicates_;
-    out->missing_uuid = scheduler.missing_uuid_;
-    out->bad = scheduler.bad_;
-    out->seconds = complete ? seconds_between(scheduler.start_, scheduler.end_) : 0.0;
-    out->start_ns = scheduler.start_ns_;
-    out->end_ns = scheduler.end_ns_;
-    out->rss_start_kib = scheduler.rss_start_;
-    out->rss_end_kib = scheduler.rss_end_;
-    out->final_status = static_cast<int32_t>(status);
-    return complete ? 0 : 1;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "C++ updates: %s\n", e.what());
-    return 2;
-  } catch (...) {
-    return 2;
-  }
+  return run_framework(
+      "updates", "mesos-bench updates (C++)", implicit != 0, timeout,
+      [&] {
+        mesos::ExecutorInfo info;
+        std::unique_ptr<UpdatesScheduler> f;
+        if (!info.ParseFromArray(executor, static_cast<int>(executor_len))) {
+          std::fprintf(stderr, "C++ updates: cannot parse the ExecutorInfo\n");
+        } else {
+          f.reset(new UpdatesScheduler(tasks, per_task, info, ready_file, implicit != 0, timeout));
+        }
+        return f;
+      },
+      [&](const UpdatesScheduler& f, mesos::Status status) {
+        uint64_t total = static_cast<uint64_t>(tasks) * per_task;
+        bool complete = f.distinct_ == total && f.missing_uuid_ == 0;
+        out->distinct = f.distinct_;
+        out->timed = f.handled_after_start_;
+        out->duplicates = f.duplicates_;
+        out->missing_uuid = f.missing_uuid_;
+        out->bad = f.bad_;
+        out->seconds = complete ? seconds_between(f.start_, f.end_) : 0.0;
+        out->window = {f.start_ns_, f.end_ns_, f.rss_start_, f.rss_end_};
+        out->final_status = static_cast<int32_t>(status);
+        return complete ? 0 : 1;
+      });
 }
 
 // CLOCK_MONOTONIC in ns, for the Rust side (the same clock as the C++ timestamps above).
@@ -758,25 +757,18 @@ uint64_t bench_monotonic_ns(void) { return monotonic_ns(); }
 // were handled.
 int32_t bench_cpp_storm(uint64_t warmup, uint64_t total, double timeout,
                         bench_storm_result* out) {
-  try {
-    StormScheduler scheduler(warmup, total);
-    mesos::MesosSchedulerDriver driver(&scheduler, framework_info("mesos-rs bench (C++)"),
-                                       "local", false);
-    mesos::Status status = run_with_timeout(&driver, timeout);
-    out->handled = scheduler.handled_;
-    out->seconds =
-        scheduler.handled_ >= total ? seconds_between(scheduler.first_, scheduler.last_) : 0.0;
-    out->cpu_seconds = scheduler.cpu_last_ - scheduler.cpu_first_;
-    out->rss_first_kib = scheduler.rss_first_;
-    out->rss_last_kib = scheduler.rss_last_;
-    out->final_status = static_cast<int32_t>(status);
-    return scheduler.handled_ >= total ? 0 : 1;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "C++ storm: %s\n", e.what());
-    return 2;
-  } catch (...) {
-    return 2;
-  }
+  return run_framework(
+      "storm", "mesos-rs bench (C++)", false, timeout,
+      [&] { return std::unique_ptr<StormScheduler>(new StormScheduler(warmup, total)); },
+      [&](const StormScheduler& f, mesos::Status status) {
+        out->handled = f.handled_;
+        out->seconds = f.handled_ >= total ? seconds_between(f.first_, f.last_) : 0.0;
+        out->cpu_seconds = f.cpu_last_ - f.cpu_first_;
+        out->rss_first_kib = f.rss_first_;
+        out->rss_last_kib = f.rss_last_;
+        out->final_status = static_cast<int32_t>(status);
+        return f.handled_ >= total ? 0 : 1;
+      });
 }
 
 // CPU time consumed by the calling thread, in ns (the marshalling loops are timed with it so
@@ -807,90 +799,48 @@ void bench_cpp_msg_free(void* msg) { delete static_cast<google::protobuf::Messag
 // into a fresh string and hand a view of it to `callback`, `iterations` times.
 uint64_t bench_cpp_serialize_to(int32_t kind, const void* msg, uint64_t iterations,
                                 void (*callback)(void*, mesos_bytes), void* ctx) {
-  try {
-    const google::protobuf::Message* m = static_cast<const google::protobuf::Message*>(msg);
+  return loop_by_kind(kind, [&](auto* type) -> uint64_t {
+    const auto* m = static_cast<decltype(type)>(msg);
     uint64_t bytes = 0;
     for (uint64_t i = 0; i < iterations; ++i) {
       std::string s;
-      switch (kind) {
-        case OFFER:
-          static_cast<const mesos::Offer*>(m)->SerializePartialToString(&s);
-          break;
-        case TASK_INFO:
-          static_cast<const mesos::TaskInfo*>(m)->SerializePartialToString(&s);
-          break;
-        default:
-          static_cast<const mesos::TaskStatus*>(m)->SerializePartialToString(&s);
-          break;
-      }
+      m->SerializePartialToString(&s);
       bytes += s.size();
       callback(ctx, mesos_rs::view(s));
     }
     return bytes;
-  } catch (...) {
-    return 0;
-  }
+  });
 }
 
 // C++ only: serialize + parse into a fresh object, `iterations` times.
 uint64_t bench_cpp_roundtrip(int32_t kind, const void* msg, uint64_t iterations) {
-  try {
-    switch (kind) {
-      case OFFER:
-        return roundtrip_loop(*static_cast<const mesos::Offer*>(msg), iterations);
-      case TASK_INFO:
-        return roundtrip_loop(*static_cast<const mesos::TaskInfo*>(msg), iterations);
-      default:
-        return roundtrip_loop(*static_cast<const mesos::TaskStatus*>(msg), iterations);
-    }
-  } catch (...) {
-    return 0;
-  }
+  return loop_by_kind(kind, [&](auto* type) {
+    return serialize_loop(*static_cast<decltype(type)>(msg), iterations, true);
+  });
 }
 
 // C++ only: serialize, `iterations` times.
 uint64_t bench_cpp_serialize(int32_t kind, const void* msg, uint64_t iterations) {
-  try {
-    switch (kind) {
-      case OFFER:
-        return serialize_loop(*static_cast<const mesos::Offer*>(msg), iterations);
-      case TASK_INFO:
-        return serialize_loop(*static_cast<const mesos::TaskInfo*>(msg), iterations);
-      default:
-        return serialize_loop(*static_cast<const mesos::TaskStatus*>(msg), iterations);
-    }
-  } catch (...) {
-    return 0;
-  }
+  return loop_by_kind(kind, [&](auto* type) {
+    return serialize_loop(*static_cast<decltype(type)>(msg), iterations, false);
+  });
 }
 
 // C++ only: parse `data` into a fresh object, `iterations` times.
 uint64_t bench_cpp_parse(int32_t kind, const uint8_t* data, size_t len, uint64_t iterations) {
-  try {
-    switch (kind) {
-      case OFFER:
-        return parse_loop<mesos::Offer>(data, len, iterations);
-      case TASK_INFO:
-        return parse_loop<mesos::TaskInfo>(data, len, iterations);
-      default:
-        return parse_loop<mesos::TaskStatus>(data, len, iterations);
-    }
-  } catch (...) {
-    return 0;
-  }
+  return loop_by_kind(kind, [&](auto* type) {
+    return parse_loop<std::remove_const_t<std::remove_pointer_t<decltype(type)>>>(data, len,
+                                                                                 iterations);
+  });
 }
 
 // The call direction's C++ half: the shim's argument parser on one message. 0 on success.
 int32_t bench_cpp_shim_parse(int32_t kind, mesos_bytes bytes, mesos_shim_error* err) {
   return mesos_rs::guarded(err, [&]() -> int32_t {
-    switch (kind) {
-      case OFFER:
-        return shim_parse<mesos::Offer>(bytes.data, bytes.len, err);
-      case TASK_INFO:
-        return shim_parse<mesos::TaskInfo>(bytes.data, bytes.len, err);
-      default:
-        return shim_parse<mesos::TaskStatus>(bytes.data, bytes.len, err);
-    }
+    return by_kind(kind, [&](auto* type) {
+      return shim_parse<std::remove_const_t<std::remove_pointer_t<decltype(type)>>>(
+          bytes.data, bytes.len, err);
+    });
   });
 }
 

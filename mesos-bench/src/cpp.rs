@@ -4,6 +4,17 @@ use std::ffi::c_void;
 
 use mesos_sys::{mesos_bytes, mesos_shim_error};
 
+/// When a sampled storm's clock started and stopped (`CLOCK_MONOTONIC`, ns), and the RSS
+/// (KiB) at both: what the sampler's peak is taken between (`bench_window`).
+#[repr(C)]
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Window {
+    pub start_ns: u64,
+    pub end_ns: u64,
+    pub rss_start_kib: i64,
+    pub rss_end_kib: i64,
+}
+
 /// Outcome of one C++ end-to-end run (see `bench_cpp_e2e`).
 #[repr(C)]
 #[derive(Debug, Default, Clone, Copy)]
@@ -42,11 +53,9 @@ pub struct ReconcileResult {
     pub seconds: f64,
     /// The `reconcileTasks` call alone.
     pub call_seconds: f64,
-    /// `CLOCK_MONOTONIC` when the clock started and stopped.
-    pub start_ns: u64,
-    pub end_ns: u64,
-    pub rss_start_kib: i64,
-    pub rss_end_kib: i64,
+    /// CPU time of the calling thread during the call.
+    pub call_cpu_seconds: f64,
+    pub window: Window,
     /// Latency samples written.
     pub samples: u64,
     pub final_status: i32,
@@ -65,10 +74,7 @@ pub struct UpdatesResult {
     pub bad: u64,
     /// Gate opened -> last distinct update.
     pub seconds: f64,
-    pub start_ns: u64,
-    pub end_ns: u64,
-    pub rss_start_kib: i64,
-    pub rss_end_kib: i64,
+    pub window: Window,
     pub final_status: i32,
 }
 

@@ -1,40 +1,169 @@
-//! The Rust frameworks of the cluster benchmarks. Each does exactly what its C++ twin in
-//! `cpp/baseline.cpp` does, through the safe crate's public API.
+//! The Rust frameworks of the cluster benchmarks, and the one loop that runs them all
+//! ([`drive`]). Each does exactly what its C++ twin in `cpp/baseline.cpp` does, through the
+//! safe crate's public API.
 
 use std::sync::mpsc::{channel, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use futures::StreamExt;
+use mesos::scheduler::SchedulerEvent;
 use mesos::task_status::is_terminal;
 use mesos::types::{
-    value, CommandInfo, Filters, FrameworkInfo, Offer, Resource, TaskInfo, TaskStatus,
+    value, CommandInfo, ExecutorID, Filters, FrameworkID, FrameworkInfo, MasterInfo, Offer,
+    Resource, SlaveID, TaskInfo, TaskStatus,
 };
-use mesos::{Scheduler, SchedulerDriver, Status};
+use mesos::{Scheduler, SchedulerDriver, SchedulerDriverBuilder, Status};
 
-use crate::sampler::rss_kib;
+use crate::sampler::{rss_kib, QueueSlot};
 
-/// Outcome of one Rust end-to-end run.
-#[derive(Debug, Default, Clone)]
-pub struct E2eOutcome {
-    pub launched: u64,
-    pub finished: u64,
-    /// First offer seen -> last terminal update seen.
-    pub seconds: f64,
-    /// Process CPU time over the same interval.
-    pub cpu_seconds: f64,
+/// A benchmark framework: what it does with the events it cares about. [`drive`] runs the
+/// same code under either delivery (the [`Scheduler`] trait or the event stream).
+pub trait Bench: Send + 'static {
+    /// What a run reports.
+    type Outcome: Send + 'static;
+    fn registered(&mut self, _driver: &SchedulerDriver) {}
+    fn offers(&mut self, _driver: &SchedulerDriver, _offers: &[Offer]) {}
+    fn update(&mut self, _driver: &SchedulerDriver, _status: &TaskStatus) {}
+    /// Latency runs: the delivery latency (ns) of the update about to be handled.
+    fn wants_latency(&self) -> bool {
+        false
+    }
+    fn latency_sample(&mut self, _ns: u64) {}
+    fn executor_lost(&mut self, driver: &SchedulerDriver, status: i32) {
+        eprintln!("Rust framework: the executor ended (status {status})");
+        let _ = driver.stop(false);
+    }
+    /// The outcome, also of a run that did not complete (how far it got).
+    fn finish(self) -> Self::Outcome;
 }
 
-/// Outcome of one Rust offer-storm run.
-#[derive(Debug, Default, Clone)]
-pub struct StormOutcome {
-    pub handled: u64,
-    /// From the warm-up-th offer handled to the last.
-    pub seconds: f64,
-    /// Process CPU time over the same interval.
-    pub cpu_seconds: f64,
-    pub rss_first_kib: i64,
-    pub rss_last_kib: i64,
+/// The [`Scheduler`] delivery of a [`Bench`]; the outcome is left in `out` when the driver
+/// drops it.
+struct Delivered<B: Bench> {
+    bench: Option<B>,
+    out: Arc<Mutex<Option<B::Outcome>>>,
 }
+
+impl<B: Bench> Scheduler for Delivered<B> {
+    fn registered(&mut self, driver: &SchedulerDriver, _: &FrameworkID, _: &MasterInfo) {
+        if let Some(b) = &mut self.bench {
+            b.registered(driver);
+        }
+    }
+
+    fn resource_offers(&mut self, driver: &SchedulerDriver, offers: &[Offer]) {
+        if let Some(b) = &mut self.bench {
+            b.offers(driver, offers);
+        }
+    }
+
+    fn status_update(&mut self, driver: &SchedulerDriver, status: &TaskStatus) {
+        let Some(b) = &mut self.bench else { return };
+        if b.wants_latency() {
+            if let Some(ns) = crate::probe::delivery_latency_ns() {
+                b.latency_sample(ns);
+            }
+        }
+        b.update(driver, status);
+    }
+
+    fn executor_lost(&mut self, driver: &SchedulerDriver, _: &ExecutorID, _: &SlaveID, s: i32) {
+        if let Some(b) = &mut self.bench {
+            b.executor_lost(driver, s);
+        }
+    }
+
+    fn error(&mut self, _: &SchedulerDriver, message: &str) {
+        eprintln!("Rust framework error: {message}");
+    }
+}
+
+impl<B: Bench> Drop for Delivered<B> {
+    fn drop(&mut self) {
+        if let Some(b) = self.bench.take() {
+            *self.out.lock().unwrap_or_else(|p| p.into_inner()) = Some(b.finish());
+        }
+    }
+}
+
+/// How a [`drive`] went: the framework's outcome and the driver's peak queue depth.
+pub struct Driven<O> {
+    pub outcome: O,
+    pub peak_queued: usize,
+}
+
+/// Runs `bench` against master `"local"` (the environment describes the cluster) with a
+/// driver from `builder`, through the event stream when `stream`, else through the
+/// [`Scheduler`] trait, until it stops or `timeout` passes. `slot` gets the driver for the
+/// sampler's queue probe while it runs.
+pub fn drive<B: Bench>(
+    builder: SchedulerDriverBuilder,
+    bench: B,
+    stream: bool,
+    timeout: Duration,
+    slot: &QueueSlot,
+) -> Result<Driven<B::Outcome>, String> {
+    if !stream {
+        let out = Arc::new(Mutex::new(None));
+        let driver = builder
+            .build(Delivered {
+                bench: Some(bench),
+                out: out.clone(),
+            })
+            .map_err(|e| e.to_string())?;
+        slot.set(&driver);
+        run_with_timeout(&driver, timeout)?;
+        let peak_queued = driver.stats().peak_queued;
+        slot.clear();
+        // Dropping the last handle joins the callback thread, which drops the scheduler.
+        drop(driver);
+        let outcome = out.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let outcome = outcome.ok_or("the framework reported nothing")?;
+        return Ok(Driven {
+            outcome,
+            peak_queued,
+        });
+    }
+    let (driver, mut events) = builder.build_stream().map_err(|e| e.to_string())?;
+    slot.set(&driver);
+    let watchdog = Watchdog::new(&driver, timeout);
+    driver.start().map_err(|e| e.to_string())?;
+    let mut bench = bench;
+    futures::executor::block_on(async {
+        while let Some(event) = events.next().await {
+            match event {
+                SchedulerEvent::Registered { .. } => bench.registered(&driver),
+                SchedulerEvent::ResourceOffers { offers } => bench.offers(&driver, &offers),
+                SchedulerEvent::StatusUpdate { status } => {
+                    if bench.wants_latency() {
+                        if let Some(ns) = crate::probe::stream_latency_ns() {
+                            bench.latency_sample(ns);
+                        }
+                    }
+                    bench.update(&driver, &status);
+                }
+                SchedulerEvent::ExecutorLost { status, .. } => bench.executor_lost(&driver, status),
+                SchedulerEvent::Error { message } => eprintln!("Rust framework error: {message}"),
+                _ => {}
+            }
+        }
+    });
+    let _ = driver.join();
+    drop(watchdog);
+    let peak_queued = driver.stats().peak_queued;
+    slot.clear();
+    drop(driver);
+    Ok(Driven {
+        outcome: bench.finish(),
+        peak_queued,
+    })
+}
+
+/// Outcome of one Rust end-to-end run: the C++ side's figures.
+pub type E2eOutcome = crate::cpp::E2eResult;
+/// Outcome of one Rust offer-storm run: the C++ side's figures.
+pub type StormOutcome = crate::cpp::StormResult;
 
 /// CPU time of the whole process (framework, master and agents), read with the same clock as
 /// the C++ baseline uses.
@@ -43,11 +172,17 @@ pub fn process_cpu_seconds() -> f64 {
     unsafe { crate::cpp::bench_process_cpu_seconds() }
 }
 
-fn framework_info() -> FrameworkInfo {
+/// A `FrameworkInfo` named `name`, run as the current user.
+pub fn framework_info(name: &str) -> FrameworkInfo {
     let mut info = FrameworkInfo::new();
     info.set_user(String::new());
-    info.set_name("mesos-rs bench (Rust)".into());
+    info.set_name(name.into());
     info
+}
+
+/// A driver builder for master `"local"`, acknowledging explicitly unless `implicit`.
+pub fn builder(name: &str, implicit: bool) -> SchedulerDriverBuilder {
+    SchedulerDriver::builder(framework_info(name), "local").implicit_acknowledgements(implicit)
 }
 
 fn scalar_sum(offer: &Offer, name: &str) -> f64 {
@@ -59,7 +194,8 @@ fn scalar_sum(offer: &Offer, name: &str) -> f64 {
         .sum()
 }
 
-fn scalar_resource(name: &str, amount: f64) -> Resource {
+/// A scalar resource.
+pub fn scalar_resource(name: &str, amount: f64) -> Resource {
     let mut r = Resource::new();
     r.set_name(name.into());
     r.set_type(value::Type::SCALAR);
@@ -76,11 +212,13 @@ struct E2e {
     finished: u64,
     done: Vec<bool>,
     start: Option<(Instant, f64)>,
-    out: Arc<Mutex<E2eOutcome>>,
+    out: E2eOutcome,
 }
 
-impl Scheduler for E2e {
-    fn resource_offers(&mut self, driver: &SchedulerDriver, offers: &[Offer]) {
+impl Bench for E2e {
+    type Outcome = E2eOutcome;
+
+    fn offers(&mut self, driver: &SchedulerDriver, offers: &[Offer]) {
         if self.start.is_none() {
             self.start = Some((Instant::now(), process_cpu_seconds()));
         }
@@ -110,7 +248,7 @@ impl Scheduler for E2e {
         }
     }
 
-    fn status_update(&mut self, driver: &SchedulerDriver, status: &TaskStatus) {
+    fn update(&mut self, driver: &SchedulerDriver, status: &TaskStatus) {
         let _ = driver.acknowledge_status_update(status);
         if !is_terminal(status.state()) {
             return;
@@ -125,29 +263,16 @@ impl Scheduler for E2e {
         self.finished += 1;
         if self.finished == self.total {
             let (start, cpu_start) = self.start.unwrap_or((Instant::now(), 0.0));
-            *self.out.lock().unwrap() = E2eOutcome {
-                launched: self.launched,
-                finished: self.finished,
-                seconds: start.elapsed().as_secs_f64(),
-                cpu_seconds: process_cpu_seconds() - cpu_start,
-            };
+            self.out.seconds = start.elapsed().as_secs_f64();
+            self.out.cpu_seconds = process_cpu_seconds() - cpu_start;
             let _ = driver.stop(false);
         }
     }
 
-    fn error(&mut self, _: &SchedulerDriver, message: &str) {
-        eprintln!("Rust framework error: {message}");
-    }
-}
-
-impl Drop for E2e {
-    fn drop(&mut self) {
-        // A run that did not complete still reports how far it got.
-        let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
-        if out.finished != self.total {
-            out.launched = self.launched;
-            out.finished = self.finished;
-        }
+    fn finish(mut self) -> E2eOutcome {
+        self.out.launched = self.launched;
+        self.out.finished = self.finished;
+        self.out
     }
 }
 
@@ -159,11 +284,13 @@ struct Storm {
     handled: u64,
     filters: Filters,
     first: Option<(Instant, f64, i64)>,
-    out: Arc<Mutex<StormOutcome>>,
+    out: StormOutcome,
 }
 
-impl Scheduler for Storm {
-    fn resource_offers(&mut self, driver: &SchedulerDriver, offers: &[Offer]) {
+impl Bench for Storm {
+    type Outcome = StormOutcome;
+
+    fn offers(&mut self, driver: &SchedulerDriver, offers: &[Offer]) {
         for offer in offers {
             let _ = driver.decline_offer(&offer.id, Some(&self.filters));
             self.handled += 1;
@@ -173,29 +300,22 @@ impl Scheduler for Storm {
             if self.handled == self.total {
                 let (first, cpu_first, rss_first_kib) =
                     self.first.unwrap_or((Instant::now(), 0.0, -1));
-                *self.out.lock().unwrap() = StormOutcome {
+                self.out = StormOutcome {
                     handled: self.handled,
                     seconds: first.elapsed().as_secs_f64(),
                     cpu_seconds: process_cpu_seconds() - cpu_first,
                     rss_first_kib,
                     rss_last_kib: rss_kib(),
+                    final_status: 0,
                 };
                 let _ = driver.stop(false);
             }
         }
     }
 
-    fn error(&mut self, _: &SchedulerDriver, message: &str) {
-        eprintln!("Rust framework error: {message}");
-    }
-}
-
-impl Drop for Storm {
-    fn drop(&mut self) {
-        let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
-        if out.handled < self.total {
-            out.handled = self.handled;
-        }
+    fn finish(mut self) -> StormOutcome {
+        self.out.handled = self.handled;
+        self.out
     }
 }
 
@@ -244,45 +364,33 @@ pub fn run_with_timeout(driver: &SchedulerDriver, timeout: Duration) -> Result<S
 
 /// The Rust end-to-end run against master `"local"` (the environment describes the cluster).
 pub fn run_e2e(tasks: u32, timeout: Duration) -> Result<E2eOutcome, String> {
-    let out = Arc::new(Mutex::new(E2eOutcome::default()));
-    let scheduler = E2e {
+    let e2e = E2e {
         total: u64::from(tasks),
         launched: 0,
         finished: 0,
         done: vec![false; tasks as usize],
         start: None,
-        out: out.clone(),
+        out: E2eOutcome::default(),
     };
-    let driver = SchedulerDriver::builder(framework_info(), "local")
-        .implicit_acknowledgements(false)
-        .build(scheduler)
-        .map_err(|e| e.to_string())?;
-    run_with_timeout(&driver, timeout)?;
-    // Dropping the last handle joins the callback thread, which drops the scheduler.
-    drop(driver);
-    let out = out.lock().unwrap().clone();
-    Ok(out)
+    let builder = builder(E2E_NAME, false);
+    Ok(drive(builder, e2e, false, timeout, &QueueSlot::default())?.outcome)
 }
 
 /// The Rust offer-storm run against master `"local"`.
 pub fn run_storm(warmup: u64, total: u64, timeout: Duration) -> Result<StormOutcome, String> {
-    let out = Arc::new(Mutex::new(StormOutcome::default()));
     let mut filters = Filters::new();
     filters.set_refuse_seconds(0.0);
-    let scheduler = Storm {
+    let storm = Storm {
         warmup,
         total,
         handled: 0,
         filters,
         first: None,
-        out: out.clone(),
+        out: StormOutcome::default(),
     };
-    let driver = SchedulerDriver::builder(framework_info(), "local")
-        .implicit_acknowledgements(false)
-        .build(scheduler)
-        .map_err(|e| e.to_string())?;
-    run_with_timeout(&driver, timeout)?;
-    drop(driver);
-    let out = out.lock().unwrap().clone();
-    Ok(out)
+    let builder = builder(E2E_NAME, false);
+    Ok(drive(builder, storm, false, timeout, &QueueSlot::default())?.outcome)
 }
+
+/// The name of the end-to-end and offer-storm frameworks.
+const E2E_NAME: &str = "mesos-rs bench (Rust)";

@@ -270,39 +270,24 @@ fn child(args: &[String]) -> ExitCode {
     let sampler = sampled.then(|| Sampler::start(SAMPLE_PERIOD, slot.clone()));
     let stream = text("path") == "stream";
     let line = match kind.as_str() {
-        "rust-e2e" => match frameworks::run_e2e(get("tasks") as u32, timeout) {
-            Ok(o) => format!(
-                "launched={} finished={} seconds={} cpu={}",
-                o.launched, o.finished, o.seconds, o.cpu_seconds
-            ),
-            Err(e) => format!("error={e:?}"),
-        },
+        "rust-e2e" => {
+            frameworks::run_e2e(get("tasks") as u32, timeout).map_or_else(error_line, e2e_line)
+        }
         "cpp-e2e" => {
             let mut r = cpp::E2eResult::default();
             // SAFETY: `r` is a valid out-pointer for the call.
             unsafe { cpp::bench_cpp_e2e(get("tasks") as u32, timeout.as_secs_f64(), &mut r) };
-            format!(
-                "launched={} finished={} seconds={} cpu={}",
-                r.launched, r.finished, r.seconds, r.cpu_seconds
-            )
+            e2e_line(r)
         }
-        "rust-storm" => match frameworks::run_storm(get("warmup"), get("offers"), timeout) {
-            Ok(o) => format!(
-                "handled={} seconds={} cpu={} rss_first={} rss_last={}",
-                o.handled, o.seconds, o.cpu_seconds, o.rss_first_kib, o.rss_last_kib
-            ),
-            Err(e) => format!("error={e:?}"),
-        },
+        "rust-storm" => frameworks::run_storm(get("warmup"), get("offers"), timeout)
+            .map_or_else(error_line, storm_line),
         "cpp-storm" => {
             let mut r = cpp::StormResult::default();
             // SAFETY: `r` is a valid out-pointer for the call.
             unsafe {
                 cpp::bench_cpp_storm(get("warmup"), get("offers"), timeout.as_secs_f64(), &mut r)
             };
-            format!(
-                "handled={} seconds={} cpu={} rss_first={} rss_last={}",
-                r.handled, r.seconds, r.cpu_seconds, r.rss_first_kib, r.rss_last_kib
-            )
+            storm_line(r)
         }
         "rust-reconcile" | "rust-latency" => {
             let latency = kind == "rust-latency";
@@ -316,18 +301,13 @@ fn child(args: &[String]) -> ExitCode {
             } else {
                 match reconcile::run(get("n"), get("batch"), stream, latency, timeout, &slot) {
                     Ok(o) => {
-                        if latency {
-                            if let Err(e) = write_samples(&text("samples-dir"), &o.latency) {
-                                eprintln!("{e}");
-                            }
+                        if let Err(e) = write_samples(&text("samples-dir"), &o.latency) {
+                            eprintln!("{e}");
                         }
-                        reconcile_line(
-                            &o,
-                            sampler.expect("sampled").finish(),
-                            if latency { o.latency.len() } else { 0 },
-                        )
+                        let samples = sampler.expect("sampled").finish();
+                        reconcile_line(&o, samples, o.latency.len())
                     }
-                    Err(e) => format!("error={e:?}"),
+                    Err(e) => error_line(e),
                 }
             }
         }
@@ -338,35 +318,20 @@ fn child(args: &[String]) -> ExitCode {
             } else {
                 Vec::new()
             };
-            let mut r = cpp::ReconcileResult::default();
+            let mut o = reconcile::Outcome::default();
             let ptr = if samples.is_empty() {
                 std::ptr::null_mut()
             } else {
                 samples.as_mut_ptr()
             };
-            // SAFETY: `r` is a valid out-pointer; `ptr` is NULL or has room for n values.
+            // SAFETY: `o.r` is a valid out-pointer; `ptr` is NULL or has room for n values.
             unsafe {
-                cpp::bench_cpp_reconcile(n, get("batch"), timeout.as_secs_f64(), ptr, &mut r)
+                cpp::bench_cpp_reconcile(n, get("batch"), timeout.as_secs_f64(), ptr, &mut o.r)
             };
-            samples.truncate(r.samples as usize);
-            if !samples.is_empty() {
-                if let Err(e) = write_samples(&text("samples-dir"), &samples) {
-                    eprintln!("{e}");
-                }
+            samples.truncate(o.r.samples as usize);
+            if let Err(e) = write_samples(&text("samples-dir"), &samples) {
+                eprintln!("{e}");
             }
-            let o = reconcile::Outcome {
-                answered: r.answered,
-                bad: r.bad,
-                seconds: r.seconds,
-                call_seconds: r.call_seconds,
-                start_ns: r.start_ns,
-                end_ns: r.end_ns,
-                rss_start_kib: r.rss_start_kib,
-                rss_end_kib: r.rss_end_kib,
-                latency: Vec::new(),
-                peak_queued: 0,
-                error: None,
-            };
             reconcile_line(&o, sampler.expect("sampled").finish(), samples.len())
         }
         "rust-updates" => {
@@ -380,7 +345,7 @@ fn child(args: &[String]) -> ExitCode {
             };
             match updates::run(&o, &slot) {
                 Ok(out) => updates_line(&out, sampler.expect("sampled").finish()),
-                Err(e) => format!("error={e:?}"),
+                Err(e) => error_line(e),
             }
         }
         "cpp-updates" => {
@@ -394,8 +359,8 @@ fn child(args: &[String]) -> ExitCode {
             let Ok(ready_c) = std::ffi::CString::new(ready.to_string_lossy().into_owned()) else {
                 return fail("the ready file's path has a NUL byte");
             };
-            let mut r = cpp::UpdatesResult::default();
-            // SAFETY: pointer and length describe `info`; `ready_c` is a C string; `r` is a
+            let mut o = updates::Outcome::default();
+            // SAFETY: pointer and length describe `info`; `ready_c` is a C string; `o.r` is a
             // valid out-pointer; all outlive the call.
             unsafe {
                 cpp::bench_cpp_updates(
@@ -406,22 +371,8 @@ fn child(args: &[String]) -> ExitCode {
                     ready_c.as_ptr(),
                     i32::from(text("acks") == "implicit"),
                     timeout.as_secs_f64(),
-                    &mut r,
+                    &mut o.r,
                 )
-            };
-            let o = updates::Outcome {
-                distinct: r.distinct,
-                timed: r.timed,
-                duplicates: r.duplicates,
-                missing_uuid: r.missing_uuid,
-                bad: r.bad,
-                seconds: r.seconds,
-                start_ns: r.start_ns,
-                end_ns: r.end_ns,
-                rss_start_kib: r.rss_start_kib,
-                rss_end_kib: r.rss_end_kib,
-                peak_queued: 0,
-                error: None,
             };
             updates_line(&o, sampler.expect("sampled").finish())
         }
@@ -441,53 +392,67 @@ fn fail(e: &str) -> ExitCode {
     ExitCode::FAILURE
 }
 
-fn reconcile_line(o: &reconcile::Outcome, samples: Vec<sampler::Sample>, latency: usize) -> String {
-    if let Some(e) = &o.error {
-        return format!("error={e:?}");
-    }
-    let (rss_peak, queue_sampled) = sampler::peaks(
-        &samples,
-        o.start_ns,
-        o.end_ns,
-        &[o.rss_start_kib, o.rss_end_kib],
-    );
+fn error_line(e: String) -> String {
+    format!("error={e:?}")
+}
+
+fn e2e_line(r: cpp::E2eResult) -> String {
     format!(
-        "answered={} bad={} seconds={} call_seconds={} rss_start={} rss_peak={} rss_end={} \
-         queue_peak={} queue_sampled={queue_sampled} samples={latency} probe=1",
-        o.answered,
-        o.bad,
-        o.seconds,
-        o.call_seconds,
-        o.rss_start_kib,
-        rss_peak,
-        o.rss_end_kib,
-        o.peak_queued
+        "launched={} finished={} seconds={} cpu={}",
+        r.launched, r.finished, r.seconds, r.cpu_seconds
     )
 }
 
-fn updates_line(o: &updates::Outcome, samples: Vec<sampler::Sample>) -> String {
-    if let Some(e) = &o.error {
+fn storm_line(r: cpp::StormResult) -> String {
+    format!(
+        "handled={} seconds={} cpu={} rss_first={} rss_last={}",
+        r.handled, r.seconds, r.cpu_seconds, r.rss_first_kib, r.rss_last_kib
+    )
+}
+
+/// The result line of a sampled storm: its own `fields`, then the RSS at the window's ends
+/// and the peaks (RSS, Rust queue) the sampler saw in between.
+fn sampled_line(
+    error: &Option<String>,
+    window: &cpp::Window,
+    peak_queued: usize,
+    samples: Vec<sampler::Sample>,
+    fields: String,
+) -> String {
+    if let Some(e) = error {
         return format!("error={e:?}");
     }
+    let w = window;
     let (rss_peak, queue_sampled) = sampler::peaks(
         &samples,
-        o.start_ns,
-        o.end_ns,
-        &[o.rss_start_kib, o.rss_end_kib],
+        w.start_ns,
+        w.end_ns,
+        &[w.rss_start_kib, w.rss_end_kib],
     );
     format!(
-        "distinct={} timed={} duplicates={} missing_uuid={} bad={} seconds={} rss_start={} \
-         rss_peak={rss_peak} rss_end={} queue_peak={} queue_sampled={queue_sampled}",
-        o.distinct,
-        o.timed,
-        o.duplicates,
-        o.missing_uuid,
-        o.bad,
-        o.seconds,
-        o.rss_start_kib,
-        o.rss_end_kib,
-        o.peak_queued
+        "{fields} rss_start={} rss_peak={rss_peak} rss_end={} queue_peak={peak_queued} \
+         queue_sampled={queue_sampled}",
+        w.rss_start_kib, w.rss_end_kib
     )
+}
+
+fn reconcile_line(o: &reconcile::Outcome, samples: Vec<sampler::Sample>, latency: usize) -> String {
+    let r = &o.r;
+    let fields = format!(
+        "answered={} bad={} seconds={} call_seconds={} call_cpu_seconds={} samples={latency} \
+         probe=1",
+        r.answered, r.bad, r.seconds, r.call_seconds, r.call_cpu_seconds
+    );
+    sampled_line(&o.error, &r.window, o.peak_queued, samples, fields)
+}
+
+fn updates_line(o: &updates::Outcome, samples: Vec<sampler::Sample>) -> String {
+    let r = &o.r;
+    let fields = format!(
+        "distinct={} timed={} duplicates={} missing_uuid={} bad={} seconds={}",
+        r.distinct, r.timed, r.duplicates, r.missing_uuid, r.bad, r.seconds
+    );
+    sampled_line(&o.error, &r.window, o.peak_queued, samples, fields)
 }
 
 /// The update storm's ready file: one per child, in the directory the parent chose.
@@ -498,7 +463,7 @@ fn ready_file(dir: &str) -> PathBuf {
 /// Latency samples go to a file (little-endian u64s) in `dir`, named after this process:
 /// too many for the result line.
 fn write_samples(dir: &str, samples: &[u64]) -> Result<(), String> {
-    if dir.is_empty() {
+    if dir.is_empty() || samples.is_empty() {
         return Ok(());
     }
     let path = PathBuf::from(dir).join(format!("{}.bin", std::process::id()));

@@ -67,10 +67,8 @@ fn with_allocation(r: Resource) -> Resource {
     r.with_allocation_role("analytics")
 }
 
-/// An offer as an agent with a varied inventory sends it: 20 resources (unreserved,
-/// statically and dynamically reserved, a persistent volume, a mount disk, ranges, sets,
-/// revocable), 6 attributes, a URL and a fault domain.
-pub fn offer() -> Offer {
+/// What every offer of the marshalling benchmark starts with: its IDs and the hostname.
+fn offer_head() -> Offer {
     let mut o = Offer::new();
     o.id = MessageField::some(mesos::ids::offer_id(
         "a3c2b0f1-8d7e-4c55-9b1a-2f6e0d9c7b41-O123456",
@@ -82,6 +80,14 @@ pub fn offer() -> Offer {
         "a3c2b0f1-8d7e-4c55-9b1a-2f6e0d9c7b41-S42",
     ));
     o.set_hostname("agent-042.rack-07.dc-east.example.org".into());
+    o
+}
+
+/// An offer as an agent with a varied inventory sends it: 20 resources (unreserved,
+/// statically and dynamically reserved, a persistent volume, a mount disk, ranges, sets,
+/// revocable), 6 attributes, a URL and a fault domain.
+pub fn offer() -> Offer {
+    let mut o = offer_head();
     let mut url = URL::new();
     url.set_scheme("http".into());
     url.address
@@ -195,17 +201,7 @@ pub fn offer() -> Offer {
 /// allows several, with allocation info; the ID fields, hostname and two attributes as
 /// `offer()` has them.
 pub fn offer_with(n: usize) -> Offer {
-    let mut o = Offer::new();
-    o.id = MessageField::some(mesos::ids::offer_id(
-        "a3c2b0f1-8d7e-4c55-9b1a-2f6e0d9c7b41-O123456",
-    ));
-    o.framework_id = MessageField::some(mesos::ids::framework_id(
-        "a3c2b0f1-8d7e-4c55-9b1a-2f6e0d9c7b41-0007",
-    ));
-    o.slave_id = MessageField::some(mesos::ids::slave_id(
-        "a3c2b0f1-8d7e-4c55-9b1a-2f6e0d9c7b41-S42",
-    ));
-    o.set_hostname("agent-042.rack-07.dc-east.example.org".into());
+    let mut o = offer_head();
     let port_ranges: Vec<(u64, u64)> = (0..32)
         .map(|i| (31000 + i * 40, 31000 + i * 40 + 19))
         .collect();

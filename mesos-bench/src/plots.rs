@@ -50,38 +50,19 @@ pub struct Chart<'a> {
 impl Chart<'_> {
     /// Draws `series` as lines into an SVG file at `path`.
     pub fn draw(&self, path: &Path, series: &[Series]) -> Result<(), String> {
-        let Chart {
-            title,
-            x_desc,
-            y_desc,
-            axes,
-            y_from_zero,
-            markers,
-        } = *self;
-        line_chart(
-            path,
-            title,
-            x_desc,
-            y_desc,
-            axes,
-            y_from_zero,
-            markers,
-            series,
-        )
+        line_chart(path, self, series)
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn line_chart(
-    path: &Path,
-    title: &str,
-    x_desc: &str,
-    y_desc: &str,
-    axes: Axes,
-    y_from_zero: bool,
-    markers: bool,
-    series: &[Series],
-) -> Result<(), String> {
+fn line_chart(path: &Path, chart: &Chart<'_>, series: &[Series]) -> Result<(), String> {
+    let Chart {
+        title,
+        x_desc,
+        y_desc,
+        axes,
+        y_from_zero,
+        markers,
+    } = *chart;
     let (x_lo, x_hi) = bounds(series, |p| p.0);
     let (y_lo, y_hi) = bounds(series, |p| p.1);
     if !(x_lo.is_finite() && x_hi.is_finite() && y_lo.is_finite() && y_hi.is_finite()) {

@@ -13,45 +13,28 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use futures::StreamExt;
-use mesos::scheduler::SchedulerEvent;
-use mesos::types::{task_status, Filters, FrameworkInfo, Offer, TaskState, TaskStatus};
-use mesos::{Scheduler, SchedulerDriver};
+use mesos::types::{task_status, Filters, Offer, TaskState, TaskStatus};
+use mesos::SchedulerDriver;
 use protobuf::MessageField;
 
+use crate::cpp::ReconcileResult;
+use crate::frameworks::{builder, drive, Bench};
 use crate::probe;
-use crate::sampler::{now_ns, rss_kib, QueueSlot};
+use crate::sampler::{now_ns, rss_kib, thread_cpu_ns, QueueSlot};
 
 /// The agent ID of the storm: no agent of the cluster has it.
 pub const UNKNOWN_AGENT: &str = "mesos-bench-unknown-agent-S0";
 
-/// How one Rust storm went.
+/// How one Rust storm went: the same figures as the C++ side's, and the Rust side's own.
 #[derive(Debug, Default, Clone)]
 pub struct Outcome {
-    pub answered: u64,
-    /// Updates that were not a first answer of the expected kind.
-    pub bad: u64,
-    /// The `reconcile_tasks` call -> the n-th answer.
-    pub seconds: f64,
-    /// The `reconcile_tasks` call alone.
-    pub call_seconds: f64,
-    pub start_ns: u64,
-    pub end_ns: u64,
-    pub rss_start_kib: i64,
-    pub rss_end_kib: i64,
+    pub r: ReconcileResult,
     /// The driver's high-water mark of queued events (`DriverStats::peak_queued`).
     pub peak_queued: usize,
     /// Latency samples (ns), when the probe was on.
     pub latency: Vec<u64>,
     /// Error text when the call failed.
     pub error: Option<String>,
-}
-
-fn framework_info() -> FrameworkInfo {
-    let mut info = FrameworkInfo::new();
-    info.set_user(String::new());
-    info.set_name("mesos-bench reconcile (Rust)".into());
-    info
 }
 
 /// The `n` statuses of the storm.
@@ -111,10 +94,11 @@ impl Storm {
     /// Builds the statuses, then times the call. Returns true when nothing is to be waited for.
     fn registered(&mut self, driver: &SchedulerDriver) -> bool {
         self.statuses = statuses(self.n);
-        self.out.rss_start_kib = rss_kib();
-        self.out.start_ns = now_ns();
+        self.out.r.window.rss_start_kib = rss_kib();
+        self.out.r.window.start_ns = now_ns();
         let start = Instant::now();
         self.start = Some(start);
+        let cpu_start = thread_cpu_ns();
         let first = if self.batch == 0 && self.latency.is_some() {
             // Latency runs: the call is made on a thread of its own, so that the callback
             // thread (or the stream's consumer) is free to take the first answers while the
@@ -144,7 +128,8 @@ impl Storm {
             let _ = driver.stop(false);
             return true;
         }
-        self.out.call_seconds = start.elapsed().as_secs_f64();
+        self.out.r.call_seconds = start.elapsed().as_secs_f64();
+        self.out.r.call_cpu_seconds = thread_cpu_ns().saturating_sub(cpu_start) as f64 / 1e9;
         if self.n == 0 {
             self.finish(driver);
             return true;
@@ -169,16 +154,16 @@ impl Storm {
                 && status.reason() == task_status::Reason::REASON_RECONCILIATION
                 && !status.has_uuid()
         }) else {
-            self.out.bad += 1;
+            self.out.r.bad += 1;
             return false;
         };
         self.seen[i] = true;
-        self.out.answered += 1;
-        if self.out.answered == self.n {
+        self.out.r.answered += 1;
+        if self.out.r.answered == self.n {
             self.finish(driver);
             return true;
         }
-        if self.batch != 0 && self.out.answered == self.sent {
+        if self.batch != 0 && self.out.r.answered == self.sent {
             if let Err(e) = self.send_next(driver) {
                 self.out.error = Some(format!("reconcile_tasks: {e}"));
                 let _ = driver.stop(false);
@@ -189,9 +174,9 @@ impl Storm {
 
     fn finish(&mut self, driver: &SchedulerDriver) {
         let start = self.start.unwrap_or_else(Instant::now);
-        self.out.seconds = start.elapsed().as_secs_f64();
-        self.out.end_ns = now_ns();
-        self.out.rss_end_kib = rss_kib();
+        self.out.r.seconds = start.elapsed().as_secs_f64();
+        self.out.r.window.end_ns = now_ns();
+        self.out.r.window.rss_end_kib = rss_kib();
         let _ = driver.stop(false);
     }
 
@@ -202,8 +187,34 @@ impl Storm {
             let _ = driver.decline_offer(&offer.id, Some(&filters));
         }
     }
+}
 
-    fn outcome(mut self) -> Outcome {
+impl Bench for Storm {
+    type Outcome = Outcome;
+
+    fn registered(&mut self, driver: &SchedulerDriver) {
+        Storm::registered(self, driver);
+    }
+
+    fn offers(&mut self, driver: &SchedulerDriver, offers: &[Offer]) {
+        Storm::decline(driver, offers);
+    }
+
+    fn update(&mut self, driver: &SchedulerDriver, status: &TaskStatus) {
+        Storm::update(self, driver, status);
+    }
+
+    fn wants_latency(&self) -> bool {
+        self.latency.is_some()
+    }
+
+    fn latency_sample(&mut self, ns: u64) {
+        if let Some(samples) = &mut self.latency {
+            samples.push(ns);
+        }
+    }
+
+    fn finish(mut self) -> Outcome {
         self.out.latency = self.latency.take().unwrap_or_default();
         if let Some((seconds, error)) = self
             .call_timing
@@ -211,7 +222,7 @@ impl Storm {
             .unwrap_or_else(|p| p.into_inner())
             .take()
         {
-            self.out.call_seconds = seconds;
+            self.out.r.call_seconds = seconds;
             if error.is_some() {
                 self.out.error = error.map(|e| format!("reconcile_tasks: {e}"));
             }
@@ -220,53 +231,8 @@ impl Storm {
     }
 }
 
-/// The trait delivery; the outcome is left in `out` when the scheduler is dropped.
-struct TraitStorm {
-    storm: Option<Storm>,
-    out: Arc<Mutex<Outcome>>,
-}
-
-impl Scheduler for TraitStorm {
-    fn registered(
-        &mut self,
-        driver: &SchedulerDriver,
-        _: &mesos::types::FrameworkID,
-        _: &mesos::types::MasterInfo,
-    ) {
-        if let Some(s) = &mut self.storm {
-            s.registered(driver);
-        }
-    }
-
-    fn resource_offers(&mut self, driver: &SchedulerDriver, offers: &[Offer]) {
-        Storm::decline(driver, offers);
-    }
-
-    fn status_update(&mut self, driver: &SchedulerDriver, status: &TaskStatus) {
-        let Some(s) = &mut self.storm else { return };
-        if let Some(samples) = &mut s.latency {
-            if let Some(ns) = probe::delivery_latency_ns() {
-                samples.push(ns);
-            }
-        }
-        s.update(driver, status);
-    }
-
-    fn error(&mut self, _: &SchedulerDriver, message: &str) {
-        eprintln!("Rust framework error: {message}");
-    }
-}
-
-impl Drop for TraitStorm {
-    fn drop(&mut self) {
-        if let Some(s) = self.storm.take() {
-            *self.out.lock().unwrap_or_else(|p| p.into_inner()) = s.outcome();
-        }
-    }
-}
-
-/// The Rust storm against master `"local"`; `on_driver` gets the driver before it starts
-/// (for the sampler's queue probe).
+/// The Rust storm against master `"local"`; `slot` gets the driver for the sampler's queue
+/// probe.
 pub fn run(
     n: u64,
     batch: u64,
@@ -278,58 +244,10 @@ pub fn run(
     if latency {
         probe::enable();
     }
-    let builder =
-        SchedulerDriver::builder(framework_info(), "local").implicit_acknowledgements(false);
-    if !stream {
-        let out = Arc::new(Mutex::new(Outcome::default()));
-        let scheduler = TraitStorm {
-            storm: Some(Storm::new(n, batch, latency)),
-            out: out.clone(),
-        };
-        let driver = builder.build(scheduler).map_err(|e| e.to_string())?;
-        slot.set(&driver);
-        crate::frameworks::run_with_timeout(&driver, timeout)?;
-        // Dropping the last handle joins the callback thread, which drops the scheduler.
-        let peak_queued = driver.stats().peak_queued;
-        slot.clear();
-        drop(driver);
-        let mut out = out.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        out.peak_queued = peak_queued;
-        return Ok(out);
-    }
-    let (driver, mut events) = builder.build_stream().map_err(|e| e.to_string())?;
-    slot.set(&driver);
-    let watchdog = crate::frameworks::Watchdog::new(&driver, timeout);
-    driver.start().map_err(|e| e.to_string())?;
-    let mut storm = Storm::new(n, batch, latency);
-    futures::executor::block_on(async {
-        while let Some(event) = events.next().await {
-            if let (Some(samples), SchedulerEvent::StatusUpdate { .. }) =
-                (&mut storm.latency, &event)
-            {
-                if let Some(ns) = probe::stream_latency_ns() {
-                    samples.push(ns);
-                }
-            }
-            match event {
-                SchedulerEvent::Registered { .. } => {
-                    storm.registered(&driver);
-                }
-                SchedulerEvent::ResourceOffers { offers } => Storm::decline(&driver, &offers),
-                SchedulerEvent::StatusUpdate { status } => {
-                    storm.update(&driver, &status);
-                }
-                SchedulerEvent::Error { message } => eprintln!("Rust framework error: {message}"),
-                _ => {}
-            }
-        }
-    });
-    let _ = driver.join();
-    drop(watchdog);
-    let peak_queued = driver.stats().peak_queued;
-    slot.clear();
-    drop(driver);
-    let mut out = storm.outcome();
-    out.peak_queued = peak_queued;
+    let builder = builder("mesos-bench reconcile (Rust)", false);
+    let storm = Storm::new(n, batch, latency);
+    let driven = drive(builder, storm, stream, timeout, slot)?;
+    let mut out = driven.outcome;
+    out.peak_queued = driven.peak_queued;
     Ok(out)
 }

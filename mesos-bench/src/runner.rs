@@ -38,6 +38,14 @@ impl Side {
                 .collect(),
         }
     }
+
+    /// The two sides of a run kind: "Rust" (`rust-<kind>`) and "C++" (`cpp-<kind>`).
+    pub fn pair(kind: &str, args: &[(&str, String)]) -> [Side; 2] {
+        [
+            Side::new("Rust", &format!("rust-{kind}"), args),
+            Side::new("C++", &format!("cpp-{kind}"), args),
+        ]
+    }
 }
 
 /// Runs `--one kind args...` in a child process; Err when it failed or did not complete.

@@ -25,6 +25,12 @@ pub fn now_ns() -> u64 {
     unsafe { crate::cpp::bench_monotonic_ns() }
 }
 
+/// CPU time of the calling thread in ns.
+pub fn thread_cpu_ns() -> u64 {
+    // SAFETY: a pure query of the calling thread's CPU clock.
+    unsafe { crate::cpp::bench_thread_cpu_ns() }
+}
+
 /// VmRSS of this process in KiB, or -1.
 pub fn rss_kib() -> i64 {
     std::fs::read_to_string("/proc/self/status")

@@ -79,6 +79,27 @@ fn medians(runs: &[RunResult], f: impl Fn(&RunResult) -> f64) -> f64 {
 }
 
 /// The median over trials of `a[i] / b[i]` (runs of one trial ran back to back).
+/// A run completed when its count `key` reached `want` and its clock ran; else says how far
+/// it got.
+fn reached(r: &RunResult, key: &str, want: f64, what: &str) -> Result<(), String> {
+    if r.get(key) >= want && r.get("seconds") > 0.0 {
+        Ok(())
+    } else {
+        Err(format!("only {} of {want} {what}", r.get(key)))
+    }
+}
+
+/// A run of `count` units (end to end, offer storm): seconds, units per second, and process
+/// CPU per unit (`scale` per second, e.g. 1e3 for `ms`).
+fn cpu_rate_line(r: &RunResult, count: f64, unit: &str, scale: f64, scale_unit: &str) -> String {
+    format!(
+        "{:>8.2} s  {:>8.1} {unit}s/s  process CPU {:>6.2} {scale_unit}/{unit}",
+        r.get("seconds"),
+        count / r.get("seconds"),
+        r.get("cpu") * scale / count
+    )
+}
+
 fn pair_ratio(a: &[RunResult], b: &[RunResult], f: impl Fn(&RunResult) -> f64) -> f64 {
     median(a.iter().zip(b).map(|(x, y)| f(x) / f(y)).collect())
 }
@@ -172,20 +193,15 @@ fn reconcile(config: &Config, report: &mut Report) -> Result<(), String> {
             &sides,
             config.reconcile_trials,
             config,
-            |_, r| {
-                if r.get("answered") == n as f64 && r.get("seconds") > 0.0 {
-                    Ok(())
-                } else {
-                    Err(format!("only {} of {n} answers arrived", r.get("answered")))
-                }
-            },
+            |_, r| reached(r, "answered", n as f64, "answers arrived"),
             |_, r| {
                 format!(
-                    "{:>7.3} s {:>8.0} updates/s  call {:>6.1} ms  RSS {} / {} / {} KiB  \
-                     queue peak {}  other updates {}",
+                    "{:>7.3} s {:>8.0} updates/s  call {:>6.1} ms (CPU {:>6.1} ms)  \
+                     RSS {} / {} / {} KiB  queue peak {}  other updates {}",
                     r.get("seconds"),
                     n as f64 / r.get("seconds"),
                     r.get("call_seconds") * 1e3,
+                    r.get("call_cpu_seconds") * 1e3,
                     r.get("rss_start"),
                     r.get("rss_peak"),
                     r.get("rss_end"),
@@ -208,31 +224,46 @@ fn reconcile(config: &Config, report: &mut Report) -> Result<(), String> {
         let (rust, cpp) = (&runs[0], &runs[1]);
         let (r, c) = (medians(rust, rate), medians(cpp, rate));
         let call = |v: &[RunResult]| medians(v, |r| r.get("call_seconds") * 1e3);
+        let cpu = |v: &[RunResult]| medians(v, |r| r.get("call_cpu_seconds") * 1e3);
+        let call_ratio = call(rust) / call(cpp);
         rows.push(format!(
-            "| {} | {r:.0} | {c:.0} | {:.3} | {:.3} | {:.1} ms | {:.1} ms | {} |",
+            "| {} | {r:.0} | {c:.0} | {:.3} | {:.3} | {} | {:.1} ms (CPU {:.1}) | {:.1} ms \
+             (CPU {:.1}) | {call_ratio:.2} ({:.2}) | {} |",
             k(n),
             r / c,
             pair_ratio(rust, cpp, rate),
+            verdict(r / c, 0.95),
             call(rust),
+            cpu(rust),
             call(cpp),
-            verdict(r / c, 0.95)
+            cpu(cpp),
+            pair_ratio(rust, cpp, |r| r.get("call_seconds")),
+            if call_ratio <= 1.5 { "met" } else { "NOT met" }
         ));
         report.ratios.push(format!(
-            "reconcile_{}_rust_over_cpp={:.3} reconcile_{}_pairs_median={:.3}",
+            "reconcile_{}_rust_over_cpp={:.3} reconcile_{}_pairs_median={:.3} \
+             reconcile_{}_call_rust_over_cpp={call_ratio:.3} reconcile_{}_call_cpu_rust_over_cpp={:.3}",
             k(n),
             r / c,
             k(n),
-            pair_ratio(rust, cpp, rate)
+            pair_ratio(rust, cpp, rate),
+            k(n),
+            k(n),
+            cpu(rust) / cpu(cpp)
         ));
         if let Some(stream) = runs.get(2) {
             let s = medians(stream, rate);
             rows.push(format!(
-                "| {} (stream delivery) | {s:.0} | {c:.0} | {:.3} | {:.3} | {:.1} ms | | {} |",
+                "| {} (stream delivery) | {s:.0} | {c:.0} | {:.3} | {:.3} | {} | {:.1} ms (CPU {:.1}) \
+                 | | {:.2} | {} |",
                 k(n),
                 s / c,
                 pair_ratio(stream, cpp, rate),
+                verdict(s / c, 0.95),
                 call(stream),
-                verdict(s / c, 0.95)
+                cpu(stream),
+                call(stream) / call(cpp),
+                if call(stream) / call(cpp) <= 1.5 { "met" } else { "NOT met" }
             ));
             report
                 .ratios
@@ -309,7 +340,7 @@ fn reconcile(config: &Config, report: &mut Report) -> Result<(), String> {
     }
     report.table(
         "Reconciliation storm (updates/s, medians; ratio = Rust / C++)",
-        "| N | Rust | C++ | ratio of medians | median of per-trial ratios | call, Rust | call, C++ | target >= 0.95 |",
+        "| N | Rust | C++ | ratio of medians | median of per-trial ratios | target >= 0.95 | call, Rust | call, C++ | call ratio (per-trial) | call target <= 1.5 |",
         &rows,
     );
     report.table(
@@ -393,12 +424,8 @@ fn updates(config: &Config, scratch: &Scratch, report: &mut Report) -> Result<()
         config.updates_trials,
         config,
         |_, r| {
-            if r.get("distinct") != total as f64 || r.get("seconds") <= 0.0 {
-                Err(format!(
-                    "only {} of {total} updates arrived",
-                    r.get("distinct")
-                ))
-            } else if r.get("missing_uuid") != 0.0 {
+            reached(r, "distinct", total as f64, "updates arrived")?;
+            if r.get("missing_uuid") != 0.0 {
                 Err(format!("{} updates had no uuid", r.get("missing_uuid")))
             } else {
                 Ok(())
@@ -682,33 +709,13 @@ fn e2e(config: &Config, report: &mut Report) -> Result<(), String> {
         ("tasks", config.tasks.to_string()),
         ("agents", config.e2e_agents.to_string()),
     ];
-    let sides = [
-        Side::new("Rust", "rust-e2e", &args),
-        Side::new("C++", "cpp-e2e", &args),
-    ];
+    let sides = Side::pair("e2e", &args);
     let runs = interleaved(
         &sides,
         config.e2e_pairs,
         config,
-        |_, r| {
-            if r.get("finished") == tasks && r.get("seconds") > 0.0 {
-                Ok(())
-            } else {
-                Err(format!(
-                    "only {} of {} tasks reached a terminal state",
-                    r.get("finished"),
-                    config.tasks
-                ))
-            }
-        },
-        |_, r| {
-            format!(
-                "{:>8.2} s  {:>8.1} tasks/s  process CPU {:.2} ms/task",
-                r.get("seconds"),
-                tasks / r.get("seconds"),
-                r.get("cpu") * 1e3 / tasks
-            )
-        },
+        |_, r| reached(r, "finished", tasks, "tasks reached a terminal state"),
+        |_, r| cpu_rate_line(r, tasks, "task", 1e3, "ms"),
     )?;
     let rate = |r: &RunResult| tasks / r.get("seconds");
     let pairs: Vec<(f64, f64)> = runs[0]
@@ -771,33 +778,13 @@ fn offer_storm(config: &Config, report: &mut Report) -> Result<(), String> {
         ("warmup", config.storm_warmup.to_string()),
         ("offers", config.storm_offers.to_string()),
     ];
-    let sides = [
-        Side::new("Rust", "rust-storm", &args),
-        Side::new("C++", "cpp-storm", &args),
-    ];
+    let sides = Side::pair("storm", &args);
     let runs = interleaved(
         &sides,
         config.storm_trials,
         config,
-        |_, r| {
-            if r.get("handled") >= config.storm_offers as f64 && r.get("seconds") > 0.0 {
-                Ok(())
-            } else {
-                Err(format!(
-                    "only {} of {} offers handled",
-                    r.get("handled"),
-                    config.storm_offers
-                ))
-            }
-        },
-        |_, r| {
-            format!(
-                "{:>8.2} s  {:>8.0} offers/s  process CPU {:>5.1} us/offer",
-                r.get("seconds"),
-                window / r.get("seconds"),
-                r.get("cpu") * 1e6 / window
-            )
-        },
+        |_, r| reached(r, "handled", config.storm_offers as f64, "offers handled"),
+        |_, r| cpu_rate_line(r, window, "offer", 1e6, "us"),
     )?;
     let rate = |r: &RunResult| window / r.get("seconds");
     let (r, c) = (medians(&runs[0], rate), medians(&runs[1], rate));

@@ -19,19 +19,17 @@
 //! twice. Every counted update must carry a uuid and an agent ID, or the run fails.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use futures::StreamExt;
 use mesos::executor::Backend;
-use mesos::scheduler::SchedulerEvent;
 use mesos::types::{
-    value, ExecutorInfo, Filters, FrameworkInfo, Offer, Resource, SlaveInfo, TaskID, TaskInfo,
-    TaskState, TaskStatus,
+    ExecutorInfo, Filters, FrameworkInfo, Offer, SlaveInfo, TaskID, TaskInfo, TaskState, TaskStatus,
 };
-use mesos::{Executor, ExecutorDriver, Scheduler, SchedulerDriver};
+use mesos::{Executor, ExecutorDriver, SchedulerDriver};
 use protobuf::MessageField;
 
+use crate::cpp::UpdatesResult;
+use crate::frameworks::{builder, drive, scalar_resource, Bench};
 use crate::reconcile::task_index;
 use crate::sampler::{now_ns, rss_kib, QueueSlot};
 
@@ -39,22 +37,11 @@ use crate::sampler::{now_ns, rss_kib, QueueSlot};
 const TASK_CPUS: f64 = 0.01;
 const TASK_MEM: f64 = 1.0;
 
-/// How one Rust update storm went.
+/// How one Rust update storm went: the same figures as the C++ side's, and the Rust side's
+/// own.
 #[derive(Debug, Default, Clone)]
 pub struct Outcome {
-    /// Updates counted once each.
-    pub distinct: u64,
-    /// Updates handled after the clock started (duplicates included).
-    pub timed: u64,
-    pub duplicates: u64,
-    pub missing_uuid: u64,
-    pub bad: u64,
-    /// Gate opened -> last distinct update.
-    pub seconds: f64,
-    pub start_ns: u64,
-    pub end_ns: u64,
-    pub rss_start_kib: i64,
-    pub rss_end_kib: i64,
+    pub r: UpdatesResult,
     /// The driver's high-water mark of queued events (`DriverStats::peak_queued`).
     pub peak_queued: usize,
     pub error: Option<String>,
@@ -78,21 +65,6 @@ pub fn executor_info(tasks: u32, per_task: u32, ready_file: &Path) -> Result<Exe
         ready_file.to_string_lossy().into_owned(),
     ];
     Ok(e)
-}
-
-fn framework_info() -> FrameworkInfo {
-    let mut info = FrameworkInfo::new();
-    info.set_user(String::new());
-    info.set_name("mesos-bench updates (Rust)".into());
-    info
-}
-
-fn scalar(name: &str, amount: f64) -> Resource {
-    let mut r = Resource::new();
-    r.set_name(name.into());
-    r.set_type(value::Type::SCALAR);
-    r.scalar.mut_or_insert_default().set_value(amount);
-    r
 }
 
 /// What both deliveries share.
@@ -125,7 +97,10 @@ impl Storm {
                     t.set_name(id.clone());
                     t.task_id = MessageField::some(mesos::ids::task_id(id));
                     t.slave_id = offer.slave_id.clone();
-                    t.resources = vec![scalar("cpus", TASK_CPUS), scalar("mem", TASK_MEM)];
+                    t.resources = vec![
+                        scalar_resource("cpus", TASK_CPUS),
+                        scalar_resource("mem", TASK_MEM),
+                    ];
                     t.executor = MessageField::some(self.executor.clone());
                     t
                 })
@@ -148,14 +123,14 @@ impl Storm {
                 while !self.ready_file.exists() && Instant::now() < deadline {
                     std::thread::sleep(Duration::from_millis(1));
                 }
-                self.out.rss_start_kib = rss_kib();
-                self.out.start_ns = now_ns();
+                self.out.r.window.rss_start_kib = rss_kib();
+                self.out.r.window.start_ns = now_ns();
                 self.start = Some(Instant::now());
             }
-            Some(_) => self.out.timed += 1,
+            Some(_) => self.out.r.timed += 1,
         }
         if !status.has_uuid() || status.slave_id.is_none() {
-            self.out.missing_uuid += 1;
+            self.out.r.missing_uuid += 1;
         }
         let index = task_index(status.task_id.value(), u64::from(self.tasks));
         let k = status.message().parse::<u32>().ok();
@@ -163,15 +138,15 @@ impl Storm {
             (Some(i), Some(k)) if status.state() == TaskState::TASK_RUNNING => {
                 if k == self.next[i] {
                     self.next[i] += 1;
-                    self.out.distinct += 1;
+                    self.out.r.distinct += 1;
                 } else if k < self.next[i] {
-                    self.out.duplicates += 1;
+                    self.out.r.duplicates += 1;
                 } else {
-                    self.out.bad += 1;
+                    self.out.r.bad += 1;
                 }
             }
             _ => {
-                self.out.bad += 1;
+                self.out.r.bad += 1;
                 if status.state() != TaskState::TASK_RUNNING {
                     eprintln!(
                         "Rust framework: unexpected update {:?} for {}: {}",
@@ -189,55 +164,29 @@ impl Storm {
                 self.out.error = Some(format!("acknowledge_status_update: {e}"));
             }
         }
-        if self.out.distinct == u64::from(self.tasks) * u64::from(self.per_task) {
+        if self.out.r.distinct == u64::from(self.tasks) * u64::from(self.per_task) {
             let start = self.start.unwrap_or_else(Instant::now);
-            self.out.seconds = start.elapsed().as_secs_f64();
-            self.out.end_ns = now_ns();
-            self.out.rss_end_kib = rss_kib();
+            self.out.r.seconds = start.elapsed().as_secs_f64();
+            self.out.r.window.end_ns = now_ns();
+            self.out.r.window.rss_end_kib = rss_kib();
             let _ = driver.stop(false);
         }
     }
 }
 
-struct TraitStorm {
-    storm: Option<Storm>,
-    out: Arc<Mutex<Outcome>>,
-}
+impl Bench for Storm {
+    type Outcome = Outcome;
 
-impl Scheduler for TraitStorm {
-    fn resource_offers(&mut self, driver: &SchedulerDriver, offers: &[Offer]) {
-        if let Some(s) = &mut self.storm {
-            s.offers(driver, offers);
-        }
+    fn offers(&mut self, driver: &SchedulerDriver, offers: &[Offer]) {
+        Storm::offers(self, driver, offers);
     }
 
-    fn status_update(&mut self, driver: &SchedulerDriver, status: &TaskStatus) {
-        if let Some(s) = &mut self.storm {
-            s.update(driver, status);
-        }
+    fn update(&mut self, driver: &SchedulerDriver, status: &TaskStatus) {
+        Storm::update(self, driver, status);
     }
 
-    fn executor_lost(
-        &mut self,
-        driver: &SchedulerDriver,
-        _: &mesos::types::ExecutorID,
-        _: &mesos::types::SlaveID,
-        status: i32,
-    ) {
-        eprintln!("Rust framework: the executor ended (status {status})");
-        let _ = driver.stop(false);
-    }
-
-    fn error(&mut self, _: &SchedulerDriver, message: &str) {
-        eprintln!("Rust framework error: {message}");
-    }
-}
-
-impl Drop for TraitStorm {
-    fn drop(&mut self) {
-        if let Some(s) = self.storm.take() {
-            *self.out.lock().unwrap_or_else(|p| p.into_inner()) = s.out;
-        }
+    fn finish(self) -> Outcome {
+        self.out
     }
 }
 
@@ -265,51 +214,10 @@ pub fn run(o: &Options, slot: &QueueSlot) -> Result<Outcome, String> {
         start: None,
         out: Outcome::default(),
     };
-    let builder =
-        SchedulerDriver::builder(framework_info(), "local").implicit_acknowledgements(!o.explicit);
-    if !o.stream {
-        let out = Arc::new(Mutex::new(Outcome::default()));
-        let driver = builder
-            .build(TraitStorm {
-                storm: Some(storm),
-                out: out.clone(),
-            })
-            .map_err(|e| e.to_string())?;
-        slot.set(&driver);
-        crate::frameworks::run_with_timeout(&driver, o.timeout)?;
-        let peak_queued = driver.stats().peak_queued;
-        slot.clear();
-        drop(driver);
-        let mut out = out.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        out.peak_queued = peak_queued;
-        return Ok(out);
-    }
-    let (driver, mut events) = builder.build_stream().map_err(|e| e.to_string())?;
-    slot.set(&driver);
-    let watchdog = crate::frameworks::Watchdog::new(&driver, o.timeout);
-    driver.start().map_err(|e| e.to_string())?;
-    let mut storm = storm;
-    futures::executor::block_on(async {
-        while let Some(event) = events.next().await {
-            match event {
-                SchedulerEvent::ResourceOffers { offers } => storm.offers(&driver, &offers),
-                SchedulerEvent::StatusUpdate { status } => storm.update(&driver, &status),
-                SchedulerEvent::ExecutorLost { status, .. } => {
-                    eprintln!("Rust framework: the executor ended (status {status})");
-                    let _ = driver.stop(false);
-                }
-                SchedulerEvent::Error { message } => eprintln!("Rust framework error: {message}"),
-                _ => {}
-            }
-        }
-    });
-    let _ = driver.join();
-    drop(watchdog);
-    let peak_queued = driver.stats().peak_queued;
-    slot.clear();
-    drop(driver);
-    let mut out = storm.out;
-    out.peak_queued = peak_queued;
+    let builder = builder("mesos-bench updates (Rust)", !o.explicit);
+    let driven = drive(builder, storm, o.stream, o.timeout, slot)?;
+    let mut out = driven.outcome;
+    out.peak_queued = driven.peak_queued;
     Ok(out)
 }
 

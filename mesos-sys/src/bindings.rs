@@ -338,6 +338,14 @@ unsafe extern "C" {
     ) -> i32;
 }
 unsafe extern "C" {
+    pub fn mesos_scheduler_driver_acknowledge_status_updates_packed(
+        d: *mut mesos_scheduler_driver,
+        packed: mesos_bytes,
+        count: usize,
+        err: *mut mesos_shim_error,
+    ) -> i32;
+}
+unsafe extern "C" {
     pub fn mesos_scheduler_driver_send_framework_message(
         d: *mut mesos_scheduler_driver,
         executor_id: mesos_bytes,
@@ -351,6 +359,15 @@ unsafe extern "C" {
         d: *mut mesos_scheduler_driver,
         statuses: *const mesos_bytes,
         count: usize,
+        err: *mut mesos_shim_error,
+    ) -> i32;
+}
+unsafe extern "C" {
+    pub fn mesos_scheduler_driver_reconcile_tasks_packed(
+        d: *mut mesos_scheduler_driver,
+        packed: mesos_bytes,
+        count: usize,
+        part: usize,
         err: *mut mesos_shim_error,
     ) -> i32;
 }

@@ -53,6 +53,9 @@ pub(crate) trait Handler<E>: Send + 'static {
     /// Called on the callback thread after every event queued before the driver was stopped
     /// or aborted has been delivered (possibly more than once).
     fn stopped(&mut self) {}
+    /// Called on the callback thread once it has delivered every event it took from the
+    /// queue in one go, before it waits for more.
+    fn idle(&mut self) {}
 }
 
 /// The queue depth above which a driver logs a warning, unless its builder says otherwise.
@@ -530,6 +533,7 @@ impl<E: Send + 'static> Dispatcher<E> {
                             }
                         }
                     }
+                    let _ = catch_unwind(AssertUnwindSafe(|| handler.idle()));
                 }
                 // Dropping the handler (the user's trait object) here, on this thread.
                 drop(catch_unwind(AssertUnwindSafe(move || drop(handler))));

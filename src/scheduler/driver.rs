@@ -51,9 +51,8 @@ pub(crate) struct Inner {
     fresh: Option<SchedulerDriverBuilder>,
     /// How many times libmesos' driver was replaced by a fresh one.
     generation: AtomicU64,
-    /// The status update `status_update` is handling, until it is acknowledged implicitly
-    /// (after the callback, or by a `stop` the callback calls).
-    pending_ack: std::sync::Mutex<Option<TaskStatus>>,
+    /// Implicit acknowledgements not yet handed to libmesos (see [`Acks`]).
+    acks: std::sync::Mutex<Acks>,
 }
 
 impl Closable for Inner {
@@ -128,18 +127,32 @@ impl Inner {
 
     fn acknowledge(&self, status: &TaskStatus) -> Result<()> {
         // libmesos acknowledges with the task, the agent and the uuid; a status with every
-        // required field crosses as just those (and its required state). A status lacking
-        // required fields crosses whole, so that the shim names what is missing.
-        let s = if protobuf::Message::is_initialized(status) {
-            encode(&for_libmesos(status, true))
-        } else {
-            encode(status)
-        };
+        // required field crosses as just those (and its required state). Any other status
+        // crosses whole, so that the shim names what is wrong.
+        if packable(status) {
+            let mut packed = Packed::with_capacity(1);
+            packed.push(status, true);
+            return self.acknowledge_packed(&packed);
+        }
+        let s = encode(status);
         // SAFETY: see `call`.
         self.call(Params::Method(&["status"]), |raw, e| unsafe {
             sys::mesos_scheduler_driver_acknowledge_status_update(
                 raw.0,
                 sys::mesos_bytes::from_slice(&s),
+                e,
+            )
+        })
+    }
+
+    /// Acknowledges every status of `packed`, in order, in one call.
+    fn acknowledge_packed(&self, packed: &Packed) -> Result<()> {
+        // SAFETY: see `call`.
+        self.call(Params::Method(&["status"]), |raw, e| unsafe {
+            sys::mesos_scheduler_driver_acknowledge_status_updates_packed(
+                raw.0,
+                packed.bytes(),
+                packed.count(),
                 e,
             )
         })
@@ -153,41 +166,62 @@ impl Inner {
         if !self.implicit_acknowledgements || !needs_acknowledgement(status) {
             return;
         }
+        let task = status.task_id.value();
+        self.implicit_send(1, task, || self.acknowledge(status));
+    }
+
+    /// Sends `count` implicit acknowledgements with `send` unless the driver has stopped;
+    /// counts and logs those that could not be sent. `task` names the (first) task.
+    fn implicit_send(&self, count: usize, task: &str, send: impl FnOnce() -> Result<()>) {
         let shared = self.shared();
+        let unsent = || (0..count).for_each(|_| shared.note_unacknowledged());
         if matches!(
             shared.status(),
             Some(Status::DRIVER_STOPPED | Status::DRIVER_ABORTED)
         ) || self.core.is_closed()
         {
-            shared.note_unacknowledged();
+            unsent();
             tracing::debug!(
-                task_id = status.task_id.value(),
-                "status update not acknowledged: the driver has stopped"
+                task_id = task,
+                count,
+                "status updates not acknowledged: the driver has stopped"
             );
             return;
         }
-        if let Err(e) = self.acknowledge(status) {
-            shared.note_unacknowledged();
+        if let Err(e) = send() {
+            unsent();
             tracing::warn!(
-                task_id = status.task_id.value(),
+                task_id = task,
+                count,
                 error = %e,
                 "implicit acknowledgement failed; the agent will re-send the update"
             );
         }
     }
 
-    /// Acknowledges (implicitly) the update a running `status_update` callback handles, if
-    /// not done yet: called after the callback, and by a `stop` from inside it, so that the
-    /// update that made the scheduler stop is not left to the agent to re-send.
-    fn acknowledge_pending(&self) {
-        let pending = self
-            .pending_ack
+    fn lock_acks(&self) -> std::sync::MutexGuard<'_, Acks> {
+        self.acks
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
-        if let Some(status) = pending {
-            self.implicit_acknowledge(&status);
+    }
+
+    /// Hands every implicit acknowledgement kept so far to libmesos, in one call: called
+    /// once the callback thread has delivered the events it took from the queue, when
+    /// enough have gathered or the oldest waited long enough, and by a `stop` from inside
+    /// `status_update` (whose update is then handled too, so that the update that made the
+    /// scheduler stop is not left to the agent to re-send).
+    fn flush_acks(&self) {
+        let mut acks = self.lock_acks();
+        acks.current = None;
+        acks.oldest = None;
+        if acks.packed.is_empty() {
+            return;
         }
+        let task = acks.first_task.clone();
+        self.implicit_send(acks.packed.count(), &task, || {
+            self.acknowledge_packed(&acks.packed)
+        });
+        acks.packed.clear();
     }
 
     /// The master removed the framework (its stored ID is cleared): replaces libmesos'
@@ -376,30 +410,47 @@ impl<S: Scheduler> Handler<RawEvent> for TraitHandler<S> {
             return;
         };
         let driver = self.handle();
-        let update = matches!(event, SchedulerEvent::StatusUpdate { .. });
+        let mut acked = false;
         if let SchedulerEvent::StatusUpdate { status } = &event {
             if self.inner.implicit_acknowledgements && needs_acknowledgement(status) {
-                *self
-                    .inner
-                    .pending_ack
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner) =
-                    Some(for_libmesos(status, true));
+                acked = true;
+                if packable(status) {
+                    self.inner.lock_acks().begin(status);
+                }
             }
         }
         event.dispatch_to(&mut self.scheduler, &driver);
-        if update {
-            self.inner.acknowledge_pending();
+        if !acked {
+            return;
+        }
+        let mut acks = self.inner.lock_acks();
+        if acks.current.is_some() {
+            // Handled: its acknowledgement joins the others.
+            let due = acks.handled();
+            drop(acks);
+            if due {
+                self.inner.flush_acks();
+            }
+            return;
+        }
+        // Not packable (never seen from libmesos), or already sent by a `stop`.
+        drop(acks);
+        if let SchedulerEvent::StatusUpdate { status } = &event {
+            if !packable(status) {
+                self.inner.implicit_acknowledge(status);
+            }
         }
     }
 
+    fn idle(&mut self) {
+        self.inner.flush_acks();
+    }
+
     fn panicked(&mut self, message: &str) {
-        // The update whose callback panicked is not acknowledged (the driver aborts).
-        self.inner
-            .pending_ack
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
+        // The update whose callback panicked is not acknowledged (the driver aborts); those
+        // handled before it are.
+        self.inner.lock_acks().drop_current();
+        self.inner.flush_acks();
         tracing::error!(panic = message, "aborting the scheduler driver");
         let _ = self.inner.abort();
     }
@@ -476,7 +527,7 @@ impl SchedulerDriver {
             watching: AtomicBool::new(false),
             fresh,
             generation: AtomicU64::new(0),
-            pending_ack: std::sync::Mutex::new(None),
+            acks: std::sync::Mutex::new(Acks::default()),
         });
         let owner = Arc::new(Owner(inner.clone()));
         let pulse = b.liveness.map(|l| Arc::new(Pulse::new(l)));
@@ -630,9 +681,9 @@ impl SchedulerDriver {
     pub fn stop(&self, failover: bool) -> Result<Status> {
         let inner = self.inner();
         if inner.shared().on_callback_thread() {
-            // Called from `status_update`: its update is acknowledged first, as it would have
-            // been once the callback returned.
-            inner.acknowledge_pending();
+            // Called from `status_update`: its update (and those handled before it) are
+            // acknowledged first, as they would have been once the callback returned.
+            inner.flush_acks();
         }
         // SAFETY: see Inner::call.
         let status = inner.status(|raw, e| unsafe {
@@ -895,34 +946,43 @@ impl SchedulerDriver {
     /// as status updates with reason `REASON_RECONCILIATION`.
     ///
     /// libmesos reads only each status' `task_id` and `slave_id`; only those (with the
-    /// required `state`) are converted. A long list (more than 256 statuses) is handed to
-    /// libmesos in consecutive parts of 256, each a reconciliation request of its own: the
-    /// master answers the first part while the next is still being converted, and neither
-    /// side holds a second copy of the whole list. The answers are the same as for one
-    /// request. Every status is checked for missing required fields before anything is sent,
-    /// so a bad status fails the whole call ([`Error::MissingFields`] naming its position)
-    /// with nothing sent.
+    /// required `state`) are written, straight into one buffer that crosses to the shim in
+    /// one call. The shim hands a long list (more than 256 statuses) to libmesos in
+    /// consecutive parts of 256, each a reconciliation request of its own, as soon as each
+    /// part is read: the master answers the first part while the next is still being read,
+    /// and no side holds a second decoded copy of the whole list (the buffer holds about 50
+    /// bytes per status). The answers are the same as for one request. Every status is
+    /// checked before anything is sent, so a bad status (a missing required field, a state
+    /// that is not a `TaskState`) fails the whole call ([`Error::MissingFields`] naming its
+    /// position) with nothing sent.
     pub fn reconcile_tasks(&self, statuses: &[TaskStatus]) -> Result<()> {
         let inner = self.inner();
-        let send = |statuses: &Buffers| {
-            inner.call(Params::Method(&["statuses"]), |raw, e| unsafe {
-                sys::mesos_scheduler_driver_reconcile_tasks(
-                    raw.0,
-                    statuses.ptr(),
-                    statuses.len(),
-                    e,
-                )
-            })
-        };
-        if statuses.is_empty() || !statuses.iter().all(protobuf::Message::is_initialized) {
+        // One pass: each status is checked as it is written.
+        let mut packed = Packed::with_capacity(statuses.len());
+        let all_packable = statuses.iter().all(|status| {
+            let ok = packable(status);
+            if ok {
+                packed.push(status, false);
+            }
+            ok
+        });
+        if statuses.is_empty() || !all_packable {
             // Implicit reconciliation (the empty list), or a bad status: one request with the
-            // statuses as given, which the shim refuses naming the status and its missing
-            // fields.
-            return send(&Buffers::messages(statuses));
+            // statuses as given, which the shim refuses naming the status and what is wrong.
+            drop(packed);
+            let all = Buffers::messages(statuses);
+            return inner.call(Params::Method(&["statuses"]), |raw, e| unsafe {
+                sys::mesos_scheduler_driver_reconcile_tasks(raw.0, all.ptr(), all.len(), e)
+            });
         }
-        statuses.chunks(RECONCILE_PART).try_for_each(|part| {
-            let trimmed: Vec<TaskStatus> = part.iter().map(|s| for_libmesos(s, false)).collect();
-            send(&Buffers::messages(&trimmed))
+        inner.call(Params::Method(&["statuses"]), |raw, e| unsafe {
+            sys::mesos_scheduler_driver_reconcile_tasks_packed(
+                raw.0,
+                packed.bytes(),
+                packed.count(),
+                RECONCILE_PART,
+                e,
+            )
         })
     }
 
@@ -996,18 +1056,158 @@ fn new_raw(b: &SchedulerDriverBuilder, master: &Master, ctx: *mut c_void) -> Res
     Ok(SendPtr(raw))
 }
 
-/// The part of `status` that libmesos reads when it reconciles (the task and its agent) or
-/// acknowledges (also the uuid), with the required state: a long status (labels, container
-/// status, data) then costs nothing to convert.
-fn for_libmesos(status: &TaskStatus, with_uuid: bool) -> TaskStatus {
-    let mut out = TaskStatus::new();
-    out.task_id = status.task_id.clone();
-    out.state = status.state;
-    out.slave_id = status.slave_id.clone();
-    if with_uuid {
-        out.uuid = status.uuid.clone();
+/// Statuses written for the shim's `*_packed` calls: one after another, each a 4-byte length
+/// in the host's byte order, then a serialized `TaskStatus` with only what libmesos reads when
+/// it reconciles (the task and its agent) or acknowledges (also the uuid), and the required
+/// state. Written field by field from the borrowed status: no copy of the status is made, and
+/// a long status (labels, container status, data) costs nothing to write.
+#[derive(Default)]
+pub(crate) struct Packed {
+    bytes: Vec<u8>,
+    count: usize,
+}
+
+impl Packed {
+    /// Room for about `n` statuses of a usual size.
+    pub(crate) fn with_capacity(n: usize) -> Self {
+        Packed {
+            bytes: Vec::with_capacity(n.saturating_mul(56)),
+            count: 0,
+        }
     }
-    out
+
+    /// Appends `status`, which must be [`packable`] (the shim checks it again).
+    pub(crate) fn push(&mut self, status: &TaskStatus, with_uuid: bool) {
+        let task = status.task_id.value().as_bytes();
+        let agent = status.slave_id.as_ref().map(|a| a.value().as_bytes());
+        let uuid = status.uuid.as_deref().filter(|_| with_uuid);
+        // Enum values are written as 64-bit varints, negative ones too.
+        let state = i64::from(status.state.map_or(0, |s| s.value())) as u64;
+        let len = id_field_len(task)
+            + 1
+            + varint_len(state)
+            + agent.map_or(0, id_field_len)
+            + uuid.map_or(0, |u| 1 + varint_len(u.len() as u64) + u.len());
+        let out = &mut self.bytes;
+        out.extend_from_slice(&(len as u32).to_ne_bytes());
+        let start = out.len();
+        put_id_field(out, 1, task);
+        out.push(2 << 3);
+        put_varint(out, state);
+        if let Some(agent) = agent {
+            put_id_field(out, 5, agent);
+        }
+        if let Some(uuid) = uuid {
+            out.push((11 << 3) | 2);
+            put_varint(out, uuid.len() as u64);
+            out.extend_from_slice(uuid);
+        }
+        debug_assert_eq!(out.len() - start, len);
+        self.count += 1;
+    }
+
+    pub(crate) fn bytes(&self) -> sys::mesos_bytes {
+        sys::mesos_bytes::from_slice(&self.bytes)
+    }
+
+    pub(crate) fn count(&self) -> usize {
+        self.count
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// Forgets every status, keeping the buffer's room.
+    pub(crate) fn clear(&mut self) {
+        self.bytes.clear();
+        self.count = 0;
+    }
+}
+
+/// Implicit acknowledgements of updates whose `status_update` has returned, gathered so that
+/// several cross to libmesos in one call, and the update a running `status_update` handles.
+/// They are handed over once the callback thread has delivered what it took from the queue
+/// (before it waits for more), once [`ACK_BATCH`] have gathered, or once the oldest has waited
+/// [`ACK_DELAY`] (checked as each callback returns), whichever comes first. An update is
+/// never acknowledged before its callback returned (or called `stop`).
+#[derive(Default)]
+pub(crate) struct Acks {
+    packed: Packed,
+    /// Where the update being handled starts in `packed`, while its callback runs.
+    current: Option<(usize, usize)>,
+    /// When the oldest update in `packed` was handled.
+    oldest: Option<std::time::Instant>,
+    /// The first task in `packed`, for the log when they cannot be sent.
+    first_task: String,
+}
+
+impl Acks {
+    /// The callback for `status` is about to run.
+    fn begin(&mut self, status: &TaskStatus) {
+        if self.packed.is_empty() {
+            self.first_task.clear();
+            self.first_task.push_str(status.task_id.value());
+        }
+        self.current = Some((self.packed.bytes.len(), self.packed.count));
+        self.packed.push(status, true);
+    }
+
+    /// Its callback returned; true when the gathered ones are to be sent now.
+    fn handled(&mut self) -> bool {
+        self.current = None;
+        let now = std::time::Instant::now();
+        let oldest = *self.oldest.get_or_insert(now);
+        self.packed.count >= ACK_BATCH || now.duration_since(oldest) >= ACK_DELAY
+    }
+
+    /// Its callback panicked: it is not acknowledged.
+    fn drop_current(&mut self) {
+        if let Some((bytes, count)) = self.current.take() {
+            self.packed.bytes.truncate(bytes);
+            self.packed.count = count;
+        }
+    }
+}
+
+/// At most this many implicit acknowledgements wait to be handed to libmesos together.
+const ACK_BATCH: usize = 64;
+/// An implicit acknowledgement waits at most about this long (plus one callback) for others.
+const ACK_DELAY: Duration = Duration::from_millis(2);
+
+/// Whether [`Packed::push`] can write `status`: every required field set (so the shim would
+/// accept it whole too) and a state that is a `TaskState`. Other statuses cross whole, so
+/// that the shim names what is wrong.
+fn packable(status: &TaskStatus) -> bool {
+    protobuf::Message::is_initialized(status)
+        && status.state.is_some_and(|s| s.enum_value().is_ok())
+}
+
+fn varint_len(v: u64) -> usize {
+    (64 - (v | 1).leading_zeros() as usize).div_ceil(7)
+}
+
+fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// The size of field `n` holding an ID message (`TaskID`, `SlaveID`: one string field 1).
+fn id_field_len(value: &[u8]) -> usize {
+    let inner = 1 + varint_len(value.len() as u64) + value.len();
+    1 + varint_len(inner as u64) + inner
+}
+
+fn put_id_field(out: &mut Vec<u8>, field: u8, value: &[u8]) {
+    let inner = 1 + varint_len(value.len() as u64) + value.len();
+    out.push((field << 3) | 2);
+    put_varint(out, inner as u64);
+    out.push((1 << 3) | 2);
+    put_varint(out, value.len() as u64);
+    out.extend_from_slice(value);
 }
 
 /// How many statuses one reconciliation request to libmesos carries at most.
@@ -1016,4 +1216,97 @@ const RECONCILE_PART: usize = 256;
 /// Updates that carry a `uuid` (and come from an agent) are the ones to acknowledge.
 fn needs_acknowledgement(status: &TaskStatus) -> bool {
     status.has_uuid() && status.slave_id.is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::{task_status, TaskState};
+    use protobuf::Message;
+
+    fn status(task: &str, agent: Option<&str>, uuid: &[u8]) -> TaskStatus {
+        let mut s = TaskStatus::new();
+        s.task_id = protobuf::MessageField::some(crate::ids::task_id(task));
+        s.set_state(TaskState::TASK_KILLING);
+        if let Some(a) = agent {
+            s.slave_id = protobuf::MessageField::some(crate::ids::slave_id(a));
+        }
+        s.set_uuid(uuid.to_vec());
+        s.set_message("not for libmesos".into());
+        s.set_reason(task_status::Reason::REASON_RECONCILIATION);
+        s.data = Some(vec![7; 300]);
+        s
+    }
+
+    /// The statuses in `packed`, each decoded on its own, as the shim reads them.
+    fn unpack(packed: &Packed) -> Vec<TaskStatus> {
+        let mut bytes = &packed.bytes[..];
+        let mut out = Vec::new();
+        while !bytes.is_empty() {
+            let len = u32::from_ne_bytes(bytes[..4].try_into().unwrap()) as usize;
+            out.push(TaskStatus::parse_from_bytes(&bytes[4..4 + len]).unwrap());
+            bytes = &bytes[4 + len..];
+        }
+        assert_eq!(out.len(), packed.count());
+        out
+    }
+
+    #[test]
+    fn packed_statuses_hold_exactly_what_libmesos_reads() {
+        let long = "t".repeat(200); // lengths that need two-byte varints
+        let mut packed = Packed::default();
+        packed.push(&status("a", Some("agent-1"), b"uuid-1"), true);
+        packed.push(&status(&long, None, b"uuid-2"), true);
+        packed.push(&status("c", Some(&long), b"uuid-3"), false);
+        let got = unpack(&packed);
+        let want = |task: &str, agent: Option<&str>, uuid: Option<&[u8]>| {
+            let mut s = TaskStatus::new();
+            s.task_id = protobuf::MessageField::some(crate::ids::task_id(task));
+            s.set_state(TaskState::TASK_KILLING);
+            if let Some(a) = agent {
+                s.slave_id = protobuf::MessageField::some(crate::ids::slave_id(a));
+            }
+            if let Some(u) = uuid {
+                s.set_uuid(u.to_vec());
+            }
+            s
+        };
+        assert_eq!(got[0], want("a", Some("agent-1"), Some(b"uuid-1")));
+        assert_eq!(got[1], want(&long, None, Some(b"uuid-2")));
+        assert_eq!(got[2], want("c", Some(&long), None));
+    }
+
+    #[test]
+    fn a_status_the_shim_would_refuse_is_not_packable() {
+        assert!(packable(&status("a", None, b"")));
+        let mut no_task = status("a", None, b"");
+        no_task.task_id = Default::default();
+        assert!(!packable(&no_task));
+        let mut bad_state = status("a", None, b"");
+        bad_state.state = Some(protobuf::EnumOrUnknown::from_i32(999));
+        assert!(!packable(&bad_state));
+    }
+
+    #[test]
+    fn acknowledgements_gather_and_the_one_whose_callback_panicked_is_dropped() {
+        let mut acks = Acks::default();
+        for i in 0..3 {
+            acks.begin(&status(&format!("t-{i}"), Some("agent"), b"u"));
+            assert!(!acks.handled(), "sent before {ACK_BATCH} gathered");
+        }
+        acks.begin(&status("panicked", Some("agent"), b"u"));
+        acks.drop_current();
+        let tasks: Vec<String> = unpack(&acks.packed)
+            .iter()
+            .map(|s| s.task_id.value().to_owned())
+            .collect();
+        assert_eq!(tasks, ["t-0", "t-1", "t-2"]);
+        assert_eq!(acks.first_task, "t-0");
+        for i in 3..ACK_BATCH - 1 {
+            acks.begin(&status(&format!("t-{i}"), Some("agent"), b"u"));
+            assert!(!acks.handled() || acks.oldest.unwrap().elapsed() >= ACK_DELAY);
+        }
+        acks.begin(&status("last", Some("agent"), b"u"));
+        assert!(acks.handled(), "a full batch is due");
+    }
 }

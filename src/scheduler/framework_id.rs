@@ -501,6 +501,9 @@ impl<H: crate::dispatch::Handler<super::RawEvent>> crate::dispatch::Handler<supe
     fn stopped(&mut self) {
         self.inner.stopped()
     }
+    fn idle(&mut self) {
+        self.inner.idle()
+    }
 }
 
 fn framework_id(value: &str) -> FrameworkID {

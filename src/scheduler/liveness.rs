@@ -290,6 +290,9 @@ impl<H: Handler<RawEvent>> Handler<RawEvent> for PulseHandler<H> {
     fn stopped(&mut self) {
         self.inner.stopped()
     }
+    fn idle(&mut self) {
+        self.inner.idle()
+    }
 }
 
 #[cfg(test)]

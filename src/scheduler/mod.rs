@@ -93,7 +93,12 @@ pub trait Scheduler: Send + 'static {
     fn offer_rescinded(&mut self, driver: &SchedulerDriver, offer_id: &OfferID) {}
     /// A task changed state. With implicit acknowledgements (the default) the update is
     /// acknowledged after this method returns, so until then (and while the update waits
-    /// behind slower callbacks) the agent re-sends it; see "Slow callbacks" above.
+    /// behind slower callbacks) the agent re-sends it; see "Slow callbacks" above. The
+    /// acknowledgements of updates handled one after another are handed to libmesos together:
+    /// once the events taken from the queue in one go are delivered, once 64 have gathered,
+    /// or once the oldest has waited 2 ms (checked as each callback returns), so a slow
+    /// callback also holds back those of the updates handled just before it. A
+    /// [`stop`](SchedulerDriver::stop) from inside this method sends them first.
     fn status_update(&mut self, driver: &SchedulerDriver, status: &TaskStatus) {}
     /// A message from an executor.
     fn framework_message(

@@ -346,18 +346,25 @@ int32_t mesos_scheduler_driver_revive_offers(mesos_scheduler_driver* d, mesos_sh
   return MESOS_RS_DRIVER_CALL(d, err, { return d->driver->reviveOffers(); });
 }
 
-int32_t mesos_scheduler_driver_revive_offers_for_roles(mesos_scheduler_driver* d,
-                                                       const mesos_bytes* roles, size_t count,
-                                                       mesos_shim_error* err) noexcept {
+// reviveOffers or suppressOffers for a list of roles (Mesos 1.9 and newer).
+static int32_t offers_for_roles(mesos_scheduler_driver* d, bool revive, const mesos_bytes* roles,
+                                size_t count, mesos_shim_error* err) noexcept {
   return MESOS_RS_DRIVER_CALL(d, err, {
     std::vector<std::string> names;
     MESOS_RS_TRY(mesos_rs::strings(roles, count, &names, err, 1));
 #if MESOS_RS_AT_LEAST(9)
-    return d->driver->reviveOffers(names);
+    return revive ? d->driver->reviveOffers(names) : d->driver->suppressOffers(names);
 #else
-    return mesos_rs::unsupported_call(err, "reviveOffers(roles)", "1.9.0");
+    return mesos_rs::unsupported_call(
+        err, revive ? "reviveOffers(roles)" : "suppressOffers(roles)", "1.9.0");
 #endif
   });
+}
+
+int32_t mesos_scheduler_driver_revive_offers_for_roles(mesos_scheduler_driver* d,
+                                                       const mesos_bytes* roles, size_t count,
+                                                       mesos_shim_error* err) noexcept {
+  return offers_for_roles(d, true, roles, count, err);
 }
 
 int32_t mesos_scheduler_driver_suppress_offers(mesos_scheduler_driver* d,
@@ -368,15 +375,7 @@ int32_t mesos_scheduler_driver_suppress_offers(mesos_scheduler_driver* d,
 int32_t mesos_scheduler_driver_suppress_offers_for_roles(mesos_scheduler_driver* d,
                                                          const mesos_bytes* roles, size_t count,
                                                          mesos_shim_error* err) noexcept {
-  return MESOS_RS_DRIVER_CALL(d, err, {
-    std::vector<std::string> names;
-    MESOS_RS_TRY(mesos_rs::strings(roles, count, &names, err, 1));
-#if MESOS_RS_AT_LEAST(9)
-    return d->driver->suppressOffers(names);
-#else
-    return mesos_rs::unsupported_call(err, "suppressOffers(roles)", "1.9.0");
-#endif
-  });
+  return offers_for_roles(d, false, roles, count, err);
 }
 
 int32_t mesos_scheduler_driver_acknowledge_status_update(mesos_scheduler_driver* d,

@@ -55,6 +55,7 @@ impl LibmesosVersion {
     }
 
     /// Parses `"1.9.0"` (or `"1.9"`).
+    #[cfg_attr(not(feature = "libmesos"), allow(dead_code))]
     pub(crate) fn parse(text: &str) -> Option<Self> {
         let mut parts = text.split('.').map(|p| p.parse::<u32>().ok());
         let major = parts.next()??;
@@ -71,6 +72,7 @@ impl LibmesosVersion {
     }
 
     /// The release in a library file name such as `/usr/local/lib/libmesos-1.9.0.so`.
+    #[cfg_attr(not(feature = "libmesos"), allow(dead_code))]
     pub(crate) fn from_file_name(path: &str) -> Option<Self> {
         let name = path.rsplit('/').next()?;
         let rest = name.strip_prefix("libmesos-")?;

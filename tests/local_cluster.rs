@@ -329,14 +329,7 @@ fn typed_settings_reach_the_master_and_agents() {
     // SAFETY: the harness' main thread only waits for this test; no driver exists yet.
     let guard = unsafe { cluster.apply_unchecked().unwrap() };
     assert!(guard.work_dir().starts_with(parent.path().join("clusters")));
-    let (probe, mut events) = probe();
-    let mut info = framework("typed");
-    info.set_principal("alice".into());
-    let driver = SchedulerDriver::builder(info, "local")
-        .credential(credential("right"))
-        .build(probe)
-        .unwrap();
-    driver.start().unwrap();
+    let (driver, mut events) = start_authenticated("typed", "right");
     let (_, master) = registered(&mut events);
     assert_eq!(master.port(), u32::from(port));
     let address = format!("127.0.0.1:{port}");

@@ -25,6 +25,7 @@ use support::*;
 
 /// The master this child role connects to.
 const MASTER_VAR: &str = "MESOS_RS_TEST_MASTER";
+const LOSS_TEST: &str = "a_framework_survives_the_loss_of_its_master_and_registers_with_the_next";
 
 /// The JSON object of framework `id` in a `/master/frameworks` or `/master/state` body, up to
 /// its last field (`offer_constraints`): good enough to look for its fields and tasks.
@@ -282,8 +283,6 @@ fn a_second_process_takes_over_a_killed_framework_and_reconciles_its_tasks() {
     assert_eq!(b.stop(false).unwrap(), Status::DRIVER_STOPPED);
 }
 
-const LOSS_TEST: &str = "a_framework_survives_the_loss_of_its_master_and_registers_with_the_next";
-
 #[test]
 fn a_framework_survives_the_loss_of_its_master_and_registers_with_the_next() {
     if hosted::enter(&[]) {
@@ -357,17 +356,7 @@ fn a_framework_survives_the_loss_of_its_master_and_registers_with_the_next() {
     assert!(known.contains("\"connected\":true"), "{known}");
     assert!(known.contains("\"name\":\"survivor\""), "{known}");
     // Seen by the driver in this order, with no error.
-    let kinds: Vec<&str> = events
-        .log
-        .iter()
-        .filter_map(|(_, e)| match e {
-            SchedulerEvent::Registered { .. } => Some("registered"),
-            SchedulerEvent::Reregistered { .. } => Some("reregistered"),
-            SchedulerEvent::Disconnected => Some("disconnected"),
-            SchedulerEvent::Error { .. } => Some("error"),
-            _ => None,
-        })
-        .collect();
+    let kinds = connection_events(&events);
     assert_eq!(kinds.len(), 3, "{kinds:?}");
     let which = kinds[2];
     assert_eq!(kinds[..2], ["registered", "disconnected"], "{kinds:?}");

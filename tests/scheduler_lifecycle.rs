@@ -16,14 +16,7 @@ use support::*;
 #[test]
 fn authentication_with_the_right_secret_registers() {
     let _work = auth_cluster();
-    let (probe, mut events) = probe();
-    let mut info = framework("auth ok");
-    info.set_principal("alice".into());
-    let driver = SchedulerDriver::builder(info, "local")
-        .credential(credential("right"))
-        .build(probe)
-        .unwrap();
-    driver.start().unwrap();
+    let (driver, mut events) = start_authenticated("auth ok", "right");
     let (id, _) = registered(&mut events);
     assert!(!id.value().is_empty());
     assert!(!events

@@ -49,20 +49,6 @@ fn next_registration(events: &mut Events, known: &str, what: &str) -> (String, S
     })
 }
 
-/// Names of the connection events seen so far.
-fn connection_events(events: &Events) -> Vec<&'static str> {
-    events
-        .log
-        .iter()
-        .filter_map(|(_, e)| match e {
-            SchedulerEvent::Registered { .. } => Some("registered"),
-            SchedulerEvent::Reregistered { .. } => Some("reregistered"),
-            SchedulerEvent::Disconnected => Some("disconnected"),
-            SchedulerEvent::Error { .. } => Some("error"),
-            _ => None,
-        })
-        .collect()
-}
 
 const ELECTION_TEST: &str =
     "the_framework_follows_the_next_leader_and_a_lost_ensemble_member_goes_unnoticed";

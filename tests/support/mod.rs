@@ -550,3 +550,32 @@ pub fn start_host(info: FrameworkInfo) -> (SchedulerDriver, Events, MasterInfo) 
     }
     (driver, events, master)
 }
+
+/// Starts a framework of principal `alice` on the master "local" with the credential `secret`
+/// (see [`auth_cluster`]).
+pub fn start_authenticated(name: &str, secret: &str) -> (SchedulerDriver, Events) {
+    let (probe, events) = probe();
+    let mut info = framework(name);
+    info.set_principal("alice".into());
+    let driver = SchedulerDriver::builder(info, "local")
+        .credential(credential(secret))
+        .build(probe)
+        .unwrap();
+    driver.start().unwrap();
+    (driver, events)
+}
+
+/// Names of the connection events seen so far.
+pub fn connection_events(events: &Events) -> Vec<&'static str> {
+    events
+        .log
+        .iter()
+        .filter_map(|(_, e)| match e {
+            SchedulerEvent::Registered { .. } => Some("registered"),
+            SchedulerEvent::Reregistered { .. } => Some("reregistered"),
+            SchedulerEvent::Disconnected => Some("disconnected"),
+            SchedulerEvent::Error { .. } => Some("error"),
+            _ => None,
+        })
+        .collect()
+}

@@ -111,14 +111,13 @@ fn a_framework_of_another_release_runs_tasks_on_this_releases_cluster() {
     // What the master saw: that framework (completed by now) with both tasks finished.
     let state: serde_json::Value =
         serde_json::from_str(&http_get(&master, "/master/state")).unwrap();
-    let frameworks = state["completed_frameworks"]
+    let mut frameworks = state["completed_frameworks"]
         .as_array()
         .into_iter()
         .chain(state["frameworks"].as_array())
         .flatten();
     let peer_framework = frameworks
-        .filter(|f| f["name"] == "No-executor framework (Rust)")
-        .next_back()
+        .rfind(|f| f["name"] == "No-executor framework (Rust)")
         .unwrap_or_else(|| panic!("the master never saw the framework: {state}"));
     let tasks: Vec<_> = peer_framework["completed_tasks"]
         .as_array()

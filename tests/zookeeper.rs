@@ -49,7 +49,6 @@ fn next_registration(events: &mut Events, known: &str, what: &str) -> (String, S
     })
 }
 
-
 const ELECTION_TEST: &str =
     "the_framework_follows_the_next_leader_and_a_lost_ensemble_member_goes_unnoticed";
 

@@ -15,10 +15,9 @@ use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use mesos::types::MasterInfo;
-use mesos::SchedulerDriver;
 use protobuf::Message;
 
-use super::{framework, local_cluster, master_address, probe, registered};
+use super::{framework, local_cluster, master_address, start_host};
 
 /// Environment variable naming the role of a child run of the test binary.
 pub const ROLE_VAR: &str = "MESOS_RS_TEST_ROLE";
@@ -333,7 +332,7 @@ pub fn host_role() {
             ("MESOS_ALLOCATION_INTERVAL", "100ms"),
         ],
     );
-    let (driver, _events, master) = start_host(framework("host"));
+    let (_driver, _events, master) = start_host(framework("host"));
     let _contender = std::env::var(ZK_VAR).ok().map(|url| {
         let url = super::zk::ZkUrl::parse(&url);
         let zk = super::zk::ZkClient::connect(

@@ -105,6 +105,8 @@ pub mod scheduler;
 #[cfg(feature = "libmesos")]
 #[cfg_attr(docsrs, doc(cfg(feature = "libmesos")))]
 pub mod shutdown;
+#[cfg(feature = "libmesos")]
+mod signals;
 #[cfg(feature = "stream")]
 #[cfg_attr(docsrs, doc(cfg(feature = "stream")))]
 pub mod stream;

@@ -191,7 +191,8 @@ fn remove(dir: &Path) {
 pub(crate) fn local_driver_created() {
     LOCAL_DRIVERS.fetch_add(1, Ordering::SeqCst);
     // A SIGINT or SIGTERM now removes the work directory before ending the process.
-    if let Err(e) = crate::shutdown::install() {
+    crate::signals::before_ending(remove_work_dirs_now);
+    if let Err(e) = crate::signals::install() {
         tracing::warn!(error = %e, "the local cluster's work directory stays on SIGINT/SIGTERM");
     }
 }
@@ -219,7 +220,7 @@ extern "C" fn remove_work_dirs_at_exit() {
 }
 
 /// Removes every work directory of this process now (at exit, or before a signal ends it).
-pub(crate) fn remove_work_dirs_now() {
+fn remove_work_dirs_now() {
     let _ = catch_unwind(AssertUnwindSafe(|| {
         // Never wait at exit: a thread holding the list is still using it.
         let dirs = match WORK_DIRS.try_lock() {

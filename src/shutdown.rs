@@ -39,13 +39,13 @@
 
 use std::fmt;
 use std::io;
-use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use signal_hook::consts::{SIGINT, SIGTERM};
-use signal_hook::iterator::Signals;
 
 use crate::scheduler::{SchedulerDriver, WeakSchedulerDriver};
+use crate::signals;
 
 /// A signal that ends a program: SIGINT or SIGTERM.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,24 +83,7 @@ impl fmt::Display for Signal {
     }
 }
 
-/// Drivers to stop on a signal, and which signal came.
-struct Watch {
-    id: u64,
-    failover: bool,
-    drivers: Vec<WeakSchedulerDriver>,
-    received: Arc<AtomicI32>,
-}
-
-static WATCHES: Mutex<Vec<Watch>> = Mutex::new(Vec::new());
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
-/// Set by the first signal that stopped drivers: the next one ends the process.
-static STOPPING: AtomicBool = AtomicBool::new(false);
-/// Whether the signal thread runs.
-static INSTALLED: Mutex<bool> = Mutex::new(false);
-
-fn watches() -> MutexGuard<'static, Vec<Watch>> {
-    WATCHES.lock().unwrap_or_else(PoisonError::into_inner)
-}
 
 /// The guard of [`stop_on_signals`]: while it lives, SIGINT and SIGTERM stop its drivers.
 /// Dropping it gives the signals back to the default (ending the process; the local
@@ -110,30 +93,55 @@ fn watches() -> MutexGuard<'static, Vec<Watch>> {
 pub struct StopOnSignals {
     id: u64,
     received: Arc<AtomicI32>,
+    drivers: Arc<Mutex<Vec<WeakSchedulerDriver>>>,
 }
 
 /// Stops `driver` with `stop(failover)` on the first SIGINT or SIGTERM of the process; see
 /// the [module docs](self). Fails only if the signal handlers or their thread cannot be set
 /// up.
 pub fn stop_on_signals(driver: &SchedulerDriver, failover: bool) -> io::Result<StopOnSignals> {
-    install()?;
+    signals::install()?;
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
     let received = Arc::new(AtomicI32::new(0));
-    watches().push(Watch {
+    let drivers = Arc::new(Mutex::new(vec![driver.downgrade()]));
+    let (watched, record) = (drivers.clone(), received.clone());
+    signals::watch(
         id,
-        failover,
-        drivers: vec![driver.downgrade()],
-        received: received.clone(),
-    });
-    Ok(StopOnSignals { id, received })
+        Arc::new(move |raw| {
+            let live: Vec<SchedulerDriver> = watched
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .iter()
+                .filter_map(WeakSchedulerDriver::upgrade)
+                .collect();
+            if !live.is_empty() {
+                tracing::info!(target: "mesos::shutdown", signal = raw,
+                    "stopping the scheduler driver(s)");
+            }
+            for driver in &live {
+                record.store(raw, Ordering::SeqCst);
+                if let Err(e) = driver.stop(failover) {
+                    tracing::debug!(target: "mesos::shutdown", error = %e,
+                        "driver not stopped on the signal (already stopped?)");
+                }
+            }
+            !live.is_empty()
+        }),
+    );
+    Ok(StopOnSignals {
+        id,
+        received,
+        drivers,
+    })
 }
 
 impl StopOnSignals {
     /// Also stops `driver` (with the same `failover`) on a signal.
     pub fn add(&self, driver: &SchedulerDriver) {
-        if let Some(w) = watches().iter_mut().find(|w| w.id == self.id) {
-            w.drivers.push(driver.downgrade());
-        }
+        self.drivers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(driver.downgrade());
     }
 
     /// The signal that stopped the drivers, if one came.
@@ -144,59 +152,6 @@ impl StopOnSignals {
 
 impl Drop for StopOnSignals {
     fn drop(&mut self) {
-        watches().retain(|w| w.id != self.id);
-    }
-}
-
-/// Starts the signal thread once. Also called when a driver with master `"local"` is
-/// created, so that the local cluster's work directory goes on a signal.
-pub(crate) fn install() -> io::Result<()> {
-    let mut installed = INSTALLED.lock().unwrap_or_else(PoisonError::into_inner);
-    if *installed {
-        return Ok(());
-    }
-    let mut signals = Signals::new([SIGINT, SIGTERM])?;
-    std::thread::Builder::new()
-        .name("mesos-signals".into())
-        .spawn(move || {
-            for raw in signals.forever() {
-                on_signal(raw);
-            }
-        })?;
-    *installed = true;
-    Ok(())
-}
-
-/// On the signal thread: stop the watched drivers, or (no driver to stop, or a second signal)
-/// remove the local cluster's work directories and end the process as the signal would.
-fn on_signal(raw: i32) {
-    // Live drivers to stop, with how and where to record the signal.
-    let targets: Vec<(bool, SchedulerDriver, Arc<AtomicI32>)> = watches()
-        .iter()
-        .flat_map(|w| {
-            w.drivers
-                .iter()
-                .filter_map(WeakSchedulerDriver::upgrade)
-                .map(|d| (w.failover, d, w.received.clone()))
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    let signal = Signal::from_raw(raw).map_or_else(|| raw.to_string(), |s| s.to_string());
-    if targets.is_empty() || STOPPING.swap(true, Ordering::SeqCst) {
-        drop(targets);
-        tracing::debug!(target: "mesos::shutdown", %signal, "ending the process");
-        crate::local::remove_work_dirs_now();
-        // Ends the process the way the signal's default action does (SIGINT and SIGTERM
-        // terminate), so that its parent sees it die of the signal.
-        let _ = signal_hook::low_level::emulate_default_handler(raw);
-        std::process::exit(128 + raw);
-    }
-    tracing::info!(target: "mesos::shutdown", %signal, "stopping the scheduler driver(s)");
-    for (failover, driver, received) in targets {
-        received.store(raw, Ordering::SeqCst);
-        if let Err(e) = driver.stop(failover) {
-            tracing::debug!(target: "mesos::shutdown", error = %e,
-                "driver not stopped on the signal (already stopped?)");
-        }
+        signals::unwatch(self.id);
     }
 }

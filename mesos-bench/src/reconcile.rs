@@ -7,7 +7,7 @@
 //! with `TASK_LOST` (the framework is not `PARTITION_AWARE`; it would be `TASK_UNKNOWN`
 //! otherwise), reason `REASON_RECONCILIATION` and no uuid; only such first answers count.
 //!
-//! Two deliveries: the [`Scheduler`] trait, and the event stream (`mesos::stream`), consumed
+//! Two deliveries: the [`Scheduler`](mesos::Scheduler) trait, and the event stream (`mesos::stream`), consumed
 //! on the thread that built the driver.
 
 use std::sync::{Arc, Mutex};

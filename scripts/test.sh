@@ -109,6 +109,8 @@ else
 fi
 
 echo "== benchmarks, short form (ratios are reported, not asserted; fails if a run does not complete)"
+# Its TCP form runs against the mesos-local built beside it.
+cargo build --release --quiet -p mesos-local
 cargo run --release --quiet -p mesos-bench -- --short
 
 echo "== examples on the local cluster (every task must finish)"

@@ -521,9 +521,16 @@ mesos::Status run_with_timeout(mesos::MesosSchedulerDriver* driver, double timeo
   return status;
 }
 
+// The master every C++ run registers with (`bench_set_master`): "local" (a cluster in this
+// process, described by the environment) unless a `host:port` was set.
+std::string& master_address() {
+  static std::string master = "local";
+  return master;
+}
+
 // The skeleton of every C++ run: builds the framework with `make` (a std::unique_ptr, or
-// null when its arguments are unusable), runs a driver for it against master "local" (the
-// environment describes the cluster) until it stops or `timeout` passes, then returns
+// null when its arguments are unusable), runs a driver for it against `master_address()`
+// until it stops or `timeout` passes, then returns
 // `report(framework, final status)`. An exception is printed under `what`; it and an unusable
 // argument return 2.
 template <typename Make, typename Report>
@@ -532,7 +539,7 @@ int32_t run_framework(const char* what, const char* name, bool implicit, double 
   try {
     auto framework = make();
     if (!framework) return 2;
-    mesos::MesosSchedulerDriver driver(framework.get(), framework_info(name), "local", implicit);
+    mesos::MesosSchedulerDriver driver(framework.get(), framework_info(name), master_address(), implicit);
     mesos::Status status = run_with_timeout(&driver, timeout);
     return report(*framework, status);
   } catch (const std::exception& e) {
@@ -629,6 +636,9 @@ int32_t shim_parse(const uint8_t* data, size_t len, mesos_shim_error* err) {
 
 extern "C" {
 
+// Sets the master of the runs that follow (a `host:port`, or "local"); call it before any run.
+void bench_set_master(const char* master) { master_address() = master; }
+
 // Result of one C++ end-to-end run.
 struct bench_e2e_result {
   uint64_t launched;
@@ -647,8 +657,8 @@ struct bench_storm_result {
   int32_t final_status;
 };
 
-// Runs the C++ end-to-end framework against master "local" (the environment must already
-// describe the cluster). Returns 0 when every task reached a terminal state.
+// Runs the C++ end-to-end framework against the master (for "local", the environment must
+// already describe the cluster). Returns 0 when every task reached a terminal state.
 int32_t bench_cpp_e2e(uint32_t tasks, double timeout, bench_e2e_result* out) {
   return run_framework(
       "e2e", "mesos-rs bench (C++)", false, timeout,
@@ -693,7 +703,7 @@ struct bench_updates_result {
   int32_t final_status;
 };
 
-// The reconciliation storm with the C++ framework against master "local" (with `batch` > 0,
+// The reconciliation storm with the C++ framework against the master (with `batch` > 0,
 // paced: `batch` statuses per call, the next call once they are all answered). When `samples` is
 // not NULL (room for `n` values) every answer's entry-to-user-function time is recorded, in
 // ns. Returns 0 when all `n` answers arrived.
@@ -718,7 +728,7 @@ int32_t bench_cpp_reconcile(uint64_t n, uint64_t batch, double timeout, uint64_t
       });
 }
 
-// The update storm with the C++ framework against master "local". `executor` is a serialized
+// The update storm with the C++ framework against the master. `executor` is a serialized
 // ExecutorInfo. Returns 0 when all tasks * per_task updates arrived, each with a uuid.
 int32_t bench_cpp_updates(uint32_t tasks, uint32_t per_task, const uint8_t* executor,
                           size_t executor_len, const char* ready_file, int32_t implicit,
@@ -753,7 +763,7 @@ int32_t bench_cpp_updates(uint32_t tasks, uint32_t per_task, const uint8_t* exec
 // CLOCK_MONOTONIC in ns, for the Rust side (the same clock as the C++ timestamps above).
 uint64_t bench_monotonic_ns(void) { return monotonic_ns(); }
 
-// Runs the C++ offer-storm framework against master "local". Returns 0 when `total` offers
+// Runs the C++ offer-storm framework against the master. Returns 0 when `total` offers
 // were handled.
 int32_t bench_cpp_storm(uint64_t warmup, uint64_t total, double timeout,
                         bench_storm_result* out) {

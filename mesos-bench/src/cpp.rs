@@ -91,6 +91,7 @@ pub enum Kind {
 pub type BytesCallback = unsafe extern "C" fn(ctx: *mut c_void, bytes: mesos_bytes);
 
 extern "C" {
+    pub fn bench_set_master(master: *const std::ffi::c_char);
     pub fn bench_cpp_e2e(tasks: u32, timeout: f64, out: *mut E2eResult) -> i32;
     pub fn bench_cpp_storm(warmup: u64, total: u64, timeout: f64, out: *mut StormResult) -> i32;
     pub fn bench_cpp_reconcile(

@@ -2,8 +2,9 @@
 //! ([`drive`]). Each does exactly what its C++ twin in `cpp/baseline.cpp` does, through the
 //! safe crate's public API.
 
+use std::ffi::CString;
 use std::sync::mpsc::{channel, RecvTimeoutError, Sender};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
@@ -93,7 +94,7 @@ pub struct Driven<O> {
     pub peak_queued: usize,
 }
 
-/// Runs `bench` against master `"local"` (the environment describes the cluster) with a
+/// Runs `bench` against [`master`] (the environment describes the cluster) with a
 /// driver from `builder`, through the event stream when `stream`, else through the
 /// [`Scheduler`] trait, until it stops or `timeout` passes. `slot` gets the driver for the
 /// sampler's queue probe while it runs.
@@ -180,9 +181,29 @@ pub fn framework_info(name: &str) -> FrameworkInfo {
     info
 }
 
-/// A driver builder for master `"local"`, acknowledging explicitly unless `implicit`.
+/// The master of this process' runs (see [`set_master`]).
+static MASTER: OnceLock<String> = OnceLock::new();
+
+/// Sets the master that every run of this process, Rust and C++, registers with: `"local"`
+/// (a cluster in this process, the default) or a `host:port`. Call it once, before any run.
+pub fn set_master(master: &str) -> Result<(), String> {
+    let c = CString::new(master).map_err(|_| format!("the master {master:?} has a NUL byte"))?;
+    MASTER
+        .set(master.to_owned())
+        .map_err(|_| "the master was set twice".to_string())?;
+    // SAFETY: `c` is a valid C string for the call; the C++ side copies it.
+    unsafe { crate::cpp::bench_set_master(c.as_ptr()) };
+    Ok(())
+}
+
+/// The master of this process' runs: `"local"` unless [`set_master`] said otherwise.
+pub fn master() -> &'static str {
+    MASTER.get().map_or("local", String::as_str)
+}
+
+/// A driver builder for [`master`], acknowledging explicitly unless `implicit`.
 pub fn builder(name: &str, implicit: bool) -> SchedulerDriverBuilder {
-    SchedulerDriver::builder(framework_info(name), "local").implicit_acknowledgements(implicit)
+    SchedulerDriver::builder(framework_info(name), master()).implicit_acknowledgements(implicit)
 }
 
 fn scalar_sum(offer: &Offer, name: &str) -> f64 {
@@ -362,7 +383,7 @@ pub fn run_with_timeout(driver: &SchedulerDriver, timeout: Duration) -> Result<S
     status
 }
 
-/// The Rust end-to-end run against master `"local"` (the environment describes the cluster).
+/// The Rust end-to-end run against [`master`] (the environment describes the cluster).
 pub fn run_e2e(tasks: u32, timeout: Duration) -> Result<E2eOutcome, String> {
     let e2e = E2e {
         total: u64::from(tasks),
@@ -376,7 +397,7 @@ pub fn run_e2e(tasks: u32, timeout: Duration) -> Result<E2eOutcome, String> {
     Ok(drive(builder, e2e, false, timeout, &QueueSlot::default())?.outcome)
 }
 
-/// The Rust offer-storm run against master `"local"`.
+/// The Rust offer-storm run against [`master`].
 pub fn run_storm(warmup: u64, total: u64, timeout: Duration) -> Result<StormOutcome, String> {
     let mut filters = Filters::new();
     filters.set_refuse_seconds(0.0);

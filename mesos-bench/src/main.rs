@@ -11,7 +11,13 @@
 //! ratios are printed; timing targets are reported, never asserted. The exit status is
 //! non-zero only when a run did not complete (not every answer or update arrived, a run
 //! timed out or crashed). The agent of the update storm re-executes this binary once more,
-//! as its executor (`--executor ...`). See `docs/performance.md`.
+//! as its executor (`--executor ...`).
+//!
+//! Two forms (`--form`, both by default): in-process, every child with its own cluster
+//! (master `"local"`); and over TCP, where the storms and end to end run again against a
+//! `mesos-local` in another process (one per part, the one built next to this program unless
+//! `--mesos-local PATH`), the children registering with its `host:port`. See
+//! `docs/performance.md`.
 
 mod cpp;
 mod frameworks;
@@ -24,6 +30,7 @@ mod runner;
 mod sampler;
 mod sections;
 mod stats;
+mod tcp;
 mod updates;
 
 use std::collections::BTreeMap;
@@ -72,6 +79,14 @@ pub struct Config {
     pub marshal_sizes: Vec<usize>,
     pub placement_trials: usize,
     pub timeout: Duration,
+    /// Run the cluster parts with the master in the framework's process (master `"local"`).
+    pub in_process: bool,
+    /// Run the storms and end to end against a `mesos-local` in another process, too.
+    pub tcp: bool,
+    /// The `mesos-local` program of the TCP form.
+    pub mesos_local: PathBuf,
+    /// The master the children register with: None for `"local"`, else the TCP form's.
+    pub master: Option<String>,
 }
 
 /// Every part, in the order they run.
@@ -114,6 +129,10 @@ impl Config {
             marshal_sizes: vec![1, 10, 100, 1000],
             placement_trials: 7,
             timeout: Duration::from_secs(600),
+            in_process: true,
+            tcp: true,
+            mesos_local: tcp::default_program(),
+            master: None,
         }
     }
 
@@ -148,8 +167,12 @@ impl Config {
 
 const USAGE: &str = "usage: mesos-bench [--full | --short] [--only PART,...] [--out DIR] \
 [--sizes N,...] [--trials N] [--tasks N] [--pairs N] [--updates TASKSxPER_TASK] \
-[--latency-n N] [--offers N] [--agents N] [--messages N] [--timeout-secs S]
-parts: reconcile, updates, latency, marshal, e2e, storm, placement, plots";
+[--latency-n N] [--offers N] [--agents N] [--messages N] [--timeout-secs S] \
+[--form in-process|tcp|both] [--mesos-local PATH]
+parts: reconcile, updates, latency, marshal, e2e, storm, placement, plots
+forms: in-process (master \"local\"), tcp (the reconciliation and update storms, end to end and
+the offer storm against a mesos-local in another process, by default the one next to this
+program); both by default";
 
 fn parse_args(args: &[String]) -> Result<Config, String> {
     let mut config = Config::full();
@@ -161,9 +184,8 @@ fn parse_args(args: &[String]) -> Result<Config, String> {
             "--full" => config = Config::full(),
             "--short" => config = Config::short(),
             "--only" | "--out" | "--sizes" | "--trials" | "--tasks" | "--pairs" | "--updates"
-            | "--latency-n" | "--offers" | "--agents" | "--messages" | "--timeout-secs" => {
-                overrides.push((a.clone(), value()?))
-            }
+            | "--latency-n" | "--offers" | "--agents" | "--messages" | "--timeout-secs"
+            | "--form" | "--mesos-local" => overrides.push((a.clone(), value()?)),
             "-h" | "--help" => return Err(USAGE.into()),
             other => return Err(format!("unknown argument {other}\n{USAGE}")),
         }
@@ -199,6 +221,15 @@ fn parse_args(args: &[String]) -> Result<Config, String> {
             "--offers" => config.storm_offers = num(&v)?,
             "--agents" => config.storm_agents = num(&v)? as u32,
             "--messages" => config.marshal_messages = num(&v)?,
+            "--form" => {
+                (config.in_process, config.tcp) = match v.as_str() {
+                    "in-process" => (true, false),
+                    "tcp" => (false, true),
+                    "both" => (true, true),
+                    _ => return Err(format!("--form: in-process, tcp or both, not {v}")),
+                }
+            }
+            "--mesos-local" => config.mesos_local = PathBuf::from(v),
             _ => config.timeout = Duration::from_secs(num(&v)?),
         }
     }
@@ -251,19 +282,29 @@ fn child(args: &[String]) -> ExitCode {
         k if k.ends_with("-storm") => (STORM_RESOURCES, STORM_ALLOCATION_INTERVAL, get("agents")),
         _ => (UPDATES_RESOURCES, "1secs", 1),
     };
-    // Before any other thread exists: LocalCluster::apply changes the environment.
-    let cluster = LocalCluster::new()
-        .agents(agents as u32)
-        .resources(resources)
-        .env("MESOS_ALLOCATION_INTERVAL", interval)
-        .env("MESOS_QUIET", "true")
-        .apply();
-    let cluster = match cluster {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("cannot prepare the local cluster: {e}");
-            return ExitCode::FAILURE;
+    // Against a master in another process (`--master host:port`, the TCP form) this process
+    // holds the framework only; else the cluster is in this process, master "local".
+    let master = text("master");
+    let cluster = if master.is_empty() || master == "local" {
+        // Before any other thread exists: LocalCluster::apply changes the environment.
+        let cluster = LocalCluster::new()
+            .agents(agents as u32)
+            .resources(resources)
+            .env("MESOS_ALLOCATION_INTERVAL", interval)
+            .env("MESOS_QUIET", "true")
+            .apply();
+        match cluster {
+            Ok(c) => Some(c),
+            Err(e) => {
+                eprintln!("cannot prepare the local cluster: {e}");
+                return ExitCode::FAILURE;
+            }
         }
+    } else {
+        if let Err(e) = frameworks::set_master(&master) {
+            return fail(&e);
+        }
+        None
     };
     let sampled = !kind.ends_with("-e2e") && !kind.ends_with("-storm");
     let slot = QueueSlot::default();

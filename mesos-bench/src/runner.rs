@@ -58,6 +58,13 @@ pub fn spawn(kind: &str, args: &[(String, String)], config: &Config) -> Result<R
     }
     cmd.arg("--timeout")
         .arg(config.timeout.as_secs().to_string());
+    if let Some(master) = &config.master {
+        cmd.arg("--master").arg(master);
+        // The framework on loopback too, where mesos-local's master listens.
+        if std::env::var_os("LIBPROCESS_IP").is_none() {
+            cmd.env("LIBPROCESS_IP", "127.0.0.1");
+        }
+    }
     // libmesos' own output is kept and shown only when the run fails.
     cmd.stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -7,8 +7,12 @@ use std::time::Instant;
 use crate::plots::{self, Axes, Series};
 use crate::runner::{self, interleaved, RunResult, Side};
 use crate::stats::{self, bootstrap_ratio_of_means, interval_verdict, linear_fit, median};
+use crate::tcp::{MesosLocal, Spec};
 use crate::{marshal, placement, probe, Config};
-use crate::{E2E_RESOURCES, STORM_ALLOCATION_INTERVAL, STORM_RESOURCES};
+use crate::{
+    E2E_ALLOCATION_INTERVAL, E2E_RESOURCES, STORM_ALLOCATION_INTERVAL, STORM_RESOURCES,
+    UPDATES_RESOURCES,
+};
 
 /// What the parts print at the end, and what the charts need.
 #[derive(Default)]
@@ -19,12 +23,15 @@ struct Report {
     throughput: Vec<Series>,
     latency: Vec<(String, Vec<u64>)>,
     marshal: Vec<Series>,
+    /// Appended to the tables' titles: which form (master in or out of the process) ran.
+    form: &'static str,
 }
 
 impl Report {
     fn table(&mut self, title: &str, head: &str, rows: &[String]) {
         let cols = head.matches('|').count() - 1;
-        let mut t = format!("\n### {title}\n\n{head}\n|{}\n", "---|".repeat(cols));
+        let form = self.form;
+        let mut t = format!("\n### {title}{form}\n\n{head}\n|{}\n", "---|".repeat(cols));
         for r in rows {
             t.push_str(r);
             t.push('\n');
@@ -114,26 +121,33 @@ pub fn run(config: &Config) -> Result<(), String> {
     );
     let scratch = Scratch::new()?;
     let mut report = Report::default();
-    if config.wants("reconcile") {
-        reconcile(config, &mut report)?;
-    }
-    if config.wants("updates") {
-        updates(config, &scratch, &mut report)?;
-    }
-    if config.wants("latency") {
-        latency(config, &scratch, &mut report)?;
+    if config.in_process {
+        if config.wants("reconcile") {
+            reconcile(config, &mut report)?;
+        }
+        if config.wants("updates") {
+            updates(config, &scratch, &mut report)?;
+        }
+        if config.wants("latency") {
+            latency(config, &scratch, &mut report)?;
+        }
     }
     if config.wants("marshal") {
         marshalling(config, &mut report);
     }
-    if config.wants("e2e") {
-        e2e(config, &mut report)?;
-    }
-    if config.wants("storm") {
-        offer_storm(config, &mut report)?;
+    if config.in_process {
+        if config.wants("e2e") {
+            e2e(config, &mut report)?;
+        }
+        if config.wants("storm") {
+            offer_storm(config, &mut report)?;
+        }
     }
     if config.wants("placement") {
         placement_part(config, &mut report);
+    }
+    if config.tcp {
+        over_tcp(config, &scratch, &mut report)?;
     }
     println!(
         "\n== results ({} run, {:.0} s; load average at the end {})",
@@ -153,6 +167,68 @@ pub fn run(config: &Config) -> Result<(), String> {
     println!();
     for line in &report.ratios {
         println!("RATIO {line}");
+    }
+    Ok(())
+}
+
+/// The TCP form: the storms and end to end again, each part against a fresh `mesos-local` in
+/// another process (the cluster its in-process form has), with Rust and C++ runs interleaved
+/// against that same master. Its tables say "over TCP" and its ratios start with `tcp_`.
+fn over_tcp(config: &Config, scratch: &Scratch, report: &mut Report) -> Result<(), String> {
+    type Part = fn(&Config, &Scratch, &mut Report) -> Result<(), String>;
+    let one_agent = Spec {
+        agents: 1,
+        resources: UPDATES_RESOURCES,
+        allocation_interval: "1secs",
+    };
+    let parts: [(&str, Spec, Part); 4] = [
+        ("reconcile", one_agent, |c, _, r| reconcile(c, r)),
+        ("updates", one_agent, updates),
+        (
+            "e2e",
+            Spec {
+                agents: config.e2e_agents,
+                resources: E2E_RESOURCES,
+                allocation_interval: E2E_ALLOCATION_INTERVAL,
+            },
+            |c, _, r| e2e(c, r),
+        ),
+        (
+            "storm",
+            Spec {
+                agents: config.storm_agents,
+                resources: STORM_RESOURCES,
+                allocation_interval: STORM_ALLOCATION_INTERVAL,
+            },
+            |c, _, r| offer_storm(c, r),
+        ),
+    ];
+    report.form = " — over TCP, master in another process (mesos-local)";
+    let first_ratio = report.ratios.len();
+    for (name, spec, part) in parts {
+        if !config.wants(name) {
+            continue;
+        }
+        let cluster = MesosLocal::start(&config.mesos_local, &spec)?;
+        println!(
+            "\n==== over TCP: {name} against mesos-local at {} ({} agent(s), {})",
+            cluster.address, spec.agents, spec.resources
+        );
+        let tcp_config = Config {
+            master: Some(cluster.address.clone()),
+            ..config.clone()
+        };
+        // On an error the cluster is dropped, which stops it too.
+        part(&tcp_config, scratch, report)?;
+        cluster.stop()?;
+    }
+    report.form = "";
+    for line in &mut report.ratios[first_ratio..] {
+        *line = line
+            .split_whitespace()
+            .map(|kv| format!("tcp_{kv}"))
+            .collect::<Vec<_>>()
+            .join(" ");
     }
     Ok(())
 }
@@ -363,7 +439,10 @@ fn reconcile(config: &Config, report: &mut Report) -> Result<(), String> {
     for (idx, label) in labels.iter().enumerate() {
         if !med[idx].is_empty() {
             report.throughput.push(Series {
-                label: format!("{label}, reconciliation answers"),
+                label: format!(
+                    "{label}, reconciliation answers{}",
+                    if config.master.is_some() { ", TCP" } else { "" }
+                ),
                 points: med[idx].clone(),
             });
         }

@@ -28,8 +28,9 @@ use mesos::types::*;
 use mesos::{Scheduler, SchedulerDriver};
 
 #[path = "shared/cpp_flags.rs"]
+#[macro_use]
 mod cpp_flags;
-use cpp_flags::{Flag, Flags, Load};
+use cpp_flags::Flag;
 
 const CPUS_PER_TASK: f64 = 0.1;
 const CPUS_PER_EXECUTOR: f64 = 0.1;
@@ -88,17 +89,7 @@ struct BalloonScheduler {
 }
 
 impl Scheduler for BalloonScheduler {
-    fn registered(&mut self, _: &SchedulerDriver, id: &FrameworkID, _: &MasterInfo) {
-        eprintln!("Registered with framework ID: {}", id.value());
-    }
-
-    fn reregistered(&mut self, _: &SchedulerDriver, _: &MasterInfo) {
-        eprintln!("Reregistered");
-    }
-
-    fn disconnected(&mut self, _: &SchedulerDriver) {
-        eprintln!("Disconnected");
-    }
+    connection_callbacks!();
 
     fn resource_offers(&mut self, driver: &SchedulerDriver, offers: &[Offer]) {
         eprintln!("Resource offers received");
@@ -142,23 +133,9 @@ impl Scheduler for BalloonScheduler {
         }
     }
 
-    fn offer_rescinded(&mut self, _: &SchedulerDriver, _: &OfferID) {
-        eprintln!("Offer rescinded");
-    }
-
     fn status_update(&mut self, driver: &SchedulerDriver, status: &TaskStatus) {
         let state = status.state();
-        eprintln!(
-            "Task {} in state {state:?}, Source: {:?}, Reason: {:?}{}",
-            status.task_id.value(),
-            status.source(),
-            status.reason(),
-            status
-                .message
-                .as_ref()
-                .map(|m| format!(", Message: {m}"))
-                .unwrap_or_default()
-        );
+        eprintln!("{}", cpp_flags::status_line(status));
         if !self.long_running {
             if state == TaskState::TASK_FAILED
                 && status.reason() == Reason::REASON_CONTAINER_LIMITATION_MEMORY
@@ -176,11 +153,7 @@ impl Scheduler for BalloonScheduler {
                 driver.stop(false).ok();
             }
         }
-        if (self.tasks_launched as i64 - 1).to_string() != status.task_id.value() {
-            eprintln!(
-                "Ignoring status update from older task {}",
-                status.task_id.value()
-            );
+        if !cpp_flags::is_latest_task(self.tasks_launched, status) {
             return;
         }
         let before = format!("{:?}", self.metrics);
@@ -213,21 +186,7 @@ impl Scheduler for BalloonScheduler {
         }
     }
 
-    fn framework_message(&mut self, _: &SchedulerDriver, _: &ExecutorID, _: &SlaveID, d: &[u8]) {
-        eprintln!("Framework message: {}", String::from_utf8_lossy(d));
-    }
-
-    fn slave_lost(&mut self, _: &SchedulerDriver, slave_id: &SlaveID) {
-        eprintln!("Agent lost: {}", slave_id.value());
-    }
-
-    fn executor_lost(&mut self, _: &SchedulerDriver, e: &ExecutorID, s: &SlaveID, _: i32) {
-        eprintln!("Executor '{}' lost on agent: {}", e.value(), s.value());
-    }
-
-    fn error(&mut self, _: &SchedulerDriver, message: &str) {
-        eprintln!("Error message: {message}");
-    }
+    logged_callbacks!();
 }
 
 /// `--executor_uris`: a JSON array of `CommandInfo.URI`, or a file holding one.
@@ -250,10 +209,9 @@ fn executor_uris(value: &str) -> Result<Vec<URI>, String> {
 }
 
 fn main() -> ExitCode {
-    let flags = match Flags::load(&OWN_FLAGS) {
+    let flags = match cpp_flags::load_or_exit(&OWN_FLAGS) {
         Ok(f) => f,
-        Err(Load::Help) => return ExitCode::SUCCESS,
-        Err(Load::Failed) => return ExitCode::FAILURE,
+        Err(code) => return code,
     };
     let (task_memory, usage_limit) = match (
         flags.bytes("task_memory"),
@@ -312,21 +270,7 @@ fn main() -> ExitCode {
         }
     }
     let role = flags.string("role");
-    let mut framework = FrameworkInfo::new();
-    // Empty: libmesos fills in the user running this program, as the C++ one names it.
-    framework.set_user(String::new());
-    framework.set_principal(flags.string("principal"));
-    framework.set_name(flags.string("name"));
-    framework.set_checkpoint(flags.boolean("checkpoint"));
-    framework.roles.push(role.clone());
-    for capability in [
-        framework_info::capability::Type::MULTI_ROLE,
-        framework_info::capability::Type::RESERVATION_REFINEMENT,
-    ] {
-        let mut c = framework_info::Capability::new();
-        c.set_type(capability);
-        framework.capabilities.push(c);
-    }
+    let framework = cpp_flags::framework_info(&flags, &flags.string("name"), &role, &[]);
     let scheduler = BalloonScheduler {
         name: flags.string("name"),
         role,

@@ -26,8 +26,9 @@ use mesos::types::*;
 use mesos::{Scheduler, SchedulerDriver};
 
 #[path = "shared/cpp_flags.rs"]
+#[macro_use]
 mod cpp_flags;
-use cpp_flags::{Flag, Flags, Load};
+use cpp_flags::Flag;
 
 const CPUS_PER_TASK: f64 = 0.1;
 const MEMORY_PER_TASK: u32 = 16;
@@ -75,17 +76,7 @@ struct DiskFullScheduler {
 }
 
 impl Scheduler for DiskFullScheduler {
-    fn registered(&mut self, _: &SchedulerDriver, id: &FrameworkID, _: &MasterInfo) {
-        eprintln!("Registered with framework ID: {}", id.value());
-    }
-
-    fn reregistered(&mut self, _: &SchedulerDriver, _: &MasterInfo) {
-        eprintln!("Reregistered");
-    }
-
-    fn disconnected(&mut self, _: &SchedulerDriver) {
-        eprintln!("Disconnected");
-    }
+    connection_callbacks!();
 
     fn resource_offers(&mut self, driver: &SchedulerDriver, offers: &[Offer]) {
         eprintln!("Resource offers received");
@@ -136,28 +127,9 @@ impl Scheduler for DiskFullScheduler {
         }
     }
 
-    fn offer_rescinded(&mut self, _: &SchedulerDriver, _: &OfferID) {
-        eprintln!("Offer rescinded");
-    }
-
     fn status_update(&mut self, driver: &SchedulerDriver, status: &TaskStatus) {
-        eprintln!(
-            "Task {} in state {:?}, Source: {:?}, Reason: {:?}{}",
-            status.task_id.value(),
-            status.state(),
-            status.source(),
-            status.reason(),
-            status
-                .message
-                .as_ref()
-                .map(|m| format!(", Message: {m}"))
-                .unwrap_or_default()
-        );
-        if (self.tasks_launched as i64 - 1).to_string() != status.task_id.value() {
-            eprintln!(
-                "Ignoring status update from older task {}",
-                status.task_id.value()
-            );
+        eprintln!("{}", cpp_flags::status_line(status));
+        if !cpp_flags::is_latest_task(self.tasks_launched, status) {
             return;
         }
         let before = format!("{:?}", self.metrics);
@@ -209,28 +181,13 @@ impl Scheduler for DiskFullScheduler {
         }
     }
 
-    fn framework_message(&mut self, _: &SchedulerDriver, _: &ExecutorID, _: &SlaveID, d: &[u8]) {
-        eprintln!("Framework message: {}", String::from_utf8_lossy(d));
-    }
-
-    fn slave_lost(&mut self, _: &SchedulerDriver, slave_id: &SlaveID) {
-        eprintln!("Agent lost: {}", slave_id.value());
-    }
-
-    fn executor_lost(&mut self, _: &SchedulerDriver, e: &ExecutorID, s: &SlaveID, _: i32) {
-        eprintln!("Executor '{}' lost on agent: {}", e.value(), s.value());
-    }
-
-    fn error(&mut self, _: &SchedulerDriver, message: &str) {
-        eprintln!("Error message: {message}");
-    }
+    logged_callbacks!();
 }
 
 fn main() -> ExitCode {
-    let flags = match Flags::load(&OWN_FLAGS) {
+    let flags = match cpp_flags::load_or_exit(&OWN_FLAGS) {
         Ok(f) => f,
-        Err(Load::Help) => return ExitCode::SUCCESS,
-        Err(Load::Failed) => return ExitCode::FAILURE,
+        Err(code) => return code,
     };
     let read = (
         flags.duration("pre_sleep_duration"),
@@ -253,20 +210,7 @@ fn main() -> ExitCode {
         post.as_secs_f64()
     );
     let role = flags.string("role");
-    let mut framework = FrameworkInfo::new();
-    framework.set_user(String::new());
-    framework.set_principal(flags.string("principal"));
-    framework.set_name(flags.string("name"));
-    framework.set_checkpoint(flags.boolean("checkpoint"));
-    framework.roles.push(role.clone());
-    for capability in [
-        framework_info::capability::Type::MULTI_ROLE,
-        framework_info::capability::Type::RESERVATION_REFINEMENT,
-    ] {
-        let mut c = framework_info::Capability::new();
-        c.set_type(capability);
-        framework.capabilities.push(c);
-    }
+    let framework = cpp_flags::framework_info(&flags, &flags.string("name"), &role, &[]);
     let scheduler = DiskFullScheduler {
         name: flags.string("name"),
         run_once: flags.boolean("run_once"),

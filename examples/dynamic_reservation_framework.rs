@@ -22,7 +22,7 @@ use mesos::{Scheduler, SchedulerDriver};
 
 #[path = "shared/cpp_flags.rs"]
 mod cpp_flags;
-use cpp_flags::{Flag, Flags, Load};
+use cpp_flags::Flag;
 
 const CPUS_PER_TASK: u32 = 1;
 const MEM_PER_TASK: u32 = 128;
@@ -216,10 +216,9 @@ impl Scheduler for DynamicReservationScheduler {
 }
 
 fn main() -> ExitCode {
-    let flags = match Flags::load(&OWN_FLAGS) {
+    let flags = match cpp_flags::load_or_exit(&OWN_FLAGS) {
         Ok(f) => f,
-        Err(Load::Help) => return ExitCode::SUCCESS,
-        Err(Load::Failed) => return ExitCode::FAILURE,
+        Err(code) => return code,
     };
     let role = flags.string("role");
     if role == "*" {
@@ -229,20 +228,7 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let mut framework = FrameworkInfo::new();
-    framework.set_user(String::new());
-    framework.set_principal(flags.string("principal"));
-    framework.set_name(FRAMEWORK_NAME.into());
-    framework.set_checkpoint(flags.boolean("checkpoint"));
-    framework.roles.push(role.clone());
-    for capability in [
-        framework_info::capability::Type::MULTI_ROLE,
-        framework_info::capability::Type::RESERVATION_REFINEMENT,
-    ] {
-        let mut c = framework_info::Capability::new();
-        c.set_type(capability);
-        framework.capabilities.push(c);
-    }
+    let framework = cpp_flags::framework_info(&flags, FRAMEWORK_NAME, &role, &[]);
     let scheduler =
         DynamicReservationScheduler::new(flags.string("command"), role, &flags.string("principal"));
     match cpp_flags::driver(&flags, scheduler, framework) {

@@ -21,7 +21,7 @@ use mesos::{Scheduler, SchedulerDriver};
 
 #[path = "shared/cpp_flags.rs"]
 mod cpp_flags;
-use cpp_flags::{Flag, Flags, Load};
+use cpp_flags::Flag;
 
 const FRAMEWORK_NAME: &str = "Load Generator Framework (Rust)";
 
@@ -142,10 +142,9 @@ impl Scheduler for LoadGeneratorScheduler {
 }
 
 fn main() -> ExitCode {
-    let flags = match Flags::load(&OWN_FLAGS) {
+    let flags = match cpp_flags::load_or_exit(&OWN_FLAGS) {
         Ok(f) => f,
-        Err(Load::Help) => return ExitCode::SUCCESS,
-        Err(Load::Failed) => return ExitCode::FAILURE,
+        Err(code) => return code,
     };
     let qps: f64 = match flags.parse("qps") {
         Ok(q) => q,
@@ -163,21 +162,7 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let mut framework = FrameworkInfo::new();
-    framework.set_user(String::new());
-    framework.set_principal(flags.string("principal"));
-    framework.set_name(FRAMEWORK_NAME.into());
-    framework.set_checkpoint(flags.boolean("checkpoint"));
-    framework.roles.push(flags.string("role"));
-    // MULTI_ROLE as well: a 1.11 master refuses `roles` from a framework without it.
-    for capability in [
-        framework_info::capability::Type::MULTI_ROLE,
-        framework_info::capability::Type::RESERVATION_REFINEMENT,
-    ] {
-        let mut c = framework_info::Capability::new();
-        c.set_type(capability);
-        framework.capabilities.push(c);
-    }
+    let framework = cpp_flags::framework_info(&flags, FRAMEWORK_NAME, &flags.string("role"), &[]);
     let scheduler = LoadGeneratorScheduler {
         generator: None,
         qps,

@@ -28,7 +28,7 @@ use mesos::{Scheduler, SchedulerDriver};
 
 #[path = "shared/cpp_flags.rs"]
 mod cpp_flags;
-use cpp_flags::{Flag, Flags, Load};
+use cpp_flags::Flag;
 
 const FRAMEWORK_NAME: &str = "Persistent Volume Framework (Rust)";
 
@@ -314,10 +314,9 @@ impl Scheduler for PersistentVolumeScheduler {
 }
 
 fn main() -> ExitCode {
-    let flags = match Flags::load(&OWN_FLAGS) {
+    let flags = match cpp_flags::load_or_exit(&OWN_FLAGS) {
         Ok(f) => f,
-        Err(Load::Help) => return ExitCode::SUCCESS,
-        Err(Load::Failed) => return ExitCode::FAILURE,
+        Err(code) => return code,
     };
     let counts = (
         flags.parse::<usize>("num_shards"),
@@ -339,21 +338,12 @@ fn main() -> ExitCode {
             Err(code) => return code,
         };
     let principal = flags.string("principal");
-    let mut framework = FrameworkInfo::new();
-    framework.set_user(String::new());
-    framework.set_principal(principal.clone());
-    framework.set_name(FRAMEWORK_NAME.into());
-    framework.set_checkpoint(flags.boolean("checkpoint"));
-    framework.roles.push(role.clone());
-    for capability in [
-        framework_info::capability::Type::MULTI_ROLE,
-        framework_info::capability::Type::SHARED_RESOURCES,
-        framework_info::capability::Type::RESERVATION_REFINEMENT,
-    ] {
-        let mut c = framework_info::Capability::new();
-        c.set_type(capability);
-        framework.capabilities.push(c);
-    }
+    let framework = cpp_flags::framework_info(
+        &flags,
+        FRAMEWORK_NAME,
+        &role,
+        &[framework_info::capability::Type::SHARED_RESOURCES],
+    );
     let scheduler = PersistentVolumeScheduler::new(role, principal, shards, shared, tasks);
     match cpp_flags::driver(&flags, scheduler, framework) {
         Ok(driver) => cpp_flags::run(&driver),

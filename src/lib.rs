@@ -81,6 +81,7 @@ mod codec;
 // Parts of it (the C callbacks' entry point, the stream's stop marker) serve libmesos only.
 #[cfg_attr(not(feature = "libmesos"), allow(dead_code))]
 mod dispatch;
+pub mod duration;
 mod error;
 #[cfg(any(feature = "libmesos", feature = "http-executor"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "libmesos", feature = "http-executor"))))]

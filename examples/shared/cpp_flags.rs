@@ -284,28 +284,11 @@ pub fn format_bytes(bytes: u64) -> String {
 /// A duration in Mesos' notation: a number then `ns`, `us`, `ms`, `secs`, `mins`, `hrs`,
 /// `days` or `weeks`.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let t = text.trim();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .ok_or_else(|| {
-            format!("'{text}' has no unit (ns, us, ms, secs, mins, hrs, days, weeks)")
-        })?;
-    let (number, unit) = t.split_at(split);
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("'{text}' is not a duration"))?;
-    let seconds = match unit {
-        "ns" => 1e-9,
-        "us" => 1e-6,
-        "ms" => 1e-3,
-        "secs" => 1.0,
-        "mins" => 60.0,
-        "hrs" => 3600.0,
-        "days" => 86400.0,
-        "weeks" => 7.0 * 86400.0,
-        other => return Err(format!("unknown unit '{other}' in '{text}'")),
-    };
-    Ok(Duration::from_secs_f64(value * seconds))
+    mesos::duration::parse(text).ok_or_else(|| {
+        format!(
+            "'{text}' is not a duration (a number and ns, us, ms, secs, mins, hrs, days or weeks)"
+        )
+    })
 }
 
 /// For master `local`: the master settings Mesos' examples make (their role allowed, framework
@@ -390,4 +373,123 @@ pub fn run(driver: &SchedulerDriver) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The `FrameworkInfo` the C++ examples fill in the same way: the user left to libmesos (the
+/// one running the program), principal and checkpointing from the flags, one role, and the
+/// capabilities MULTI_ROLE (a 1.11 master refuses `roles` without it), RESERVATION_REFINEMENT and
+/// any `extra`.
+pub fn framework_info(
+    flags: &Flags,
+    name: &str,
+    role: &str,
+    extra: &[mesos::types::framework_info::capability::Type],
+) -> FrameworkInfo {
+    use mesos::types::framework_info::capability::Type;
+    let mut framework = FrameworkInfo::new();
+    framework.set_user(String::new());
+    framework.set_principal(flags.string("principal"));
+    framework.set_name(name.into());
+    framework.set_checkpoint(flags.boolean("checkpoint"));
+    framework.roles.push(role.into());
+    for capability in [Type::MULTI_ROLE, Type::RESERVATION_REFINEMENT]
+        .iter()
+        .chain(extra)
+    {
+        let mut c = mesos::types::framework_info::Capability::new();
+        c.set_type(*capability);
+        framework.capabilities.push(c);
+    }
+    framework
+}
+
+/// Reads the flags, or gives the exit code: 0 after `--help`, 1 after an error (both printed).
+pub fn load_or_exit(own: &'static [Flag]) -> Result<Flags, ExitCode> {
+    match Flags::load(own) {
+        Ok(flags) => Ok(flags),
+        Err(Load::Help) => Err(ExitCode::SUCCESS),
+        Err(Load::Failed) => Err(ExitCode::FAILURE),
+    }
+}
+
+/// The connection callbacks balloon_framework and disk_full_framework only log, as their C++
+/// originals do (the same lines in both), written once: expands inside `impl Scheduler for ...`.
+#[allow(unused_macros)]
+macro_rules! connection_callbacks {
+    () => {
+        fn registered(&mut self, _: &SchedulerDriver, id: &FrameworkID, _: &MasterInfo) {
+            eprintln!("Registered with framework ID: {}", id.value());
+        }
+
+        fn reregistered(&mut self, _: &SchedulerDriver, _: &MasterInfo) {
+            eprintln!("Reregistered");
+        }
+
+        fn disconnected(&mut self, _: &SchedulerDriver) {
+            eprintln!("Disconnected");
+        }
+
+        fn offer_rescinded(&mut self, _: &SchedulerDriver, _: &OfferID) {
+            eprintln!("Offer rescinded");
+        }
+    };
+}
+
+/// How balloon_framework and disk_full_framework print a status update.
+#[allow(dead_code)]
+pub fn status_line(status: &mesos::types::TaskStatus) -> String {
+    format!(
+        "Task {} in state {:?}, Source: {:?}, Reason: {:?}{}",
+        status.task_id.value(),
+        status.state(),
+        status.source(),
+        status.reason(),
+        status
+            .message
+            .as_ref()
+            .map(|m| format!(", Message: {m}"))
+            .unwrap_or_default()
+    )
+}
+
+/// Whether `status` is about the latest of `launched` tasks (named 0, 1, ...); says so when
+/// it is not, as those two frameworks do, which only follow their latest task.
+#[allow(dead_code)]
+pub fn is_latest_task(launched: usize, status: &mesos::types::TaskStatus) -> bool {
+    let latest = (launched as i64 - 1).to_string() == status.task_id.value();
+    if !latest {
+        eprintln!(
+            "Ignoring status update from older task {}",
+            status.task_id.value()
+        );
+    }
+    latest
+}
+
+/// The other callbacks those two only log, in the same way.
+#[allow(unused_macros)]
+macro_rules! logged_callbacks {
+    () => {
+        fn framework_message(
+            &mut self,
+            _: &SchedulerDriver,
+            _: &ExecutorID,
+            _: &SlaveID,
+            d: &[u8],
+        ) {
+            eprintln!("Framework message: {}", String::from_utf8_lossy(d));
+        }
+
+        fn slave_lost(&mut self, _: &SchedulerDriver, slave_id: &SlaveID) {
+            eprintln!("Agent lost: {}", slave_id.value());
+        }
+
+        fn executor_lost(&mut self, _: &SchedulerDriver, e: &ExecutorID, s: &SlaveID, _: i32) {
+            eprintln!("Executor '{}' lost on agent: {}", e.value(), s.value());
+        }
+
+        fn error(&mut self, _: &SchedulerDriver, message: &str) {
+            eprintln!("Error message: {message}");
+        }
+    };
 }

@@ -233,23 +233,7 @@ impl Flags {
 
 /// A duration in Mesos' syntax: a number and one of `ns`, `us`, `ms`, `secs`, `mins`, `hrs`,
 /// `days`, `weeks`.
-pub fn parse_duration(s: &str) -> Option<Duration> {
-    let at = s.find(|c: char| c.is_ascii_alphabetic())?;
-    let (number, unit) = s.split_at(at);
-    let n: f64 = number.trim().parse().ok().filter(|n: &f64| *n >= 0.0)?;
-    let secs = match unit {
-        "ns" => 1e-9,
-        "us" => 1e-6,
-        "ms" => 1e-3,
-        "secs" => 1.0,
-        "mins" => 60.0,
-        "hrs" => 3600.0,
-        "days" => 86400.0,
-        "weeks" => 604800.0,
-        _ => return None,
-    };
-    Duration::try_from_secs_f64(n * secs).ok()
-}
+pub use mesos::duration::parse as parse_duration;
 
 #[cfg(test)]
 mod tests {

@@ -128,28 +128,7 @@ pub(crate) fn invalid(name: &str, why: &str) -> Error {
     }
 }
 
-/// Parses a duration as Mesos writes them: a decimal number followed by one of the units
-/// `ns`, `us`, `ms`, `secs`, `mins`, `hrs`, `days`, `weeks` (e.g. `5secs`, `1.5mins`).
-pub(crate) fn parse_duration(text: &str) -> Option<Duration> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let number: f64 = number.parse().ok()?;
-    let seconds_per_unit = match unit {
-        "ns" => 1e-9,
-        "us" => 1e-6,
-        "ms" => 1e-3,
-        "secs" => 1.0,
-        "mins" => 60.0,
-        "hrs" => 3600.0,
-        "days" => 86_400.0,
-        "weeks" => 604_800.0,
-        _ => return None,
-    };
-    Duration::try_from_secs_f64(number * seconds_per_unit).ok()
-}
+pub(crate) use crate::duration::parse as parse_duration;
 
 /// A libprocess process id, `name@host:port` (what `MESOS_SLAVE_PID` holds).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -367,24 +367,7 @@ fn parse_rate(v: &str) -> Result<(u32, Duration)> {
     };
     let (n, d) = v.trim().split_once('/').ok_or_else(bad)?;
     let n: u32 = n.trim().parse().map_err(|_| bad())?;
-    let d = d.trim();
-    let at = d
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .ok_or_else(bad)?;
-    let (num, unit) = d.split_at(at);
-    let num: f64 = num.parse().map_err(|_| bad())?;
-    let scale = match unit {
-        "ns" => 1e-9,
-        "us" => 1e-6,
-        "ms" => 1e-3,
-        "secs" => 1.0,
-        "mins" => 60.0,
-        "hrs" => 3600.0,
-        "days" => 86400.0,
-        "weeks" => 604800.0,
-        _ => return Err(bad()),
-    };
-    let per = Duration::try_from_secs_f64(num * scale).map_err(|_| bad())?;
+    let per = crate::duration::parse(d).ok_or_else(bad)?;
     if n == 0 || per.is_zero() {
         return Err(bad());
     }

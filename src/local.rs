@@ -229,9 +229,28 @@ fn remove_work_dirs_now() {
             Err(std::sync::TryLockError::WouldBlock) => return,
         };
         for (dir, _) in dirs.iter() {
-            let _ = std::fs::remove_dir_all(dir);
+            remove_while_written(dir);
         }
     }));
+}
+
+/// Removes `dir` although libmesos' threads may still be writing into it (they run until the
+/// process is gone): a removal that meets a file made meanwhile fails, and a directory made
+/// again after it appears anew. So it is removed again while it is there, a few times over
+/// about 0.2 s at most, and checked once more after the first success.
+fn remove_while_written(dir: &Path) {
+    let mut confirmed = false;
+    for _ in 0..40 {
+        if dir.exists() {
+            let _ = std::fs::remove_dir_all(dir);
+            confirmed = false;
+        } else if confirmed {
+            return;
+        } else {
+            confirmed = true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
 }
 
 fn remove_at_exit() {

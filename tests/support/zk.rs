@@ -224,6 +224,22 @@ impl Ensemble {
         (0..self.len()).find(|&i| self.mode(i).as_deref() == Some("leader"))
     }
 
+    /// Waits until a member other than `old` leads the ensemble, and gives it. (Right after the
+    /// old leader dies the others may still answer as followers, before they notice and elect.)
+    pub fn wait_new_leader(&self, old: usize, within: Duration) -> usize {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(leader) = self.leader().filter(|&l| l != old) {
+                return leader;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no new ZooKeeper leader within {within:?}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// Waits until every running member serves clients.
     pub fn wait_serving(&self, within: Duration) {
         let deadline = Instant::now() + within;

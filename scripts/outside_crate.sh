@@ -58,13 +58,16 @@ run_sigterm path
 
 # The same crate against an older libmesos given as an installation (MESOS_HOME): the kit of that
 # release has the layout `make install` writes. Not registered with the dynamic loader, so the
-# binary finds the library through LD_LIBRARY_PATH; its agent runs the kit's helper programs.
+# binary finds the library through LD_LIBRARY_PATH; its agent runs the kit's helper programs,
+# told (as LocalCluster tells them only for the linked kit's own) to give executors their
+# sandbox files for output rather than this program's stderr.
 older=1.6.2
 python3 "$repo/mesos-sys/devkit/provision.py" --mesos-version "$older" --no-ldconfig --skip-apt \
   >"$work/older-kit.log" || { cat "$work/older-kit.log" >&2; exit 1; }
 older_kit="$(python3 "$repo/mesos-sys/devkit/provision.py" --mesos-version "$older" --print-prefix)"
 run_outside "mesos-home-$older" "${readme_dep/..\/mesos-rs/$repo}" "" "MESOS_HOME=$older_kit" \
-  "LD_LIBRARY_PATH=$older_kit/lib" "MESOS_LAUNCHER_DIR=$older_kit/libexec/mesos"
+  "LD_LIBRARY_PATH=$older_kit/lib" "MESOS_LAUNCHER_DIR=$older_kit/libexec/mesos" \
+  "MESOS_CONTAINERIZER_SANDBOX_STDIO=true"
 linked="$(LD_LIBRARY_PATH="$older_kit/lib" ldd "$target/mesos-home-$older/debug/outside-framework" \
   | awk -v so="libmesos-$older.so" '$1 == so { print $3 }')"
 [ "$linked" = "$older_kit/lib/libmesos-$older.so" ] || {

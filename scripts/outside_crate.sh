@@ -168,10 +168,12 @@ printf '[patch.crates-io]\nmesos-rs = { path = "%s" }\n' "$launcher_rs_dir" \
   >"$work/provision/.cargo/config.toml"
 kit="$work/kit"
 # The helpers' build goes to this repository's target directory, not to the user's cache.
+# (--no-mesos-local: mesos-local is not in the registry yet, so a packaged provisioner could
+# only say so.)
 (cd "$work/provision" && env -u MESOS_DEVKIT_DIR CARGO_TARGET_DIR="$target/packaged-launcher" \
-    python3 "$provisioner" --prefix "$kit" --no-ldconfig --launcher-source "$launcher_dir") \
+    python3 "$provisioner" --prefix "$kit" --no-ldconfig --no-mesos-local --launcher-source "$launcher_dir") \
   | tee "$work/provision.log"
-grep -q "dev kit ready at $kit" "$work/provision.log"
+grep -q "dev kit (Mesos [0-9.]*) ready at $kit" "$work/provision.log"
 provisioned=$((SECONDS - step_start))
 for f in lib/libmesos-1.11.0.so include/mesos/mesos.pb.h include/mesos/scheduler.hpp \
          libexec/mesos/mesos-containerizer libexec/mesos/mesos-executor \

@@ -66,6 +66,7 @@
 //! process on an error of its own while its agents run, an agent may make part of the
 //! directory again after the exit's removal, without the lock: that one is not swept.)
 
+use crate::process::threads_in_process;
 use std::ffi::c_int;
 use std::io;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -801,15 +802,6 @@ fn settings_needing_openssl(extra: &[(String, String)]) -> Vec<String> {
         }
     }
     refused
-}
-
-/// The number of threads of this process, from `/proc/self/status`.
-fn threads_in_process() -> Option<usize> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("Threads:"))
-        .and_then(|n| n.trim().parse().ok())
 }
 
 fn fresh_dir(base: &Path) -> io::Result<PathBuf> {

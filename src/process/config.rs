@@ -330,7 +330,7 @@ impl ProcessConfig {
 }
 
 /// The number of threads of this process, if `/proc` tells.
-fn threads_in_process() -> Option<usize> {
+pub(crate) fn threads_in_process() -> Option<usize> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     status
         .lines()

@@ -43,6 +43,7 @@
 use std::sync::Mutex;
 
 mod config;
+pub(crate) use config::threads_in_process;
 
 pub use config::ProcessConfig;
 

@@ -221,7 +221,9 @@ int32_t mesos_scheduler_driver_acknowledge_status_update(mesos_scheduler_driver*
                                                          mesos_shim_error* err) MESOS_SHIM_NOEXCEPT;
 /* packed: `count` mesos.TaskStatus (task_id, slave_id, uuid and state are what libmesos reads),
  * one after another, each a 4-byte length in the host's byte order then its bytes; each is
- * acknowledged in turn. A malformed one (its position in `element`) stops the walk there. */
+ * acknowledged in turn. A malformed one (its position in `element`) stops the walk there.
+ * Any valid encoding is accepted; statuses holding exactly task_id, state, slave_id and uuid,
+ * in that order (as the Rust crate writes them), are read without the general parser. */
 int32_t mesos_scheduler_driver_acknowledge_status_updates_packed(
     mesos_scheduler_driver* d, mesos_bytes packed, size_t count,
     mesos_shim_error* err) MESOS_SHIM_NOEXCEPT;

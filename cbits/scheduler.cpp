@@ -96,6 +96,83 @@ int32_t optional_filters(const mesos_bytes* filters, mesos::Filters* out, mesos_
   return filters == nullptr ? 0 : parse(*filters, out, err, argument);
 }
 
+// Reads a varint of at most 64 bits at `*p` (before `end`), advancing `*p`; false if the
+// bytes end first or the varint is longer than 10 bytes.
+bool read_varint(const uint8_t** p, const uint8_t* end, uint64_t* out) {
+  uint64_t v = 0;
+  for (int shift = 0; shift < 64 && *p < end; shift += 7) {
+    uint8_t b = *(*p)++;
+    v |= static_cast<uint64_t>(b & 0x7f) << shift;
+    if ((b & 0x80) == 0) {
+      *out = v;
+      return true;
+    }
+  }
+  return false;
+}
+
+// Reads a length-delimited field's length at `*p` and checks that many bytes follow;
+// `*data` is where they start, and `*p` moves past them.
+bool read_delimited(const uint8_t** p, const uint8_t* end, const uint8_t** data, size_t* len) {
+  uint64_t n = 0;
+  if (!read_varint(p, end, &n) || n > static_cast<uint64_t>(end - *p)) return false;
+  *data = *p;
+  *len = static_cast<size_t>(n);
+  *p += n;
+  return true;
+}
+
+// An ID message (TaskID, SlaveID: `required string value = 1`) written with its one field
+// and nothing else; `*value` is that field's bytes.
+bool read_id(const uint8_t* p, size_t len, const uint8_t** value, size_t* value_len) {
+  const uint8_t* end = p + len;
+  if (p == end || *p++ != ((1 << 3) | 2)) return false;
+  return read_delimited(&p, end, value, value_len) && p == end;
+}
+
+// The quick way for the statuses the crate packs: a TaskStatus holding exactly `task_id`,
+// `state` and optionally `slave_id` and `uuid`, once each and in that order, as the crate
+// writes them. Sets `*out` to it and returns true; returns false (with `*out` unspecified)
+// for anything else, which then goes to the full parser: that one accepts every valid
+// encoding and names what is wrong with a bad one.
+bool read_packed_status(const uint8_t* p, size_t len, mesos::TaskStatus* out) {
+  const uint8_t* end = p + len;
+  const uint8_t* field = nullptr;
+  size_t field_len = 0;
+  const uint8_t* id = nullptr;
+  size_t id_len = 0;
+  uint64_t state = 0;
+  // task_id (1), required.
+  if (p == end || *p++ != ((1 << 3) | 2) || !read_delimited(&p, end, &field, &field_len) ||
+      !read_id(field, field_len, &id, &id_len)) {
+    return false;
+  }
+  // state (2), required, a TaskState.
+  if (p == end || *p++ != (2 << 3) || !read_varint(&p, end, &state) ||
+      state > static_cast<uint64_t>(INT32_MAX) ||
+      !mesos::TaskState_IsValid(static_cast<int>(state))) {
+    return false;
+  }
+  out->Clear();
+  out->mutable_task_id()->mutable_value()->assign(reinterpret_cast<const char*>(id), id_len);
+  out->set_state(static_cast<mesos::TaskState>(state));
+  // slave_id (5), optional.
+  if (p != end && *p == ((5 << 3) | 2)) {
+    ++p;
+    if (!read_delimited(&p, end, &field, &field_len) || !read_id(field, field_len, &id, &id_len)) {
+      return false;
+    }
+    out->mutable_slave_id()->mutable_value()->assign(reinterpret_cast<const char*>(id), id_len);
+  }
+  // uuid (11), optional.
+  if (p != end && *p == ((11 << 3) | 2)) {
+    ++p;
+    if (!read_delimited(&p, end, &field, &field_len)) return false;
+    out->set_uuid(field, field_len);
+  }
+  return p == end;
+}
+
 // Walks `count` statuses packed one after another in `packed` (each a 4-byte length in the
 // host's byte order, then that many bytes of a serialized mesos.TaskStatus): parses status
 // `i` into `*slot()` (a message reused from one status to the next keeps its allocations),
@@ -123,7 +200,10 @@ int32_t each_packed(const mesos_bytes& packed, size_t count, mesos_shim_error* e
     }
     mesos_bytes one{packed.data + at, len};
     at += len;
-    MESOS_RS_TRY(parse(one, slot(), err, argument, static_cast<int32_t>(i)));
+    mesos::TaskStatus* status = slot();
+    if (!read_packed_status(one.data, one.len, status)) {
+      MESOS_RS_TRY(parse(one, status, err, argument, static_cast<int32_t>(i)));
+    }
     MESOS_RS_TRY(done(i));
   }
   if (at != packed.len) {
@@ -435,9 +515,11 @@ int32_t mesos_scheduler_driver_reconcile_tasks_packed(mesos_scheduler_driver* d,
       return mesos_rs::fail(err, MESOS_SHIM_ERR_INVALID_ARGUMENT, count == 0 ? 2 : 3, -1, "",
                             "count and part must not be 0");
     }
-    // One part's statuses, parsed into again for every part, so that the only allocations
-    // per status are those of libmesos' own copy.
-    std::vector<mesos::TaskStatus> list(count < part ? count : part);
+    // One part's statuses, parsed into again for every part and kept by the calling thread
+    // for its next call, so that the only allocations per status are those of libmesos' own
+    // copy.
+    static thread_local std::vector<mesos::TaskStatus> list;
+    list.resize(count < part ? count : part);
     size_t filled = 0;
     MESOS_RS_TRY(each_packed(packed, count, err, 1, [&] { return &list[filled]; },
                              [&](size_t i) {

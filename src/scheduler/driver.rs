@@ -946,44 +946,44 @@ impl SchedulerDriver {
     /// as status updates with reason `REASON_RECONCILIATION`.
     ///
     /// libmesos reads only each status' `task_id` and `slave_id`; only those (with the
-    /// required `state`) are written, straight into one buffer that crosses to the shim in
-    /// one call. The shim hands a long list (more than 256 statuses) to libmesos in
-    /// consecutive parts of 256, each a reconciliation request of its own, as soon as each
-    /// part is read: the master answers the first part while the next is still being read,
-    /// and no side holds a second decoded copy of the whole list (the buffer holds about 50
-    /// bytes per status). The answers are the same as for one request. Every status is
-    /// checked before anything is sent, so a bad status (a missing required field, a state
-    /// that is not a `TaskState`) fails the whole call ([`Error::MissingFields`] naming its
-    /// position) with nothing sent.
+    /// required `state`) are written. A long list (more than 256 statuses) goes to libmesos
+    /// in consecutive parts of 256, each a reconciliation request of its own, each written
+    /// into one small reused buffer and handed over before the next is written: the master
+    /// answers the first part while the next is still being written, and no side holds a
+    /// second copy of the whole list. The answers are the same as for one request. Every
+    /// status is checked before anything is sent, so a bad status (a missing required field,
+    /// a state that is not a `TaskState`) fails the whole call ([`Error::MissingFields`]
+    /// naming its position) with nothing sent.
     pub fn reconcile_tasks(&self, statuses: &[TaskStatus]) -> Result<()> {
         let inner = self.inner();
-        // One pass: each status is checked as it is written.
-        let mut packed = Packed::with_capacity(statuses.len());
-        let all_packable = statuses.iter().all(|status| {
-            let ok = packable(status);
-            if ok {
-                packed.push(status, false);
-            }
-            ok
-        });
-        if statuses.is_empty() || !all_packable {
+        if statuses.is_empty() || !statuses.iter().all(packable) {
             // Implicit reconciliation (the empty list), or a bad status: one request with the
             // statuses as given, which the shim refuses naming the status and what is wrong.
-            drop(packed);
             let all = Buffers::messages(statuses);
             return inner.call(Params::Method(&["statuses"]), |raw, e| unsafe {
                 sys::mesos_scheduler_driver_reconcile_tasks(raw.0, all.ptr(), all.len(), e)
             });
         }
-        inner.call(Params::Method(&["statuses"]), |raw, e| unsafe {
-            sys::mesos_scheduler_driver_reconcile_tasks_packed(
-                raw.0,
-                packed.bytes(),
-                packed.count(),
-                RECONCILE_PART,
-                e,
-            )
-        })
+        // Every status is good: each part is written into one small buffer, reused (it stays
+        // in the cache while the shim reads it back), and handed over before the next part
+        // is written.
+        let mut packed = Packed::with_capacity(RECONCILE_PART.min(statuses.len()));
+        for part in statuses.chunks(RECONCILE_PART) {
+            packed.clear();
+            for status in part {
+                packed.push(status, false);
+            }
+            inner.call(Params::Method(&["statuses"]), |raw, e| unsafe {
+                sys::mesos_scheduler_driver_reconcile_tasks_packed(
+                    raw.0,
+                    packed.bytes(),
+                    packed.count(),
+                    RECONCILE_PART,
+                    e,
+                )
+            })?;
+        }
+        Ok(())
     }
 
     /// Updates the framework's `FrameworkInfo` (e.g. its roles), the roles whose offers are

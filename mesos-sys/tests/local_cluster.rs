@@ -13,24 +13,10 @@ const TERMINAL: &[u64] = &[2, 3, 4, 5, 7, 9, 11, 12];
 
 #[test]
 fn registers_gets_offers_launches_and_sees_terminal_update() {
-    let work = tempfile::tempdir().unwrap();
-    local_cluster_env(work.path(), "cpus:2;mem:512;disk:1024");
-    let rec = Recorder::default();
-    let info = framework_info("mesos-sys raw ABI test").0;
-    let driver = RawDriver::new(&rec, &info, "local").expect("driver");
+    let local = local_driver("mesos-sys raw ABI test", "cpus:2;mem:512;disk:1024");
+    let (driver, rec) = (&local.driver, &*local.rec);
     let mut err = mesos_shim_error::default();
-
-    // SAFETY: driver.0 is a live driver; err is a valid error slot.
-    let status = unsafe { mesos_scheduler_driver_start(driver.0, &mut err) };
-    assert_eq!(status, mesos_sys::status::DRIVER_RUNNING);
-
-    let (framework_id, master) = rec.wait_for(Duration::from_secs(30), "registered", |e| match e {
-        Event::Registered {
-            framework_id,
-            master,
-        } => Some((framework_id.clone(), master.clone())),
-        _ => None,
-    });
+    let (framework_id, master) = local.start_and_register();
     let id = String::from_utf8(get_bytes(&framework_id, 1).unwrap()).unwrap();
     assert!(!id.is_empty(), "FrameworkID.value is set");
     // MasterInfo.port (field 3) is the local master's libprocess port.
@@ -103,5 +89,5 @@ fn registers_gets_offers_launches_and_sees_terminal_update() {
     // SAFETY: as above.
     let status = unsafe { mesos_scheduler_driver_stop(driver.0, 0, &mut err) };
     assert_eq!(status, mesos_sys::status::DRIVER_STOPPED);
-    drop(driver);
+    drop(local);
 }

@@ -75,18 +75,9 @@ fn acknowledge(driver: &RawDriver, packed: &[u8], count: usize) -> (i32, i32, St
 
 #[test]
 fn every_encoding_of_a_status_reaches_the_master_field_for_field() {
-    let work = tempfile::tempdir().unwrap();
-    local_cluster_env(work.path(), "cpus:1;mem:128");
-    let rec = Recorder::default();
-    let info = framework_info("packed statuses").0;
-    let driver = RawDriver::new(&rec, &info, "local").expect("driver");
-    let mut err = mesos_shim_error::default();
-    // SAFETY: live driver, valid error slot.
-    let status = unsafe { mesos_scheduler_driver_start(driver.0, &mut err) };
-    assert_eq!(status, status::DRIVER_RUNNING);
-    rec.wait_for(Duration::from_secs(30), "registered", |e| {
-        matches!(e, Event::Registered { .. }).then_some(())
-    });
+    let local = local_driver("packed statuses", "cpus:1;mem:128");
+    let (driver, rec) = (&local.driver, &*local.rec);
+    local.start_and_register();
 
     // (task, the agent it names): every one is unknown to the master, which answers each
     // with TASK_LOST naming the task and, when the status named one, the agent.
@@ -125,12 +116,12 @@ fn every_encoding_of_a_status_reaches_the_master_field_for_field() {
     .collect();
 
     // Parts of 4: two requests, the second shorter (the part reused from the first).
-    let (rc, _, detail) = reconcile(&driver, &pack(&statuses), statuses.len(), 4);
+    let (rc, _, detail) = reconcile(driver, &pack(&statuses), statuses.len(), 4);
     assert_eq!(rc, status::DRIVER_RUNNING, "{detail}");
 
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     let answers = loop {
-        let answers = rec_statuses(&rec);
+        let answers = rec_statuses(rec);
         if answers.len() >= expected.len() || std::time::Instant::now() > deadline {
             break answers;
         }
@@ -169,13 +160,9 @@ fn rec_statuses(rec: &Recorder) -> Vec<Vec<u8>> {
 
 #[test]
 fn bad_statuses_are_refused_naming_their_position() {
-    // The cluster a "local" driver brings up has its own work directory.
-    let work = tempfile::tempdir().unwrap();
-    local_cluster_env(work.path(), "cpus:1;mem:128");
-    let rec = Recorder::default();
-    let info = framework_info("packed refusals").0;
     // Never started: a list that parses reaches libmesos, which answers DRIVER_NOT_STARTED.
-    let driver = RawDriver::new(&rec, &info, "local").expect("driver");
+    let local = local_driver("packed refusals", "cpus:1;mem:128");
+    let (driver, rec) = (&local.driver, &*local.rec);
     let good = crate_layout("ok", Some("agent"), None);
 
     // (what, the list, how many statuses it holds, the answer, the status named, the detail)
@@ -243,7 +230,7 @@ fn bad_statuses_are_refused_naming_their_position() {
         ),
     ];
     for (what, bytes, count, code, element, detail) in cases {
-        let (rc, at, text) = reconcile(&driver, &bytes, count, 64);
+        let (rc, at, text) = reconcile(driver, &bytes, count, 64);
         assert_eq!(rc, code, "{what}: {text}");
         if code < 0 {
             assert_eq!(at, element, "{what}: {text}");
@@ -251,7 +238,7 @@ fn bad_statuses_are_refused_naming_their_position() {
         }
         // The same list to acknowledge: statuses are acknowledged one by one, and on this
         // driver the first that parses gets libmesos' DRIVER_NOT_STARTED, which ends the walk.
-        let (rc, at, _) = acknowledge(&driver, &bytes, count);
+        let (rc, at, _) = acknowledge(driver, &bytes, count);
         if element == 0 {
             assert_eq!((rc, at), (code, 0), "{what} (acknowledged)");
         } else {
@@ -263,12 +250,9 @@ fn bad_statuses_are_refused_naming_their_position() {
 
 #[test]
 fn mangled_lists_are_answered_never_crashed_on() {
-    // The cluster a "local" driver brings up has its own work directory.
-    let work = tempfile::tempdir().unwrap();
-    local_cluster_env(work.path(), "cpus:1;mem:128");
-    let rec = Recorder::default();
-    let info = framework_info("packed fuzz").0;
-    let driver = RawDriver::new(&rec, &info, "local").expect("driver");
+    // Never started: a list that parses reaches libmesos, which answers DRIVER_NOT_STARTED.
+    let local = local_driver("packed fuzz", "cpus:1;mem:128");
+    let (driver, rec) = (&local.driver, &*local.rec);
     let statuses: Vec<Msg> = (0..8)
         .map(|i| {
             crate_layout(
@@ -298,7 +282,7 @@ fn mangled_lists_are_answered_never_crashed_on() {
         if round % 5 == 0 {
             bytes.truncate((next() as usize) % bytes.len());
         }
-        let (rc, element, _) = reconcile(&driver, &bytes, statuses.len(), 64);
+        let (rc, element, _) = reconcile(driver, &bytes, statuses.len(), 64);
         match rc {
             status::DRIVER_NOT_STARTED => parsed += 1,
             MESOS_SHIM_ERR_PARSE | MESOS_SHIM_ERR_MISSING_FIELDS => {
@@ -309,7 +293,7 @@ fn mangled_lists_are_answered_never_crashed_on() {
             }
             other => panic!("round {round}: unexpected answer {other}"),
         }
-        let (rc, _, _) = acknowledge(&driver, &bytes, statuses.len());
+        let (rc, _, _) = acknowledge(driver, &bytes, statuses.len());
         assert!(
             [
                 status::DRIVER_NOT_STARTED,

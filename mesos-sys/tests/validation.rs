@@ -87,11 +87,8 @@ fn garbage_bytes_are_rejected_not_crashed_on() {
 
 #[test]
 fn driver_calls_reject_bad_messages_before_libmesos_sees_them() {
-    let work = tempfile::tempdir().unwrap();
-    local_cluster_env(work.path(), "cpus:1;mem:128");
-    let rec = Recorder::default();
-    let info = framework_info("validation").0;
-    let driver = RawDriver::new(&rec, &info, "local").expect("driver");
+    let local = local_driver("validation", "cpus:1;mem:128");
+    let (driver, rec) = (&local.driver, &*local.rec);
     let mut err = mesos_shim_error::default();
 
     // A TaskInfo without name, task_id and slave_id, as the second task of the list.

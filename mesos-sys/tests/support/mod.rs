@@ -400,3 +400,43 @@ pub fn take_error(err: &mut mesos_shim_error) -> (i32, String, String) {
 pub fn framework_info(name: &str) -> Msg {
     Msg::new().str(1, "").str(2, name)
 }
+
+/// A driver for master `"local"` with its cluster's environment and work directory set up,
+/// and the recorder of its callbacks (boxed: the driver keeps its address). Fields drop in
+/// order: the driver first, then the recorder, then the work directory.
+pub struct LocalDriver {
+    pub driver: RawDriver,
+    pub rec: Box<Recorder>,
+    _work: tempfile::TempDir,
+}
+
+/// A [`LocalDriver`] for a framework called `name` with agents of `resources`; not started.
+pub fn local_driver(name: &str, resources: &str) -> LocalDriver {
+    let work = tempfile::tempdir().unwrap();
+    local_cluster_env(work.path(), resources);
+    let rec = Box::new(Recorder::default());
+    let driver = RawDriver::new(&rec, &framework_info(name).0, "local").expect("driver");
+    LocalDriver {
+        driver,
+        rec,
+        _work: work,
+    }
+}
+
+impl LocalDriver {
+    /// Starts the driver and waits for `registered`: (FrameworkID, MasterInfo) as bytes.
+    pub fn start_and_register(&self) -> (Vec<u8>, Vec<u8>) {
+        let mut err = mesos_shim_error::default();
+        // SAFETY: the driver is live; err is a valid error slot.
+        let status = unsafe { mesos_scheduler_driver_start(self.driver.0, &mut err) };
+        assert_eq!(status, mesos_sys::status::DRIVER_RUNNING);
+        self.rec
+            .wait_for(Duration::from_secs(30), "registered", |e| match e {
+                Event::Registered {
+                    framework_id,
+                    master,
+                } => Some((framework_id.clone(), master.clone())),
+                _ => None,
+            })
+    }
+}

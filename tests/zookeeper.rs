@@ -96,10 +96,15 @@ fn the_framework_follows_the_next_leader_and_a_lost_ensemble_member_goes_unnotic
     // One ensemble member dies: the ensemble's leader, which makes the others elect a new
     // one (they drop their clients meanwhile). Clients reconnect within their sessions.
     let zk_leader = ensemble.leader().expect("an ensemble leader");
+    let killed_at = Instant::now();
     ensemble.kill(zk_leader);
     let new_zk_leader = ensemble.wait_new_leader(zk_leader, Duration::from_secs(30));
     ensemble.wait_serving(Duration::from_secs(30));
-    eprintln!("ZooKeeper member {zk_leader} (the leader) killed; member {new_zk_leader} leads");
+    let outage = killed_at.elapsed();
+    eprintln!(
+        "ZooKeeper member {zk_leader} (the leader) killed; member {new_zk_leader} leads, \
+         serving again after {outage:?}"
+    );
     // Nothing notices, for a session timeout: no disconnection, the same members.
     let noticed = events.during(hosted::CONTENDER_SESSION, |e| {
         matches!(
@@ -111,7 +116,13 @@ fn the_framework_follows_the_next_leader_and_a_lost_ensemble_member_goes_unnotic
         )
         .then(|| e.callback_name())
     });
-    assert!(noticed.is_empty(), "the driver noticed: {noticed:?}");
+    assert!(
+        noticed.is_empty(),
+        "the driver noticed: {noticed:?} (the ensemble served again after {outage:?}; \
+         sessions last {:?} for masters, {:?} for the driver)",
+        hosted::CONTENDER_SESSION,
+        zk::MAX_SESSION,
+    );
     assert_eq!(
         observer
             .masters(GROUP)

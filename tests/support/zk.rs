@@ -43,6 +43,18 @@ const LOG_VAR: &str = "MESOS_RS_TEST_ZK_LOG";
 
 /// The server's tick: the unit of its heartbeats and timeouts.
 pub const TICK: Duration = Duration::from_millis(200);
+/// How long (in ticks) a newly elected leader waits for followers to connect and sync: 10 s.
+/// ZooKeeper's sample configuration says 10 ticks, 2 s with this short tick; on a 2-core
+/// machine busy compiling C++ a follower can miss that, and each miss costs a new election.
+const INIT_LIMIT: u32 = 50;
+/// How far (in ticks) a follower may lag before the leader drops it: 5 s (see `INIT_LIMIT`).
+/// Dropping the only other live member loses the quorum. A killed member is noticed at once
+/// anyway: its sockets close.
+const SYNC_LIMIT: u32 = 25;
+/// The longest pause (ms) between an electing member's re-sent votes. ZooKeeper doubles the
+/// pause up to 60 s when a vote goes unanswered, so one vote lost while members reconnect can
+/// stall an election for seconds; capped, a lost vote costs at most this.
+const MAX_VOTE_PAUSE_MS: u32 = 1000;
 /// The longest session the servers grant: what Mesos' master detector (in the scheduler
 /// driver) asks for, 10 s.
 pub const MAX_SESSION: Duration = Duration::from_secs(10);
@@ -115,7 +127,7 @@ impl Ensemble {
             std::fs::write(data.join("myid"), format!("{id}\n")).unwrap();
             let [client_port, ..] = ports[id as usize - 1];
             let mut cfg = format!(
-                "tickTime={}\ninitLimit=10\nsyncLimit=5\ndataDir={}\n\
+                "tickTime={}\ninitLimit={INIT_LIMIT}\nsyncLimit={SYNC_LIMIT}\ndataDir={}\n\
                  clientPort={client_port}\nclientPortAddress=127.0.0.1\n\
                  maxSessionTimeout={}\nadmin.enableServer=false\n\
                  4lw.commands.whitelist=srvr,ruok\nquorumListenOnAllIPs=false\n",
@@ -184,6 +196,7 @@ impl Ensemble {
             "-XX:+UseSerialGC",
             "-XX:TieredStopAtLevel=1",
             "-Dzookeeper.admin.enableServer=false",
+            &format!("-Dzookeeper.fastleader.maxNotificationInterval={MAX_VOTE_PAUSE_MS}"),
             "-cp",
             &classpath,
             "org.apache.zookeeper.server.quorum.QuorumPeerMain",

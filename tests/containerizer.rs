@@ -238,7 +238,7 @@ fn a_destroyed_container_takes_its_whole_process_tree_with_it() {
     let (dir, _keep) = launcher_dir();
     let cluster = cluster::spec()
         .launcher_dir(&dir)
-        .env("MESOS_EXECUTOR_REGISTRATION_TIMEOUT", "2secs")
+        .env("MESOS_EXECUTOR_REGISTRATION_TIMEOUT", "10secs")
         .start();
     let mut fw = Framework::start("containerizer kill");
     fw.launch_one(|offer| {

@@ -102,7 +102,8 @@ fn liveness_reports_a_silent_master_and_its_return() {
     quiet();
     std::env::set_var("LIBPROCESS_IP", "127.0.0.1");
     let host = host_master(LIVENESS_TEST, hosted::free_port(), Duration::from_secs(60));
-    let liveness = Liveness::new(Duration::from_millis(300), Duration::from_millis(1500)).unwrap();
+    // Many probes per silence, so that a loaded machine's late answer is no silence.
+    let liveness = Liveness::new(Duration::from_millis(200), Duration::from_secs(3)).unwrap();
     let (probe, mut events) = probe();
     let driver = SchedulerDriver::builder(framework("liveness"), host.address.clone())
         .liveness(liveness)

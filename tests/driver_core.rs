@@ -22,15 +22,6 @@ fn unknown_task(n: usize) -> TaskStatus {
     s
 }
 
-/// Waits until `cond` holds, failing with `what` after 30 s.
-fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !cond() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 /// What a callback saw: the task of an update, whether its driver handle was closed, and
 /// what a call through it returned.
 type Seen = (String, bool, mesos::Result<()>);
@@ -384,13 +375,19 @@ fn updates_that_could_not_be_acknowledged_are_counted() {
 fn registration_timeout_leaves_a_registered_driver_alone() {
     let _work = local_cluster("cpus:1;mem:128", &[]);
     let (p, mut events) = probe();
+    // Long enough for the local cluster to come up and register the framework on a loaded
+    // machine; the test then waits past it.
+    let timeout = Duration::from_secs(6);
     let d = SchedulerDriver::builder(framework("registers"), "local")
-        .registration_timeout(Duration::from_secs(2))
+        .registration_timeout(timeout)
         .build(p)
         .unwrap();
+    let started = Instant::now();
     assert_eq!(d.start().unwrap(), Status::DRIVER_RUNNING);
     registered(&mut events);
-    std::thread::sleep(Duration::from_secs(3));
+    std::thread::sleep(
+        (started + timeout + Duration::from_secs(1)).saturating_duration_since(Instant::now()),
+    );
     d.revive_offers().unwrap();
     assert_eq!(d.stop(false).unwrap(), Status::DRIVER_STOPPED);
     assert_eq!(d.join().unwrap(), Status::DRIVER_STOPPED);

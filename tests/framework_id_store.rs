@@ -24,7 +24,8 @@ const MASTER_VAR: &str = "MESOS_RS_TEST_MASTER";
 const STORE_VAR: &str = "MESOS_RS_TEST_STORE";
 const LAUNCH_VAR: &str = "MESOS_RS_TEST_LAUNCH";
 /// The frameworks' failover timeout.
-const FAILOVER: Duration = Duration::from_secs(6);
+/// Long enough for a new scheduler process to start and register on a loaded machine.
+const FAILOVER: Duration = Duration::from_secs(15);
 
 /// A scheduler process: registers through a `FileStore`, optionally launches a task whose
 /// update it never acknowledges (so the master keeps the task), reports, and waits to be

@@ -50,7 +50,9 @@ fn slow_callbacks_against_a_healthy_master_are_not_a_disconnection() {
     let (tx, rx) = std::sync::mpsc::channel();
     let mut events = Events::from_receiver(rx);
     let driver = SchedulerDriver::builder(framework("slow-callbacks"), "local")
-        .liveness(Liveness::new(Duration::from_secs(1), Duration::from_secs(2)).unwrap())
+        // The callbacks (3 s) outlast the silence (2 s); eight probes per silence, so that
+        // a loaded machine's late answer is no silence.
+        .liveness(Liveness::new(Duration::from_millis(250), Duration::from_secs(2)).unwrap())
         .build(Slow {
             tx,
             slow: Duration::from_secs(3),

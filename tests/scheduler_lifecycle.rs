@@ -89,8 +89,14 @@ fn stop_without_failover_unregisters_and_with_failover_keeps_the_framework() {
 
     assert_eq!(keeper.stop(true).unwrap(), Status::DRIVER_STOPPED);
     assert_eq!(quitter.stop(false).unwrap(), Status::DRIVER_STOPPED);
-    std::thread::sleep(Duration::from_secs(1));
-    let state = http_get(&master, "/master/state");
+    // The master hears of both in its own time.
+    let mut state = String::new();
+    wait_until("one framework disconnected, the other completed", || {
+        state = http_get(&master, "/master/state");
+        framework_state(&state, &keeper_id).is_some_and(|k| k.contains("\"active\":false"))
+            && framework_state(&state, &quitter_id)
+                .is_some_and(|q| q.starts_with("\"completed_frameworks\":"))
+    });
     let kept = framework_state(&state, &keeper_id).expect("failover framework known");
     assert!(kept.starts_with("\"frameworks\":"), "{kept}");
     assert!(kept.contains("\"active\":false"), "{kept}");

@@ -289,7 +289,9 @@ fn sigterm_to_a_framework_of_a_running_master(test: &str, failover: bool) {
     );
     if failover {
         // Still registered (disconnected, waiting for a new scheduler), its task running.
-        std::thread::sleep(Duration::from_secs(2));
+        wait_until("the master to see the framework disconnected", || {
+            metric(&master, "master/frameworks_disconnected") == 1.0
+        });
         let &[disconnected, running, killed] = &metrics(
             &master,
             &[

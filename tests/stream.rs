@@ -154,15 +154,22 @@ async fn registered_comes_first_and_the_stream_ends_after_stop_once_drained() {
         } => (master_address(master_info), framework_id.value().to_owned()),
         _ => unreachable!(),
     };
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    let state = http_get(&master, "/master/state");
-    let completed = state
-        .split_once("\"completed_frameworks\":")
-        .map_or("", |(_, c)| c);
-    assert!(
-        completed.contains(&format!("\"id\":\"{id}\"")),
-        "framework {id} not completed after stop: {state}"
-    );
+    // The master completes the framework when the teardown reaches it.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let state = http_get(&master, "/master/state");
+        let completed = state
+            .split_once("\"completed_frameworks\":")
+            .map_or("", |(_, c)| c);
+        if completed.contains(&format!("\"id\":\"{id}\"")) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "framework {id} not completed 30 s after stop: {state}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

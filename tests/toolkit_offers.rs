@@ -53,12 +53,17 @@ impl Harness {
         let mut manager = OfferManager::new(config);
         // The first event of a driver is its registration.
         let master = match events.next().await {
-            Some(SchedulerEvent::Registered { master_info, .. }) => {
-                manager.registered(Instant::now());
-                master_address(&master_info)
-            }
+            Some(SchedulerEvent::Registered { master_info, .. }) => master_address(&master_info),
             other => panic!("expected the registration first, got {other:?}"),
         };
+        // The agents register in their own time (later on a loaded machine); the tests'
+        // clocks start once both are there. Offers made meanwhile wait in the stream.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while metric(&master, "master/slaves_active") < 2.0 {
+            assert!(Instant::now() < deadline, "the two agents never registered");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        manager.registered(Instant::now());
         let h = Harness {
             driver,
             events,

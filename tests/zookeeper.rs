@@ -369,7 +369,8 @@ fn digest_credentials_in_the_zk_url_work_and_are_never_shown() {
     };
     // Without them, libmesos cannot read the group. Its detector gives up, and libmesos
     // ends the whole scheduler process (exit status 1), before any callback.
-    let (outcome, unauthorized) = run(&ensemble.url(GROUP), 5);
+    // (It waits up to 20 s for an outcome; libmesos ends it long before on any machine.)
+    let (outcome, unauthorized) = run(&ensemble.url(GROUP), 20);
     assert_eq!(outcome, None, "{unauthorized:#?}");
     assert!(
         unauthorized

@@ -665,7 +665,8 @@ fn shutdown_kills_the_task_within_the_agents_grace_period() {
     // Shutdown grace 4s less 2s: SIGKILL after about two seconds.
     let took = asked.elapsed();
     assert!(took >= Duration::from_millis(1900), "{took:?}");
-    assert!(took < Duration::from_millis(2900), "{took:?}");
+    // Well before the full grace period (4 s), with room for a loaded machine.
+    assert!(took < Duration::from_millis(3700), "{took:?}");
     assert!(!alive(pid));
     assert_eq!(h.exit().code(), Some(0));
 }

@@ -400,7 +400,7 @@ fn two_masters_over_a_zookeeper_ensemble_the_framework_follows_the_next_leader()
     let parent = tempfile::tempdir().unwrap();
     let common = [
         format!("--zk={url}"),
-        "--zk_session_timeout=3secs".to_owned(),
+        "--zk_session_timeout=6secs".to_owned(),
         format!("--work_dir={}", parent.path().display()),
         "--resources=cpus:1;mem:128".to_owned(),
     ];

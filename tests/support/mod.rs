@@ -579,3 +579,14 @@ pub fn connection_events(events: &Events) -> Vec<&'static str> {
         })
         .collect()
 }
+
+/// Waits until `cond` holds, polling every 20 ms; fails naming `what` after 30 s. For state
+/// that another process reaches in its own time (a master noticing a disconnection): a
+/// fixed sleep before one read is too short on a loaded machine.
+pub fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

@@ -126,11 +126,14 @@ impl Ensemble {
             std::fs::create_dir_all(&data).unwrap();
             std::fs::write(data.join("myid"), format!("{id}\n")).unwrap();
             let [client_port, ..] = ports[id as usize - 1];
+            // `forceSync=no`: the data is thrown away with the test, and an fsync queued
+            // behind other tests' compilers would stall the ensemble.
             let mut cfg = format!(
                 "tickTime={}\ninitLimit={INIT_LIMIT}\nsyncLimit={SYNC_LIMIT}\ndataDir={}\n\
                  clientPort={client_port}\nclientPortAddress=127.0.0.1\n\
                  maxSessionTimeout={}\nadmin.enableServer=false\n\
-                 4lw.commands.whitelist=srvr,ruok\nquorumListenOnAllIPs=false\n",
+                 4lw.commands.whitelist=srvr,ruok\nquorumListenOnAllIPs=false\n\
+                 forceSync=no\n",
                 TICK.as_millis(),
                 data.display(),
                 MAX_SESSION.as_millis(),

@@ -76,10 +76,10 @@ fn suppress_stops_offers_and_revive_resumes_them() {
         driver.stop(false).unwrap();
         return;
     }
-    // The per-role variants act on the named roles ("*" is this framework's role).
-    decline_all(&driver, &back, 0.0);
+    // The per-role variants act on the named roles ("*" is this framework's role). As above:
+    // suppressed before the offer goes back, so nothing can be offered in between.
     driver.suppress_offers_for_roles(&["*"]).unwrap();
-    let _ = events.during(Duration::from_millis(500), offers_event); // in flight before suppression
+    decline_all(&driver, &back, 0.0);
     let during = events.during(Duration::from_secs(2), offers_event);
     assert!(during.is_empty(), "offers while '*' suppressed: {during:?}");
     driver.revive_offers_for_roles(&["*"]).unwrap();
@@ -313,8 +313,15 @@ fn update_framework_changes_which_roles_get_offers() {
 
     info.id = Some(id).into();
     driver.update_framework(&info, &["alpha"], None).unwrap();
+    // An offer for alpha made before the update reached the master is declined, so that it
+    // does not hold the agent.
     let beta = events.wait_for(Duration::from_secs(30), "an offer for beta", |e| {
-        offers_event(e).filter(|o| o.iter().any(|o| offered_role(o) == "beta"))
+        let offers = offers_event(e)?;
+        if offers.iter().any(|o| offered_role(o) == "beta") {
+            return Some(offers);
+        }
+        decline_all(&driver, &offers, 0.0);
+        None
     });
     decline_all(&driver, &beta, 0.0);
     let mut roles = Vec::new();

@@ -198,13 +198,15 @@ async fn idle_offers_are_declined_with_a_filter_and_the_role_suppressed_once() {
 #[tokio::test]
 async fn work_that_comes_and_goes_revives_the_role_without_a_revive_storm() {
     let config = OfferConfig::default()
-        .suppress_when_idle(true, Duration::from_millis(300))
+        // A grace period ten times the idle spells below: only a stall of the test's runtime
+        // longer than a second could make one of them look long.
+        .suppress_when_idle(true, Duration::from_secs(1))
         .refuse(Duration::from_secs(120), Duration::from_millis(200))
         .max_hold(Duration::from_millis(200))
         .revive_interval(Duration::from_millis(500), Duration::from_secs(8));
     let (_work, mut h) = Harness::start(&[], config).await;
     // Idle first: suppressed.
-    h.drive(Duration::from_millis(1500), |_, _| {}).await;
+    h.drive(Duration::from_millis(2500), |_, _| {}).await;
     assert_eq!(h.manager.is_suppressed("*"), Some(true));
     let idle_offers = h.observed.len();
 

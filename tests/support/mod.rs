@@ -379,6 +379,27 @@ pub fn http_get(master: &str, path: &str) -> String {
     }
 }
 
+/// POST `body` as JSON to an endpoint of the master (e.g. the operator API, `/api/v1`) and
+/// return the response body.
+pub fn http_post_json(master: &str, path: &str, body: &str) -> String {
+    let mut s = TcpStream::connect(master).expect("connect to master");
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        s,
+        "POST {path} HTTP/1.0\r\nHost: {master}\r\nContent-Type: application/json\r\n\
+         Accept: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).unwrap();
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    match text.split_once("\r\n\r\n") {
+        Some((_, body)) => body.to_owned(),
+        None => text,
+    }
+}
+
 /// A numeric value of `/metrics/snapshot`.
 pub fn metric(master: &str, name: &str) -> f64 {
     metrics(master, &[name])[0]

@@ -155,6 +155,13 @@ fn scalar(r: &Value) -> f64 {
     r["scalar"]["value"].as_f64().unwrap_or(0.0)
 }
 
+/// How many operations of each kind (`reserve`, `create`, ...) the master counted as finished.
+fn finished_operations<const N: usize>(master: &str, kinds: [&str; N]) -> [f64; N] {
+    let names = kinds.map(|k| format!("master/operations/{k}/finished"));
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    metrics(master, &names).try_into().unwrap()
+}
+
 /// The completed tasks as the master's operator API gives them (`GET_TASKS` to
 /// `/master/api/v1`: without a `mesos-master` binary there is no `/api/v1` alias): whole `Task`
 /// messages, each resource with its reservations.
@@ -182,16 +189,10 @@ fn dynamic_reservation_framework_reserves_runs_five_tasks_and_unreserves() {
     // One reservation and its release, as the master counted the operations. (What
     // `/slaves` shows lives only while the tasks run: sampling it is a race on a loaded
     // machine, as the persistent volume test found.)
-    let [reserved, unreserved] = metrics(
-        &c.master,
-        &[
-            "master/operations/reserve/finished",
-            "master/operations/unreserve/finished",
-        ],
-    )[..] else {
-        unreachable!()
-    };
-    assert_eq!((reserved, unreserved), (1.0, 1.0));
+    assert_eq!(
+        finished_operations(&c.master, ["reserve", "unreserve"]),
+        [1.0, 1.0]
+    );
     // Five tasks, all finished.
     let state = json(&c.master, "/state");
     let framework = completed_framework(&state, "Dynamic Reservation Framework (Rust)");
@@ -248,16 +249,10 @@ fn persistent_volume_framework_creates_uses_and_destroys_volumes() {
     // Two volumes were created (one per shard) and destroyed, as the master counted the
     // operations. (A volume lives for well under a second here: sampling `/slaves` for
     // them while the port runs missed some on a loaded machine.)
-    let [created, destroyed] = metrics(
-        &c.master,
-        &[
-            "master/operations/create/finished",
-            "master/operations/destroy/finished",
-        ],
-    )[..] else {
-        unreachable!()
-    };
-    assert_eq!((created, destroyed), (2.0, 2.0));
+    assert_eq!(
+        finished_operations(&c.master, ["create", "destroy"]),
+        [2.0, 2.0]
+    );
     // None is left on the agent.
     assert_eq!(volumes_on_agents(&c.master, "test"), Vec::<String>::new());
     let state = json(&c.master, "/state");

@@ -363,13 +363,17 @@ pub fn master_address(m: &MasterInfo) -> String {
 
 /// GET an endpoint of the master (e.g. `/metrics/snapshot`, `/master/state`) and return the body.
 pub fn http_get(master: &str, path: &str) -> String {
+    http_request(
+        master,
+        &format!("GET {path} HTTP/1.0\r\nHost: {master}\r\nAccept: application/json\r\n\r\n"),
+    )
+}
+
+/// Sends `request` (HTTP/1.0, whole) to `master` and returns the response body.
+fn http_request(master: &str, request: &str) -> String {
     let mut s = TcpStream::connect(master).expect("connect to master");
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(
-        s,
-        "GET {path} HTTP/1.0\r\nHost: {master}\r\nAccept: application/json\r\n\r\n"
-    )
-    .unwrap();
+    s.write_all(request.as_bytes()).unwrap();
     let mut buf = Vec::new();
     s.read_to_end(&mut buf).unwrap();
     let text = String::from_utf8_lossy(&buf).into_owned();
@@ -382,22 +386,14 @@ pub fn http_get(master: &str, path: &str) -> String {
 /// POST `body` as JSON to an endpoint of the master (e.g. the operator API, `/api/v1`) and
 /// return the response body.
 pub fn http_post_json(master: &str, path: &str, body: &str) -> String {
-    let mut s = TcpStream::connect(master).expect("connect to master");
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(
-        s,
-        "POST {path} HTTP/1.0\r\nHost: {master}\r\nContent-Type: application/json\r\n\
-         Accept: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
+    http_request(
+        master,
+        &format!(
+            "POST {path} HTTP/1.0\r\nHost: {master}\r\nContent-Type: application/json\r\n\
+             Accept: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        ),
     )
-    .unwrap();
-    let mut buf = Vec::new();
-    s.read_to_end(&mut buf).unwrap();
-    let text = String::from_utf8_lossy(&buf).into_owned();
-    match text.split_once("\r\n\r\n") {
-        Some((_, body)) => body.to_owned(),
-        None => text,
-    }
 }
 
 /// A numeric value of `/metrics/snapshot`.

@@ -410,12 +410,8 @@ fn unanswered_tasks_are_asked_again_with_backoff_then_implicit_reconciliation_re
     });
 
     // Let the explicit requests go out while the answers are lost, for 3.9 s after the first.
-    let first = loop {
-        if let Some(&at) = lock(&fw.sent).first() {
-            break at;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    wait_until("the first explicit request", || !lock(&fw.sent).is_empty());
+    let first = lock(&fw.sent)[0];
     std::thread::sleep(
         (first + Duration::from_millis(3900)).saturating_duration_since(Instant::now()),
     );

@@ -18,6 +18,11 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 # Compiled dependencies are shared between runs; the crates themselves are fresh each time.
 target="$repo/target/outside-crate"
+# Every build of the user's crate goes to one target directory: the registry dependencies are
+# compiled once for all of them, and the disk holds one copy (each build of its own took about
+# 1 GB). Each build replaces the binaries of the one before, so every check of a binary follows
+# the build that made it.
+crate_target="$target/crate"
 
 run_outside() { # $1: label, $2: dependency line, $3: patch section, $4...: extra environment
   local dir="$work/$1"
@@ -31,11 +36,11 @@ open(sys.argv[2], "w").write(text.replace("@DEPENDENCY@", os.environ["DEP"]).rep
 PY
   echo "-- $1: cargo build"
   (cd "$dir" && env -u LD_LIBRARY_PATH -u MESOS_HOME -u MESOS_LIB_DIR -u MESOS_INCLUDE_DIR \
-      -u MESOS_DEVKIT_DIR "${extra[@]}" CARGO_TARGET_DIR="$target/$1" cargo build --quiet)
+      -u MESOS_DEVKIT_DIR "${extra[@]}" CARGO_TARGET_DIR="$crate_target" cargo build --quiet)
   echo "-- $1: running the binary directly (no cargo, ${extra[*]:-no LD_LIBRARY_PATH})"
   local out="$work/$1.out" err="$work/$1.err"
   if ! (cd "$dir" && env -u LD_LIBRARY_PATH -u RUST_LOG -u MESOS_LOGGING_LEVEL -u GLOG_minloglevel \
-      -u MESOS_LAUNCHER_DIR "${extra[@]}" timeout 180 "$target/$1/debug/outside-framework" \
+      -u MESOS_LAUNCHER_DIR "${extra[@]}" timeout 180 "$crate_target/debug/outside-framework" \
       >"$out" 2>"$err"); then
     echo "outside crate ($1) failed:" >&2; cat "$out" "$err" >&2; exit 1
   fi
@@ -68,7 +73,7 @@ older_kit="$(python3 "$repo/mesos-sys/devkit/provision.py" --mesos-version "$old
 run_outside "mesos-home-$older" "${readme_dep/..\/mesos-rs/$repo}" "" "MESOS_HOME=$older_kit" \
   "LD_LIBRARY_PATH=$older_kit/lib" "MESOS_LAUNCHER_DIR=$older_kit/libexec/mesos" \
   "MESOS_CONTAINERIZER_SANDBOX_STDIO=true"
-linked="$(LD_LIBRARY_PATH="$older_kit/lib" ldd "$target/mesos-home-$older/debug/outside-framework" \
+linked="$(LD_LIBRARY_PATH="$older_kit/lib" ldd "$crate_target/debug/outside-framework" \
   | awk -v so="libmesos-$older.so" '$1 == so { print $3 }')"
 [ "$linked" = "$older_kit/lib/libmesos-$older.so" ] || {
   echo "the MESOS_HOME build loads libmesos from '$linked', not $older_kit/lib/libmesos-$older.so" >&2
@@ -187,7 +192,7 @@ done
 run_outside packaged-kit "mesos-rs = { path = \"$rs_dir\" }" \
   "[patch.crates-io]
 mesos-sys = { path = \"$sys_dir\" }" "MESOS_DEVKIT_DIR=$kit" "LD_LIBRARY_PATH=$kit/lib"
-bin="$target/packaged-kit/debug/outside-framework"
+bin="$crate_target/debug/outside-framework"
 linked="$(LD_LIBRARY_PATH="$kit/lib" ldd "$bin" | awk '$1 == "libmesos-1.11.0.so" { print $3 }')"
 [ "$linked" = "$kit/lib/libmesos-1.11.0.so" ] || {
   echo "the outside crate loads libmesos from '$linked', not from the new kit $kit/lib" >&2; exit 1; }

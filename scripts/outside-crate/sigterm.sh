@@ -4,8 +4,8 @@
 # must exit 0, its local cluster's work directory must be gone, its task's process must end,
 # and nothing may have reached stderr.
 
-run_sigterm() { # $1: the label of a crate built by run_outside
-  local bin="$target/$1/debug/outside-sigterm"
+run_sigterm() { # $1: the label of the crate run_outside built last
+  local bin="$crate_target/debug/outside-sigterm"
   local out="$work/$1-sigterm.out" err="$work/$1-sigterm.err"
   echo "-- $1: SIGTERM to a running framework (outside-sigterm)"
   env -u LD_LIBRARY_PATH -u RUST_LOG -u MESOS_LOGGING_LEVEL -u GLOG_minloglevel \

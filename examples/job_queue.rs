@@ -519,10 +519,6 @@ impl Scheduler for ClusterHost {
     }
 }
 
-fn master_address(m: &MasterInfo) -> String {
-    format!("{}:{}", m.address.ip(), m.address.port())
-}
-
 /// Task IDs of this framework the master knows (running or completed), from `/master/tasks`.
 fn master_task_ids(master: &str, framework_id: &str) -> Result<BTreeSet<String>, String> {
     let mut s = TcpStream::connect(master).map_err(|e| e.to_string())?;
@@ -660,7 +656,10 @@ fn run(args: &Args) -> Result<bool, String> {
     let master = rx
         .recv_timeout(Duration::from_secs(30))
         .map_err(|_| "the local cluster did not come up".to_owned())?;
-    let master = master_address(&master);
+    let master = master
+        .socket_addr()
+        .ok_or("the local cluster's master gave no address")?
+        .to_string();
 
     let mut incarnations = 0;
     let mut framework_id = String::new();

@@ -95,6 +95,8 @@ pub mod local;
 #[cfg(feature = "libmesos")]
 #[cfg_attr(docsrs, doc(cfg(feature = "libmesos")))]
 pub mod logging;
+// `MasterInfo::socket_addr`.
+mod master_address;
 #[cfg(feature = "libmesos")]
 #[cfg_attr(docsrs, doc(cfg(feature = "libmesos")))]
 pub mod process;

@@ -109,7 +109,10 @@ fn run(flags: Flags) -> Result<(), String> {
         Err(_) => return Err("the master did not answer in time".into()),
     };
     // Its work done, the starting framework leaves: the master serves others only.
-    let address = address_of(&master);
+    let address = master
+        .socket_addr()
+        .ok_or_else(|| format!("the master gave no address: {master:?}"))?
+        .to_string();
     leave(&address, &framework_id);
     wait_for_agents(&address, flags.num_slaves, &signals)?;
 
@@ -249,19 +252,6 @@ impl Scheduler for Starter {
     }
     fn error(&mut self, _: &SchedulerDriver, message: &str) {
         let _ = self.0.send(Err(message.to_owned()));
-    }
-}
-
-/// `ip:port` of a master.
-fn address_of(m: &MasterInfo) -> String {
-    if m.address.is_some() && m.address.has_ip() {
-        format!("{}:{}", m.address.ip(), m.address.port())
-    } else {
-        format!(
-            "{}:{}",
-            std::net::Ipv4Addr::from(u32::from_be(m.ip())),
-            m.port()
-        )
     }
 }
 

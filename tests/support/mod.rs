@@ -348,17 +348,11 @@ pub fn terminal_updates(
     ended
 }
 
-/// `host:port` of a master.
+/// `ip:port` of a master, as the crate reads it (`MasterInfo::socket_addr`).
 pub fn master_address(m: &MasterInfo) -> String {
-    if m.address.is_some() && m.address.has_ip() {
-        format!("{}:{}", m.address.ip(), m.address.port())
-    } else {
-        format!(
-            "{}:{}",
-            std::net::Ipv4Addr::from(u32::from_be(m.ip())),
-            m.port()
-        )
-    }
+    m.socket_addr()
+        .unwrap_or_else(|| panic!("no address in the master's MasterInfo: {m:?}"))
+        .to_string()
 }
 
 /// GET an endpoint of the master (e.g. `/metrics/snapshot`, `/master/state`) and return the body.
